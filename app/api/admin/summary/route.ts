@@ -1,0 +1,5 @@
+import { route } from "@/lib/http/route";
+import { adminSummarySchema } from "@/lib/admin/queries";
+import { countUsers } from "@/lib/users/server";
+
+export const GET = route({ access: "moderator" }, async () => adminSummarySchema.parse({ users: await countUsers() }));

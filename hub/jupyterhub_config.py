@@ -1,0 +1,105 @@
+"""Kiln's reference JupyterHub: DockerSpawner on the host network, Kiln as a Hub service.
+
+Everything comes from the environment that scripts/hub.sh sets (see .env.example).
+"""
+
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+c = get_config()  # noqa: F821 (injected by JupyterHub)
+
+
+def env(name, default=None):
+    value = os.environ.get(name, default)
+    if value is None:
+        raise SystemExit(f"jupyterhub_config.py: set {name} (see .env.example)")
+    return value
+
+
+state_dir = Path(env("KILN_HUB_STATE", "/var/lib/kiln/hub"))
+state_dir.mkdir(parents=True, exist_ok=True)
+public_url = env("KILN_HUB_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+kiln_url = env("KILN_URL", "http://127.0.0.1:3030")
+service_prefix = "/services/kiln"
+moderate_scope = "custom:kiln:moderate"
+
+# --- the Hub and its proxy, on loopback only -------------------------------------------
+c.JupyterHub.bind_url = public_url + "/"
+c.JupyterHub.hub_bind_url = env("KILN_HUB_API_BIND_URL", "http://127.0.0.1:8081")
+c.JupyterHub.hub_connect_url = c.JupyterHub.hub_bind_url
+c.JupyterHub.db_url = f"sqlite:///{state_dir / 'jupyterhub.sqlite'}"
+c.JupyterHub.cookie_secret_file = str(state_dir / "jupyterhub_cookie_secret")
+c.JupyterHub.pid_file = str(state_dir / "jupyterhub.pid")
+c.ConfigurableHTTPProxy.command = [env("KILN_CHP_COMMAND", "configurable-http-proxy")]
+c.ConfigurableHTTPProxy.api_url = env("KILN_CHP_API_URL", "http://127.0.0.1:8001")
+c.ConfigurableHTTPProxy.pid_file = str(state_dir / "proxy.pid")
+c.JupyterHub.template_paths = [str(Path(__file__).parent / "templates")]
+c.JupyterHub.template_vars = {"kiln_url": f"{service_prefix}/"}
+
+# --- who may sign in --------------------------------------------------------------------
+# The local stack's demo accounts; production swaps in its real authenticator.
+c.JupyterHub.authenticator_class = "dummy"
+c.DummyAuthenticator.password = env("KILN_DEMO_PASSWORD", "kiln-demo")
+c.Authenticator.allow_all = True
+c.Authenticator.admin_users = {env("KILN_DEMO_ADMIN", "admin")}
+c.Authenticator.allowed_users = set(env("KILN_DEMO_USERS", "alice,bob").split(","))
+c.JupyterHub.load_groups = {
+    "researchers": {"users": sorted(c.Authenticator.allowed_users)},
+    "kiln-moderators": {"users": []},
+}
+
+# --- servers ----------------------------------------------------------------------------
+c.JupyterHub.allow_named_servers = True
+c.JupyterHub.named_server_limit_per_user = int(env("KILN_NAMED_SERVER_LIMIT", "3"))
+c.JupyterHub.spawner_class = "kiln_spawner.HostNetworkDockerSpawner"
+c.DockerSpawner.client_kwargs = {"base_url": env("DOCKER_HOST", "unix:///var/run/docker.sock")}
+c.DockerSpawner.image = env("KILN_SINGLEUSER_IMAGE", "localhost/kiln-singleuser:5.5.4")
+c.DockerSpawner.pull_policy = "never"
+c.DockerSpawner.name_template = "kiln-{username}-{servername}"
+c.DockerSpawner.notebook_dir = "/home/jovyan"
+c.DockerSpawner.volumes = {"kiln-home-{username}": "/home/jovyan"}
+c.Spawner.start_timeout = 120
+c.Spawner.http_timeout = 60
+
+# --- Kiln as a service ------------------------------------------------------------------
+c.JupyterHub.custom_scopes = {
+    moderate_scope: {"description": "Moderate images shared in Kiln, ban repositories, set quotas."},
+}
+c.JupyterHub.services = [
+    {
+        "name": "kiln",
+        "display_name": "Kiln",
+        "url": kiln_url,
+        "api_token": env("KILN_HUB_API_TOKEN"),
+        "oauth_client_id": "service-kiln",
+        "oauth_redirect_uri": f"{public_url}{service_prefix}/api/auth/callback/jupyterhub",
+        "oauth_no_confirm": True,
+        # What a signed-in user's token may carry to Kiln: who they are, their groups,
+        # and the moderator scope when they hold it.
+        "oauth_client_allowed_scopes": ["read:users:groups!user", moderate_scope],
+        "display": True,
+    }
+]
+c.JupyterHub.load_roles = [
+    {
+        "name": "user",
+        "description": "Every user: their own things, and Kiln.",
+        "scopes": ["self", "access:services!service=kiln"],
+    },
+    {
+        "name": "kiln-service",
+        "description": "Kiln reads users and starts, stops and removes their servers.",
+        "scopes": ["list:users", "read:users", "read:groups", "servers", "delete:servers", "access:servers", "read:roles"],
+        "services": ["kiln"],
+    },
+    {
+        "name": "kiln-moderator",
+        "description": "Moderates Kiln's shared images.",
+        "scopes": [moderate_scope],
+        "users": sorted(c.Authenticator.admin_users),
+        "groups": ["kiln-moderators"],
+    },
+]

@@ -1,0 +1,55 @@
+import "server-only";
+import type { NextAuthOptions } from "next-auth";
+import type { OAuthConfig } from "next-auth/providers/oauth";
+import { serverEnv } from "@/lib/env";
+import { recordSignIn } from "@/lib/users/server";
+import { kilnUserFromHub, kilnUserSchema, type HubUser } from "./identity";
+
+const SESSION_HOURS = 12;
+
+/** JupyterHub as an OAuth2 provider: Kiln is the Hub service `kiln`, client id `service-kiln`. */
+function jupyterHubProvider(): OAuthConfig<HubUser> {
+  const env = serverEnv();
+  const publicHub = env.JUPYTERHUB_PUBLIC_URL.replace(/\/+$/, "");
+  return {
+    id: "jupyterhub",
+    name: "JupyterHub",
+    type: "oauth",
+    clientId: env.JUPYTERHUB_CLIENT_ID,
+    // JupyterHub uses a service's API token as its OAuth client secret.
+    clientSecret: env.JUPYTERHUB_API_TOKEN,
+    // The browser goes to the public authorize URL; token and user calls go straight to the Hub.
+    authorization: { url: `${publicHub}/hub/api/oauth2/authorize`, params: { scope: "" } },
+    token: `${env.JUPYTERHUB_API_URL}/oauth2/token`,
+    userinfo: `${env.JUPYTERHUB_API_URL}/user`,
+    client: { token_endpoint_auth_method: "client_secret_post" },
+    checks: ["state"],
+    profile: (profile) => ({ id: profile.name, name: profile.name }),
+  };
+}
+
+export function authOptions(): NextAuthOptions {
+  const env = serverEnv();
+  return {
+    secret: env.NEXTAUTH_SECRET,
+    providers: [jupyterHubProvider()],
+    session: { strategy: "jwt", maxAge: SESSION_HOURS * 3600 },
+    pages: { signIn: "/signin", error: "/signin" },
+    callbacks: {
+      async jwt({ token, profile }) {
+        // `profile` is only present at sign-in: the Hub's answer to GET /hub/api/user.
+        if (profile) {
+          const user = kilnUserFromHub(profile, env.KILN_MODERATOR_SCOPE);
+          await recordSignIn(user);
+          token.kiln = user;
+        }
+        return token;
+      },
+      session({ session, token }) {
+        const parsed = kilnUserSchema.safeParse(token.kiln);
+        if (parsed.success) session.kiln = parsed.data;
+        return session;
+      },
+    },
+  };
+}

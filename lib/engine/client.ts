@@ -1,0 +1,27 @@
+import "server-only";
+import Docker from "dockerode";
+import { serverEnv } from "@/lib/env";
+import { withTimeout } from "@/lib/timeout";
+
+// The only importer of dockerode: works against Docker Engine or Podman's Docker-compatible API.
+
+/** dockerode connection options for a DOCKER_HOST value (unix socket or tcp address). */
+export function dockerOptions(dockerHost: string): Docker.DockerOptions {
+  const url = new URL(dockerHost);
+  if (url.protocol === "unix:") return { socketPath: url.pathname };
+  const protocol = url.protocol === "https:" ? "https" : "http";
+  return { protocol, host: url.hostname, port: Number(url.port || (protocol === "https" ? 2376 : 2375)) };
+}
+
+let client: Docker | undefined;
+
+export function engine(): Docker {
+  client ??= new Docker(dockerOptions(serverEnv().DOCKER_HOST));
+  return client;
+}
+
+/** Resolves with the engine's version string; rejects when the engine does not answer in time. */
+export async function engineVersion(timeoutMs: number): Promise<string> {
+  const version = await withTimeout(engine().version(), timeoutMs, "the container engine");
+  return version.Version;
+}

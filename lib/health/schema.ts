@@ -1,0 +1,14 @@
+import { z } from "zod";
+
+export const partHealthSchema = z
+  .object({ ok: z.boolean(), latencyMs: z.number(), version: z.string().optional(), error: z.string().optional() })
+  .strict();
+export type PartHealth = z.infer<typeof partHealthSchema>;
+
+export const healthReportSchema = z
+  .object({
+    status: z.enum(["ok", "degraded"]),
+    checks: z.object({ database: partHealthSchema, engine: partHealthSchema, hub: partHealthSchema }).strict(),
+  })
+  .strict();
+export type HealthReport = z.infer<typeof healthReportSchema>;

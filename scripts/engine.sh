@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The container engine: Podman serving the Docker Engine API on a unix socket.
+# Usage: engine.sh start|stop|status
+source "$(dirname "$0")/lib.sh"
+
+configure() {
+  # crun fails on this hybrid cgroup setup; the default ulimits exceed the hard nofile limit;
+  # host networking keeps every container and build step off private address ranges.
+  local conf=/etc/containers/containers.conf
+  if ! grep -q '# kiln' "$conf" 2>/dev/null; then
+    mkdir -p /etc/containers
+    cat >"$conf" <<'CONF'
+# kiln: written by scripts/engine.sh
+[containers]
+default_ulimits = ["nofile=16384:16384", "nproc=4096:4096"]
+netns = "host"
+
+[engine]
+runtime = "runc"
+CONF
+  fi
+}
+
+engine_up() { curl -sf --unix-socket "$PODMAN_SOCKET" http://d/_ping; }
+
+case "${1:-start}" in
+  start)
+    configure
+    if pid_alive "$KILN_STATE/podman.pid" && engine_up; then exit 0; fi
+    mkdir -p "$(dirname "$PODMAN_SOCKET")"
+    rm -f "$PODMAN_SOCKET"
+    start_daemon podman podman system service --time=0 "unix://$PODMAN_SOCKET"
+    wait_for "the container engine" 30 engine_up
+    ;;
+  stop) stop_pid "$KILN_STATE/podman.pid" ;;
+  status) engine_up ;;
+  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+esac

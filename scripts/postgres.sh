@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# PostgreSQL from Debian's packages: one cluster on 127.0.0.1, a role and a database for Kiln.
+# Usage: postgres.sh start|stop
+source "$(dirname "$0")/lib.sh"
+
+PG_VERSION=$(ls /usr/lib/postgresql | sort -n | tail -1)
+PG_PORT="${PG_PORT:-5432}"
+DB_USER="${KILN_DB_USER:-kiln}"
+DB_PASSWORD="${KILN_DB_PASSWORD:-kiln}"
+DB_NAME="${KILN_DB_NAME:-kiln}"
+
+pg_ready() { pg_isready -q -h 127.0.0.1 -p "$PG_PORT"; }
+as_postgres() { runuser -u postgres -- "$@"; }
+
+case "${1:-start}" in
+  start)
+    if ! pg_lsclusters -h | awk '{print $1" "$2}' | grep -qx "$PG_VERSION main"; then
+      pg_createcluster "$PG_VERSION" main -p "$PG_PORT" >/dev/null
+    fi
+    conf=/etc/postgresql/$PG_VERSION/main/conf.d/kiln.conf
+    if [[ ! -f $conf ]]; then
+      printf "listen_addresses = '127.0.0.1'\nport = %s\nmax_connections = 200\n" "$PG_PORT" >"$conf"
+    fi
+    pg_ready || pg_ctlcluster "$PG_VERSION" main start
+    wait_for PostgreSQL 30 pg_ready
+    as_postgres psql -q -p "$PG_PORT" -v ON_ERROR_STOP=1 <<SQL
+DO \$\$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$DB_USER') THEN
+    CREATE ROLE $DB_USER LOGIN CREATEDB PASSWORD '$DB_PASSWORD';
+  END IF;
+END \$\$;
+SQL
+    if ! as_postgres psql -p "$PG_PORT" -tAc "SELECT 1 FROM pg_database WHERE datname = '$DB_NAME'" | grep -q 1; then
+      as_postgres createdb -p "$PG_PORT" -O "$DB_USER" "$DB_NAME"
+    fi
+    ;;
+  stop) pg_ctlcluster "$PG_VERSION" main stop 2>/dev/null || true ;;
+  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+esac
