@@ -21,10 +21,14 @@ export async function proxy(request: NextRequest) {
     );
   }
   // Built from the configured public URL: behind the Hub's proxy the Host header is not ours to trust.
-  const returnTo = `${request.nextUrl.basePath}${pathname}${search}`;
+  // nextUrl.basePath is empty for the bare prefix (/services/kiln), so use the configured one.
+  const prefix = serverEnv().JUPYTERHUB_SERVICE_PREFIX.replace(/\/+$/, "");
+  const path = pathname.startsWith(`${prefix}/`) || pathname === prefix ? pathname : `${prefix}${pathname}`;
+  const returnTo = `${path}${search}`;
   return NextResponse.redirect(`${publicBaseUrl()}/signin?callbackUrl=${encodeURIComponent(returnTo)}`);
 }
 
 export const config = {
-  matcher: ["/((?!_next/static|_next/image|favicon.ico|icon.svg).*)"],
+  // "/" is listed on its own: the catch-all does not match the bare basePath.
+  matcher: ["/", "/((?!_next/static|_next/image|favicon.ico|icon.svg).*)"],
 };

@@ -71,7 +71,6 @@ c.JupyterHub.custom_scopes = {
 c.JupyterHub.services = [
     {
         "name": "kiln",
-        "display_name": "Kiln",
         "url": kiln_url,
         "api_token": env("KILN_HUB_API_TOKEN"),
         "oauth_client_id": "service-kiln",

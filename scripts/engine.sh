@@ -21,7 +21,7 @@ CONF
   fi
 }
 
-engine_up() { curl -sf --unix-socket "$PODMAN_SOCKET" http://d/_ping; }
+engine_up() { curl -sf --unix-socket "$PODMAN_SOCKET" http://d/_ping >/dev/null; }
 
 case "${1:-start}" in
   start)

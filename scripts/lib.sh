@@ -26,6 +26,18 @@ wait_for() {
   done
 }
 
+# wait_for_daemon NAME SECONDS PIDFILE COMMAND...: like wait_for, but gives up at once if the
+# daemon recorded in PIDFILE exits.
+wait_for_daemon() {
+  local name=$1 seconds=$2 pidfile=$3; shift 3
+  local deadline=$((SECONDS + seconds))
+  until "$@" >/dev/null 2>&1; do
+    if ! pid_alive "$pidfile"; then log "$name exited while starting"; return 1; fi
+    if ((SECONDS >= deadline)); then log "$name did not come up within ${seconds}s"; return 1; fi
+    sleep 0.5
+  done
+}
+
 # pid_alive FILE: the process recorded in FILE is running.
 pid_alive() { [[ -f $1 ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
 

@@ -2,6 +2,8 @@ import "server-only";
 import type { NextAuthOptions } from "next-auth";
 import type { OAuthConfig } from "next-auth/providers/oauth";
 import { serverEnv } from "@/lib/env";
+
+const basePath = () => serverEnv().JUPYTERHUB_SERVICE_PREFIX.replace(/\/+$/, "");
 import { recordSignIn } from "@/lib/users/server";
 import { kilnUserFromHub, kilnUserSchema, type HubUser } from "./identity";
 
@@ -19,7 +21,12 @@ function jupyterHubProvider(): OAuthConfig<HubUser> {
     // JupyterHub uses a service's API token as its OAuth client secret.
     clientSecret: env.JUPYTERHUB_API_TOKEN,
     // The browser goes to the public authorize URL; token and user calls go straight to the Hub.
-    authorization: { url: `${publicHub}/hub/api/oauth2/authorize`, params: { scope: "" } },
+    // The scopes jupyterhub_config.py allows this client; the Hub intersects them with what the
+    // user holds when the token is used, so only moderators' tokens carry the moderator scope.
+    authorization: {
+      url: `${publicHub}/hub/api/oauth2/authorize`,
+      params: { scope: `read:users:groups!user ${env.KILN_MODERATOR_SCOPE}` },
+    },
     token: `${env.JUPYTERHUB_API_URL}/oauth2/token`,
     userinfo: `${env.JUPYTERHUB_API_URL}/user`,
     client: { token_endpoint_auth_method: "client_secret_post" },
@@ -34,7 +41,8 @@ export function authOptions(): NextAuthOptions {
     secret: env.NEXTAUTH_SECRET,
     providers: [jupyterHubProvider()],
     session: { strategy: "jwt", maxAge: SESSION_HOURS * 3600 },
-    pages: { signIn: "/signin", error: "/signin" },
+    // next-auth resolves these against the origin, so they carry the basePath.
+    pages: { signIn: `${basePath()}/signin`, error: `${basePath()}/signin` },
     callbacks: {
       async jwt({ token, profile }) {
         // `profile` is only present at sign-in: the Hub's answer to GET /hub/api/user.

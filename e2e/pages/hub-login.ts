@@ -1,0 +1,18 @@
+import { expect, type Page } from "@playwright/test";
+import { stackEnv } from "../support/stack";
+
+/** JupyterHub's own login form (DummyAuthenticator on the local stack). */
+export class HubLoginPage {
+  constructor(private readonly page: Page) {}
+
+  async expectShown() {
+    await expect(this.page).toHaveURL(/\/hub\/login/);
+    await expect(this.page.locator("#username_input")).toBeVisible();
+  }
+
+  async signIn(username: string, password = stackEnv().password) {
+    await this.page.locator("#username_input").fill(username);
+    await this.page.locator("#password_input").fill(password);
+    await this.page.locator("#login_submit").click();
+  }
+}

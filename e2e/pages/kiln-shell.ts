@@ -1,0 +1,30 @@
+import { expect, type Page } from "@playwright/test";
+import { HubLoginPage } from "./hub-login";
+
+/** Kiln's header and navigation, as every signed-in page shows them. */
+export class KilnShell {
+  readonly nav;
+  readonly currentUser;
+
+  constructor(private readonly page: Page) {
+    this.nav = page.getByRole("navigation", { name: "Main" });
+    this.currentUser = page.getByTestId("current-user");
+  }
+
+  /** Opens `path` in Kiln signed out, signs in on the Hub's login page, and lands back in Kiln. */
+  async signInThroughHub(username: string, path = "") {
+    await this.page.goto(path);
+    const login = new HubLoginPage(this.page);
+    await login.expectShown();
+    await login.signIn(username);
+    await expect(this.currentUser).toContainText(username);
+  }
+
+  navLink(name: string) {
+    return this.nav.getByRole("link", { name, exact: true });
+  }
+
+  async signOut() {
+    await this.page.getByRole("button", { name: "Sign out" }).click();
+  }
+}

@@ -1,0 +1,41 @@
+import { defineConfig, devices } from "@playwright/test";
+
+// Runs against the stack that scripts/stack-up.sh started; never starts its own servers.
+const hubUrl = process.env.KILN_HUB_PUBLIC_URL ?? "http://127.0.0.1:8000";
+
+export default defineConfig({
+  testDir: "e2e",
+  // One worker: the specs share one Hub, and one of them stops the container engine.
+  workers: 1,
+  fullyParallel: false,
+  retries: 0,
+  timeout: 60_000,
+  expect: { timeout: 15_000 },
+  reporter: [["list"]],
+  globalSetup: "./e2e/support/global-setup.ts",
+  use: {
+    baseURL: `${hubUrl}/services/kiln/`,
+    trace: "retain-on-failure",
+    screenshot: "only-on-failure",
+  },
+  projects: [
+    {
+      name: "chromium",
+      use: {
+        ...devices["Desktop Chrome"],
+        launchOptions: {
+          executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+          args: [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+          ],
+        },
+      },
+    },
+  ],
+});

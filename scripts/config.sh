@@ -1,0 +1,30 @@
+# Sourced after lib.sh: the stack's configuration, with secrets generated once and kept.
+# A .env file at the repository root may override any of it (see .env.example).
+
+SECRETS="$KILN_STATE/secrets.env"
+if [[ ! -f $SECRETS ]]; then
+  umask 077
+  printf 'KILN_HUB_API_TOKEN=%s\nNEXTAUTH_SECRET=%s\n' "$(openssl rand -hex 32)" "$(openssl rand -hex 32)" >"$SECRETS"
+fi
+set -a
+# shellcheck disable=SC1090
+source "$SECRETS"
+[[ -f $KILN_ROOT/.env ]] && source "$KILN_ROOT/.env"
+KILN_DEMO_PASSWORD="${KILN_DEMO_PASSWORD:-kiln-demo}"
+KILN_DEMO_ADMIN="${KILN_DEMO_ADMIN:-admin}"
+KILN_DEMO_USERS="${KILN_DEMO_USERS:-alice,bob}"
+KILN_SINGLEUSER_IMAGE="${KILN_SINGLEUSER_IMAGE:-localhost/kiln-singleuser:5.5.4}"
+KILN_REPO2DOCKER_IMAGE="${KILN_REPO2DOCKER_IMAGE:-localhost/kiln-repo2docker:2026.4.0}"
+KILN_HUB_PUBLIC_URL="${KILN_HUB_PUBLIC_URL:-http://127.0.0.1:$HUB_PORT}"
+KILN_HUB_API_BIND_URL="${KILN_HUB_API_BIND_URL:-http://127.0.0.1:$HUB_API_PORT}"
+KILN_URL="${KILN_URL:-http://127.0.0.1:$KILN_PORT}"
+KILN_HUB_STATE="${KILN_HUB_STATE:-$KILN_STATE/hub}"
+KILN_CHP_COMMAND="${KILN_CHP_COMMAND:-$KILN_ROOT/node_modules/.bin/configurable-http-proxy}"
+DOCKER_HOST="${DOCKER_HOST:-unix://$PODMAN_SOCKET}"
+DATABASE_URL="${DATABASE_URL:-postgresql://kiln:kiln@127.0.0.1:5432/kiln}"
+JUPYTERHUB_API_URL="${JUPYTERHUB_API_URL:-$KILN_HUB_API_BIND_URL/hub/api}"
+JUPYTERHUB_API_TOKEN="$KILN_HUB_API_TOKEN"
+JUPYTERHUB_PUBLIC_URL="$KILN_HUB_PUBLIC_URL"
+JUPYTERHUB_SERVICE_PREFIX="/services/kiln/"
+NEXTAUTH_URL="${NEXTAUTH_URL:-$KILN_HUB_PUBLIC_URL/services/kiln/api/auth}"
+set +a

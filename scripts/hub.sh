@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# JupyterHub with DockerSpawner, its proxy on 127.0.0.1. Usage: hub.sh start|stop
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/config.sh"
+
+hub_up() { curl -sf "$KILN_HUB_PUBLIC_URL/hub/health"; }
+
+case "${1:-start}" in
+  start)
+    if pid_alive "$KILN_STATE/jupyterhub.pid" && hub_up; then exit 0; fi
+    stop_pid "$KILN_STATE/jupyterhub.pid"
+    mkdir -p "$KILN_HUB_STATE"
+    # A proxy left by a Hub that was killed would keep the port; the Hub starts its own.
+    [[ -f $KILN_HUB_STATE/proxy.pid ]] && kill "$(cat "$KILN_HUB_STATE/proxy.pid")" 2>/dev/null || true
+    (cd "$KILN_HUB_STATE" && start_daemon jupyterhub "$HUB_VENV/bin/jupyterhub" -f "$KILN_ROOT/hub/jupyterhub_config.py")
+    wait_for_daemon JupyterHub 60 "$KILN_STATE/jupyterhub.pid" hub_up || { tail -30 "$KILN_LOGS/jupyterhub.log" >&2; exit 1; }
+    ;;
+  stop)
+    stop_pid "$KILN_STATE/jupyterhub.pid"
+    [[ -f $KILN_HUB_STATE/proxy.pid ]] && kill "$(cat "$KILN_HUB_STATE/proxy.pid")" 2>/dev/null || true
+    ;;
+  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+esac

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Kiln itself: builds when the sources changed, then serves on 127.0.0.1 behind the Hub's proxy.
+# Usage: kiln.sh start|stop|restart
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/config.sh"
+
+kiln_up() { curl -s -o /dev/null "$KILN_URL/services/kiln/api/health"; }
+
+needs_build() {
+  [[ -f $KILN_ROOT/.next/BUILD_ID ]] || return 0
+  [[ -n $(cd "$KILN_ROOT" && find app components lib proxy.ts next.config.ts package-lock.json postcss.config.mjs \
+    -newer .next/BUILD_ID -type f -not -path 'lib/generated/*' -print -quit) ]]
+}
+
+start() {
+  if pid_alive "$KILN_STATE/kiln.pid" && kiln_up; then return 0; fi
+  stop_pid "$KILN_STATE/kiln.pid"
+  cd "$KILN_ROOT"
+  if needs_build; then
+    log "building Kiln (next build)"
+    npx --no-install next build >"$KILN_LOGS/next-build.log" 2>&1 || { tail -40 "$KILN_LOGS/next-build.log" >&2; exit 1; }
+  fi
+  start_daemon kiln npx --no-install next start -H 127.0.0.1 -p "$KILN_PORT"
+  wait_for_daemon Kiln 60 "$KILN_STATE/kiln.pid" kiln_up || { tail -30 "$KILN_LOGS/kiln.log" >&2; exit 1; }
+}
+
+case "${1:-start}" in
+  start) start ;;
+  stop) stop_pid "$KILN_STATE/kiln.pid" ;;
+  restart) stop_pid "$KILN_STATE/kiln.pid"; start ;;
+  *) echo "usage: $0 start|stop|restart" >&2; exit 2 ;;
+esac

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Brings the whole local stack up on 127.0.0.1 (idempotent) and prints where to go.
+source "$(dirname "$0")/lib.sh"
+started=$SECONDS
+
+bash "$KILN_ROOT/scripts/install.sh"
+source "$KILN_ROOT/scripts/config.sh"
+bash "$KILN_ROOT/scripts/engine.sh" start
+bash "$KILN_ROOT/scripts/images.sh"
+# Proves the engine runs containers, through the same API that Kiln and DockerSpawner use.
+if ! out=$(podman --url "unix://$PODMAN_SOCKET" run --rm --pull=never "$KILN_SINGLEUSER_IMAGE" jupyterhub-singleuser --version 2>&1); then
+  log "the engine could not start a container from $KILN_SINGLEUSER_IMAGE: $out"; exit 1
+fi
+bash "$KILN_ROOT/scripts/postgres.sh" start
+(cd "$KILN_ROOT" && npx --no-install tsx scripts/migrate.ts)
+bash "$KILN_ROOT/scripts/hub.sh" start
+bash "$KILN_ROOT/scripts/kiln.sh" start
+
+health="$KILN_HUB_PUBLIC_URL/services/kiln/api/health"
+if ! wait_for "Kiln's health check" 60 curl -sf "$health"; then
+  log "Kiln is up but reports a part down:"; curl -s "$health" >&2; echo >&2; exit 1
+fi
+
+cat <<MSG
+
+  Kiln is running (ready in $((SECONDS - started))s). Open:
+
+      $KILN_HUB_PUBLIC_URL/services/kiln/
+
+  Sign in on the Hub's page with any demo account, password "$KILN_DEMO_PASSWORD":
+      $KILN_DEMO_ADMIN (Hub admin, Kiln moderator), ${KILN_DEMO_USERS//,/, }
+
+  Logs: $KILN_LOGS    Stop: scripts/stack-down.sh
+
+MSG
