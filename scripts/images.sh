@@ -13,14 +13,21 @@ MIRROR=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
 FORCE=${1:-}
 
+# Images carry the hash of this script, so a changed recipe rebuilds them.
+RECIPE=$(sha256sum "${BASH_SOURCE[0]}" | cut -c1-16)
+
 podman_api() { podman --url "unix://$PODMAN_SOCKET" "$@"; }
-have_image() { [[ $FORCE != --force ]] && podman_api image exists "$1"; }
+have_image() {
+  [[ $FORCE != --force ]] && podman_api image exists "$1" &&
+    [[ $(podman_api image inspect --format '{{ index .Labels "org.kiln.recipe" }}' "$1") == "$RECIPE" ]]
+}
 
 # One debootstrap serves every image: it is the slow part (about 45 s).
 base_rootfs() {
   [[ -f $ROOTFS_CACHE ]] && return 0
   local dir; dir=$(mktemp -d "$KILN_STATE/debootstrap.XXXX")
   log "debootstrap bookworm from $MIRROR"
+  chmod 755 "$dir"  # mktemp's 0700 would become the image's /, unreadable to jovyan
   debootstrap --variant=minbase bookworm "$dir" "$MIRROR" >"$KILN_LOGS/debootstrap.log" 2>&1 \
     || { log "debootstrap failed; see $KILN_LOGS/debootstrap.log"; tail -20 "$KILN_LOGS/debootstrap.log" >&2; exit 1; }
   mkdir -p "$(dirname "$ROOTFS_CACHE")"
@@ -51,13 +58,14 @@ build_image() {
   base_rootfs
   local dir; dir=$(mktemp -d "$KILN_STATE/image.XXXX")
   tar -C "$dir" -xf "$ROOTFS_CACHE"
+  chmod 755 "$dir"
   log "building $name (log: $KILN_LOGS/image-build.log)"
   if ! in_chroot "$dir" "$script" >>"$KILN_LOGS/image-build.log" 2>&1; then
     log "building $name failed; the end of its log:"; tail -30 "$KILN_LOGS/image-build.log" >&2
     rm -rf "$dir"; exit 1
   fi
   rm -rf "$dir/var/lib/apt/lists/"* "$dir/var/cache/apt/archives/"*.deb "$dir/root/.cache"
-  local args=()
+  local args=(--change "LABEL org.kiln.recipe=$RECIPE")
   for change in "$@"; do args+=(--change "$change"); done
   tar -C "$dir" -c . | podman_api import "${args[@]}" - "$name" >/dev/null
   rm -rf "$dir"
