@@ -4,15 +4,20 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/config.sh"
 
 hub_up() { curl -sf "$KILN_HUB_PUBLIC_URL/hub/health"; }
+# The configuration the running Hub was started with; a change means restart.
+stamp() { cat "$KILN_ROOT"/hub/*.py "$KILN_ROOT"/hub/templates/* | sha256sum | cut -c1-16; }
 
 case "${1:-start}" in
   start)
-    if pid_alive "$KILN_STATE/jupyterhub.pid" && hub_up; then exit 0; fi
+    if pid_alive "$KILN_STATE/jupyterhub.pid" && hub_up && [[ $(cat "$KILN_STATE/jupyterhub.stamp" 2>/dev/null) == "$(stamp)" ]]; then
+      exit 0
+    fi
     stop_pid "$KILN_STATE/jupyterhub.pid"
     mkdir -p "$KILN_HUB_STATE"
     # A proxy left by a Hub that was killed would keep the port; the Hub starts its own.
     [[ -f $KILN_HUB_STATE/proxy.pid ]] && kill "$(cat "$KILN_HUB_STATE/proxy.pid")" 2>/dev/null || true
     (cd "$KILN_HUB_STATE" && start_daemon jupyterhub "$HUB_VENV/bin/jupyterhub" -f "$KILN_ROOT/hub/jupyterhub_config.py")
+    stamp >"$KILN_STATE/jupyterhub.stamp"
     wait_for_daemon JupyterHub 60 "$KILN_STATE/jupyterhub.pid" hub_up || { tail -30 "$KILN_LOGS/jupyterhub.log" >&2; exit 1; }
     ;;
   stop)

@@ -12,8 +12,13 @@ needs_build() {
     -newer .next/BUILD_ID -type f -not -path 'lib/generated/*' -print -quit) ]]
 }
 
+# Which checkout and build the running Kiln serves; another one means restart.
+stamp() { echo "$KILN_ROOT $(cat "$KILN_ROOT/.next/BUILD_ID" 2>/dev/null)"; }
+
 start() {
-  if pid_alive "$KILN_STATE/kiln.pid" && kiln_up; then return 0; fi
+  if pid_alive "$KILN_STATE/kiln.pid" && kiln_up && ! needs_build && [[ $(cat "$KILN_STATE/kiln.stamp" 2>/dev/null) == "$(stamp)" ]]; then
+    return 0
+  fi
   stop_pid "$KILN_STATE/kiln.pid"
   cd "$KILN_ROOT"
   if needs_build; then
@@ -21,6 +26,7 @@ start() {
     npx --no-install next build >"$KILN_LOGS/next-build.log" 2>&1 || { tail -40 "$KILN_LOGS/next-build.log" >&2; exit 1; }
   fi
   start_daemon kiln npx --no-install next start -H 127.0.0.1 -p "$KILN_PORT"
+  stamp >"$KILN_STATE/kiln.stamp"
   wait_for_daemon Kiln 60 "$KILN_STATE/kiln.pid" kiln_up || { tail -30 "$KILN_LOGS/kiln.log" >&2; exit 1; }
 }
 
