@@ -14,7 +14,7 @@ MIRROR=${MIRROR:-http://deb.debian.org/debian}
 FORCE=${1:-}
 
 # Images carry the hash of this script, so a changed recipe rebuilds them.
-RECIPE=$(sha256sum "${BASH_SOURCE[0]}" | cut -c1-16)
+RECIPE=$(cat "${BASH_SOURCE[0]}" "$KILN_ROOT"/images/* | sha256sum | cut -c1-16)
 
 podman_api() { podman --url "unix://$PODMAN_SOCKET" "$@"; }
 have_image() {
@@ -41,6 +41,7 @@ in_chroot() {
   cp /etc/resolv.conf "$dir/etc/resolv.conf"
   # The host's CA bundle may hold a TLS-intercepting proxy's CA that the image's own bundle lacks.
   cp -L "${SSL_CERT_FILE:-/etc/ssl/certs/ca-certificates.crt}" "$dir/kiln-host-ca.crt"
+  cp -r "$KILN_ROOT/images" "$dir/kiln-images"
   mount -t proc proc "$dir/proc"
   local rc=0
   chroot "$dir" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
@@ -48,7 +49,7 @@ in_chroot() {
     PIP_CERT=/kiln-host-ca.crt SSL_CERT_FILE=/kiln-host-ca.crt ${PIP_INDEX_URL:+PIP_INDEX_URL=$PIP_INDEX_URL} \
     /bin/bash -euo pipefail -c "$script" || rc=$?
   umount "$dir/proc"
-  rm -f "$dir/kiln-host-ca.crt"
+  rm -rf "$dir/kiln-host-ca.crt" "$dir/kiln-images"
   return $rc
 }
 
@@ -96,6 +97,7 @@ else
     apt-get install -y -qq --no-install-recommends python3 python3-venv ca-certificates git podman >/dev/null
     python3 -m venv /opt/venv
     /opt/venv/bin/pip install -q jupyter-repo2docker==$REPO2DOCKER_VERSION
+    install -m 755 /kiln-images/podman-shim.sh /usr/local/bin/podman
   " \
     'ENV PATH=/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     'ENV DOCKER_HOST=unix:///run/podman/podman.sock' 'ENV CONTAINER_HOST=unix:///run/podman/podman.sock' \
