@@ -64,3 +64,26 @@ describe("parseDatabaseEnv", () => {
     expect(() => parseDatabaseEnv({})).toThrow(/DATABASE_URL is not set/);
   });
 });
+
+describe("provider and build settings", () => {
+  it("defaults to the public services and reads lists", () => {
+    const env = parseServerEnv({ ...valid, KILN_ALLOWED_HOSTS: "127.0.0.1:9418, git.example.org" });
+    expect(env.KILN_GITHUB_API_URL).toBe("https://api.github.com");
+    expect(env.KILN_DATAVERSE_URLS).toEqual(["https://dataverse.harvard.edu", "https://dataverse.nl"]);
+    expect(env.KILN_ALLOWED_HOSTS).toEqual(["127.0.0.1:9418", "git.example.org"]);
+    expect(env.KILN_REGISTRY_PUSH).toBe(false);
+    expect(env.KILN_IMAGE_PREFIX).toBe("kiln-");
+  });
+
+  it("drops a trailing slash from base URLs so paths join cleanly", () => {
+    expect(parseServerEnv({ ...valid, KILN_GITHUB_API_URL: "http://127.0.0.1:9999/api/v3/" }).KILN_GITHUB_API_URL).toBe(
+      "http://127.0.0.1:9999/api/v3",
+    );
+  });
+
+  it("explains a bad image prefix and a bad limit", () => {
+    const message = errorOf({ ...valid, KILN_IMAGE_PREFIX: "Kiln Images/", KILN_BUILD_PER_USER: "0" });
+    expect(message).toMatch(/KILN_IMAGE_PREFIX must be a lowercase image name prefix/);
+    expect(message).toMatch(/KILN_BUILD_PER_USER must be a positive whole number of builds/);
+  });
+});

@@ -15,7 +15,42 @@ const examples = {
   NEXTAUTH_SECRET: "the output of `openssl rand -hex 32`",
   KILN_MODERATOR_SCOPE: "custom:kiln:moderate",
   KILN_HEALTH_TIMEOUT_MS: "3000",
+  KILN_GITHUB_URL: "https://github.com",
+  KILN_GITHUB_API_URL: "https://api.github.com",
+  KILN_GITHUB_TOKEN: "a GitHub token (optional, raises the API rate limit)",
+  KILN_GIST_URL: "https://gist.github.com",
+  KILN_GITLAB_URL: "https://gitlab.com",
+  KILN_GITLAB_TOKEN: "a GitLab token (optional)",
+  KILN_ZENODO_URL: "https://zenodo.org",
+  KILN_FIGSHARE_URL: "https://figshare.com",
+  KILN_FIGSHARE_API_URL: "https://api.figshare.com/v2",
+  KILN_HYDROSHARE_URL: "https://www.hydroshare.org",
+  KILN_DATAVERSE_URLS: "https://dataverse.harvard.edu,https://dataverse.nl",
+  KILN_DOI_RESOLVER_URL: "https://doi.org",
+  KILN_ALLOWED_HOSTS: "git.internal.example:9418,127.0.0.1",
+  KILN_BUILDER_IMAGE: "quay.io/jupyterhub/repo2docker:2025.12.0",
+  KILN_BUILDER_ENGINE_SOCKET: "/var/run/docker.sock",
+  KILN_BUILDER_ENV: "R2D_DATAVERSE_INSTALLATIONS_URL=https://example.org/installations.json",
+  KILN_IMAGE_PREFIX: "registry.example.org/kiln/ or kiln-",
+  KILN_REGISTRY_PUSH: "true",
+  KILN_BUILD_CONCURRENCY: "2",
+  KILN_BUILD_PER_USER: "1",
+  KILN_BUILD_TIMEOUT_SECONDS: "3600",
+  KILN_BUILD_IDLE_SECONDS: "600",
+  KILN_BUILD_LOG_MAX_BYTES: "10485760",
 } as const;
+
+/** A comma-separated list; each item checked by `item`. */
+const listOf = (item: z.ZodType<string, string>, defaultValue = "") =>
+  z
+    .string()
+    .default(defaultValue)
+    .transform((value) => value.split(",").map((entry) => entry.trim()).filter(Boolean))
+    .pipe(z.array(item));
+const flag = z.enum(["true", "false", "1", "0", ""]).default("false").transform((value) => value === "true" || value === "1");
+const optionalSecret = z.string().optional().transform((value) => value || undefined);
+const httpUrl = (what: string) => z.url(`must be ${what}`).transform((value) => value.replace(/\/+$/, ""));
+const positive = (what: string) => z.coerce.number().int().positive(`must be a positive whole number of ${what}`);
 
 const serverEnvSchema = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\/[^/]+\/\w/, "must be a PostgreSQL URL with a database name"),
@@ -23,7 +58,7 @@ const serverEnvSchema = z.object({
     .string()
     .regex(/^(unix|tcp|http|https):\/\/./, "must be a unix:// socket or a tcp:// address")
     .default(examples.DOCKER_HOST),
-  JUPYTERHUB_API_URL: z.url("must be the Hub's API URL, ending in /hub/api"),
+  JUPYTERHUB_API_URL: httpUrl("the Hub's API URL, ending in /hub/api"),
   JUPYTERHUB_API_TOKEN: z.string().min(16, "must be at least 16 characters"),
   JUPYTERHUB_CLIENT_ID: z.string().startsWith("service-", "must start with service- (JupyterHub requires it)").default(examples.JUPYTERHUB_CLIENT_ID),
   JUPYTERHUB_PUBLIC_URL: z.url("must be the Hub's URL as browsers reach it"),
@@ -31,7 +66,38 @@ const serverEnvSchema = z.object({
   NEXTAUTH_URL: z.url("must be Kiln's public URL followed by /api/auth"),
   NEXTAUTH_SECRET: z.string().min(32, "must be at least 32 characters"),
   KILN_MODERATOR_SCOPE: z.string().min(1).default(examples.KILN_MODERATOR_SCOPE),
-  KILN_HEALTH_TIMEOUT_MS: z.coerce.number().int().positive("must be a positive number of milliseconds").default(3000),
+  KILN_HEALTH_TIMEOUT_MS: positive("milliseconds").default(3000),
+
+  // Repository providers: base URLs (GitHub Enterprise, self-hosted GitLab, other Dataverses).
+  KILN_GITHUB_URL: httpUrl("GitHub's web URL").default(examples.KILN_GITHUB_URL),
+  KILN_GITHUB_API_URL: httpUrl("GitHub's API URL").default(examples.KILN_GITHUB_API_URL),
+  KILN_GITHUB_TOKEN: optionalSecret,
+  KILN_GIST_URL: httpUrl("the Gist web URL").default(examples.KILN_GIST_URL),
+  KILN_GITLAB_URL: httpUrl("GitLab's web URL").default(examples.KILN_GITLAB_URL),
+  KILN_GITLAB_TOKEN: optionalSecret,
+  KILN_ZENODO_URL: httpUrl("Zenodo's URL").default(examples.KILN_ZENODO_URL),
+  KILN_FIGSHARE_URL: httpUrl("Figshare's web URL").default(examples.KILN_FIGSHARE_URL),
+  KILN_FIGSHARE_API_URL: httpUrl("Figshare's API URL").default(examples.KILN_FIGSHARE_API_URL),
+  KILN_HYDROSHARE_URL: httpUrl("HydroShare's URL").default(examples.KILN_HYDROSHARE_URL),
+  KILN_DATAVERSE_URLS: listOf(z.url("must list Dataverse installation URLs"), examples.KILN_DATAVERSE_URLS),
+  KILN_DOI_RESOLVER_URL: httpUrl("a DOI resolver URL").default(examples.KILN_DOI_RESOLVER_URL),
+  // Hosts (or host:port) a build may fetch from although they resolve to a private address.
+  KILN_ALLOWED_HOSTS: listOf(z.string().regex(/^[A-Za-z0-9.:[\]-]+$/, "must list host names or host:port pairs")),
+
+  // Builds.
+  KILN_BUILDER_IMAGE: z.string().min(1).default(examples.KILN_BUILDER_IMAGE),
+  KILN_BUILDER_ENGINE_SOCKET: z.string().startsWith("/", "must be an absolute path").default(examples.KILN_BUILDER_ENGINE_SOCKET),
+  KILN_BUILDER_ENV: listOf(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*=/, "must be NAME=value pairs separated by commas")),
+  KILN_IMAGE_PREFIX: z
+    .string()
+    .regex(/^([a-z0-9.-]+(:\d+)?\/)?[a-z0-9][a-z0-9._\/-]*$/, "must be a lowercase image name prefix like registry.example.org/kiln/ or kiln-")
+    .default("kiln-"),
+  KILN_REGISTRY_PUSH: flag,
+  KILN_BUILD_CONCURRENCY: positive("builds").default(2),
+  KILN_BUILD_PER_USER: positive("builds").default(1),
+  KILN_BUILD_TIMEOUT_SECONDS: positive("seconds").default(3600),
+  KILN_BUILD_IDLE_SECONDS: positive("seconds").default(600),
+  KILN_BUILD_LOG_MAX_BYTES: positive("bytes").default(10 * 1024 * 1024),
 });
 
 export type ServerEnv = z.infer<typeof serverEnvSchema>;

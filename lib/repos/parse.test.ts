@@ -1,0 +1,136 @@
+import { describe, expect, it } from "vitest";
+import { binderSpec, buildSlug, parseRepository, RepoInputError } from "./parse";
+import type { ProviderHosts } from "./types";
+
+const hosts: ProviderHosts = {
+  github: "https://github.com",
+  gist: "https://gist.github.com",
+  gitlab: "https://gitlab.com",
+  zenodo: "https://zenodo.org",
+  figshare: "https://figshare.com",
+  hydroshare: "https://www.hydroshare.org",
+  dataverse: ["https://dataverse.harvard.edu"],
+};
+const parse = (input: string, ref = "") => parseRepository(input, ref, hosts);
+
+describe("GitHub", () => {
+  it("reads repository URLs with and without .git, defaulting to HEAD", () => {
+    expect(parse("https://github.com/binder-examples/requirements")).toEqual({
+      target: { provider: "github", owner: "binder-examples", repo: "requirements" },
+      ref: "HEAD",
+      displayName: "binder-examples/requirements",
+    });
+    expect(parse("https://github.com/org/repo.git").target).toEqual({ provider: "github", owner: "org", repo: "repo" });
+  });
+
+  it("takes the ref from a tree URL, unless one is typed", () => {
+    expect(parse("https://github.com/org/repo/tree/feature/x").ref).toBe("feature/x");
+    expect(parse("https://github.com/org/repo/tree/feature/x", "v1.0").ref).toBe("v1.0");
+  });
+
+  it("reads Binder specs and launch links", () => {
+    expect(parse("gh/org/repo/main")).toMatchObject({ target: { provider: "github", owner: "org", repo: "repo" }, ref: "main" });
+    expect(parse("https://mybinder.org/v2/gh/org/repo/feature%2Fx?urlpath=lab").ref).toBe("feature/x");
+  });
+
+  it("follows a configured GitHub Enterprise host", () => {
+    const enterprise = { ...hosts, github: "https://git.example.edu" };
+    expect(parseRepository("https://git.example.edu/lab/analysis", "", enterprise).target.provider).toBe("github");
+    expect(parseRepository("https://github.com/lab/analysis", "", enterprise).target.provider).toBe("git");
+  });
+
+  it("needs an owner and a repository", () => {
+    expect(() => parse("https://github.com/org")).toThrow(/needs an owner and a repository/);
+  });
+});
+
+describe("GitLab", () => {
+  it("reads nested groups and the ref of a tree URL", () => {
+    expect(parse("https://gitlab.com/group/sub/project/-/tree/dev")).toMatchObject({
+      target: { provider: "gitlab", project: "group/sub/project" },
+      ref: "dev",
+    });
+  });
+  it("reads the gl/ spec with its URL-encoded project", () => {
+    expect(parse("gl/group%2Fproject/v2")).toMatchObject({ target: { provider: "gitlab", project: "group/project" }, ref: "v2" });
+  });
+});
+
+describe("Gist", () => {
+  it("reads user/id URLs and specs", () => {
+    expect(parse("https://gist.github.com/alice/0123abcd").target).toEqual({ provider: "gist", owner: "alice", id: "0123abcd" });
+    expect(parse("gist/alice/0123abcd/HEAD").target).toEqual({ provider: "gist", owner: "alice", id: "0123abcd" });
+  });
+});
+
+describe("plain git", () => {
+  it("accepts https, git, ssh and scp-like URLs", () => {
+    expect(parse("https://git.example.org/lab/repo.git").target).toEqual({ provider: "git", url: "https://git.example.org/lab/repo.git" });
+    expect(parse("git://127.0.0.1:9418/demo.git").target).toEqual({ provider: "git", url: "git://127.0.0.1:9418/demo.git" });
+    expect(parse("ssh://git@host.example/repo.git").target.provider).toBe("git");
+    expect(parse("git@host.example:lab/repo.git").target).toEqual({ provider: "git", url: "git@host.example:lab/repo.git" });
+  });
+  it("round-trips through the git/ spec", () => {
+    const spec = binderSpec({ provider: "git", url: "https://git.example.org/lab/repo.git" }, "main");
+    expect(spec).toBe("git/https%3A%2F%2Fgit.example.org%2Flab%2Frepo.git/main");
+    expect(parse(spec)).toMatchObject({ target: { provider: "git", url: "https://git.example.org/lab/repo.git" }, ref: "main" });
+  });
+});
+
+describe("DOIs and records", () => {
+  it("recognises Zenodo DOIs, doi.org links and record URLs", () => {
+    for (const input of ["10.5281/zenodo.3242074", "doi:10.5281/zenodo.3242074", "https://doi.org/10.5281/zenodo.3242074", "https://zenodo.org/records/3242074", "https://zenodo.org/record/3242074", "zenodo/10.5281/zenodo.3242074"]) {
+      expect(parse(input).target, input).toEqual({ provider: "zenodo", recordId: "3242074" });
+    }
+    expect(parse("10.5281/zenodo.3242074").ref).toBe("");
+  });
+  it("recognises Figshare with and without a version", () => {
+    expect(parse("10.6084/m9.figshare.9782777.v3").target).toEqual({ provider: "figshare", articleId: "9782777", version: "3" });
+    expect(parse("https://figshare.com/articles/dataset/Binder-ready/9782777").target).toEqual({ provider: "figshare", articleId: "9782777", version: undefined });
+    expect(parse("https://figshare.com/articles/dataset/Binder-ready/9782777/2").target).toMatchObject({ version: "2" });
+  });
+  it("recognises HydroShare resources", () => {
+    const id = "b8f6eae9d89241cf8b5904033460af61";
+    expect(parse(`https://www.hydroshare.org/resource/${id}/`).target).toEqual({ provider: "hydroshare", resourceId: id });
+    expect(parse(`10.4211/hs.${id}`).target).toEqual({ provider: "hydroshare", resourceId: id });
+  });
+  it("takes other DOIs and dataset pages of configured installations as Dataverse", () => {
+    expect(parse("10.7910/DVN/TJCLKP").target).toEqual({ provider: "dataverse", doi: "10.7910/DVN/TJCLKP" });
+    expect(parse("https://dataverse.harvard.edu/dataset.xhtml?persistentId=doi:10.7910/DVN/TJCLKP").target).toEqual({
+      provider: "dataverse",
+      doi: "10.7910/DVN/TJCLKP",
+      host: "dataverse.harvard.edu",
+    });
+  });
+});
+
+describe("bad input", () => {
+  it("explains what to paste", () => {
+    expect(() => parse("")).toThrow(RepoInputError);
+    expect(() => parse("not a repository")).toThrow(/Paste a repository URL/);
+    expect(() => parse("ftp://example.org/repo")).toThrow(/ftp: URLs are not supported/);
+    expect(() => parse("https://zenodo.org/communities/x")).toThrow(/zenodo.org\/records/);
+  });
+  it("blames the ref field for a bad ref", () => {
+    try {
+      parse("gh/org/repo/main", "two words");
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(RepoInputError);
+      expect((error as RepoInputError).field).toBe("ref");
+    }
+    expect(() => parse("gh/org/repo/main", "--upload-pack=evil")).toThrow(/cannot start with -/);
+  });
+});
+
+describe("specs and slugs", () => {
+  it("writes Binder specs per provider", () => {
+    expect(binderSpec({ provider: "github", owner: "o", repo: "r" }, "feature/x")).toBe("gh/o/r/feature%2Fx");
+    expect(binderSpec({ provider: "gitlab", project: "g/p" }, "main")).toBe("gl/g%2Fp/main");
+    expect(binderSpec({ provider: "zenodo", recordId: "1" }, "")).toBe("zenodo/10.5281/zenodo.1");
+  });
+  it("names builds like BinderHub's slugs", () => {
+    expect(buildSlug({ provider: "github", owner: "o", repo: "r" })).toBe("gh-o-r");
+    expect(buildSlug({ provider: "git", url: "git://h/x.git" })).toBe("git-git://h/x.git");
+  });
+});

@@ -1,0 +1,234 @@
+import { binderPrefixes, type ParsedRepo, type ProviderHosts, type RepoTarget } from "./types";
+
+// Recognises what people paste: provider URLs, DOIs, any git URL, Binder specs and launch links.
+// Pure and shared, so the Launch form can say what it recognised while you type.
+
+export class RepoInputError extends Error {
+  constructor(message: string, readonly field: "repository" | "ref" = "repository") {
+    super(message);
+  }
+  override name = "RepoInputError";
+}
+
+const DOI = /^(?:doi:|https?:\/\/(?:dx\.)?doi\.org\/)?(10\.\d{4,9}\/[^\s?#]+)$/i;
+const SHA = /^[0-9a-f]{40}$/i;
+const HEX32 = /^[0-9a-f]{32}$/i;
+const SPEC = /^(gh|gl|gist|git|zenodo|figshare|hydroshare|dataverse)\/(.+)$/;
+const SCP_LIKE = /^([\w.-]+@)?([\w.-]+):(?!\/\/)([\w./~-]+)$/;
+
+/**
+ * The path segments of `url` below a provider's base URL, or null when it is not under it.
+ * Bases may carry a path (a GitLab served at https://example.org/gitlab).
+ */
+function below(url: URL, base: string): string[] | null {
+  const baseUrl = new URL(base);
+  if (url.host.toLowerCase() !== baseUrl.host.toLowerCase()) return null;
+  const prefix = segments(baseUrl.pathname);
+  const parts = segments(url.pathname);
+  return prefix.every((segment, i) => parts[i] === segment) ? parts.slice(prefix.length) : null;
+}
+const trimGit = (name: string) => name.replace(/\.git$/, "");
+const segments = (path: string) => path.split("/").filter(Boolean).map(decodeURIComponent);
+
+export function isFullSha(ref: string): boolean {
+  return SHA.test(ref);
+}
+
+/** Recognises `input` (and an optional separate `ref`) or throws a RepoInputError saying what to paste. */
+export function parseRepository(input: string, ref: string, hosts: ProviderHosts): ParsedRepo {
+  const text = input.trim();
+  if (!text) throw new RepoInputError("Paste a repository URL, a DOI or a Binder spec.");
+  const launchLink = /\/v2\/((?:gh|gl|gist|git|zenodo|figshare|hydroshare|dataverse)\/.+)$/.exec(text.split("?")[0] ?? "");
+  if (launchLink?.[1]) return fromSpec(launchLink[1], ref);
+  if (SPEC.test(text) && !text.includes("://")) return fromSpec(text, ref);
+  const doi = DOI.exec(text);
+  if (doi?.[1]) return withRef(fromDoi(doi[1]), ref, undefined);
+
+  const scp = SCP_LIKE.exec(text);
+  if (scp && !text.includes("://")) return withRef({ provider: "git", url: text }, ref, undefined);
+
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new RepoInputError(
+      "Kiln does not recognise this. Paste a repository URL (https://github.com/org/repo, any git URL), a DOI (10.5281/zenodo.123) or a Binder spec (gh/org/repo/main).",
+    );
+  }
+  if (!["https:", "http:", "git:", "ssh:"].includes(url.protocol)) {
+    throw new RepoInputError(`${url.protocol.replace(":", "")}: URLs are not supported. Use an https, http, git or ssh URL.`);
+  }
+  return fromUrl(url, ref, hosts);
+}
+
+function fromUrl(url: URL, ref: string, hosts: ProviderHosts): ParsedRepo {
+  const isWeb = url.protocol === "https:" || url.protocol === "http:";
+  const under = (base: string) => (isWeb ? below(url, base) : null);
+  let parts: string[] | null;
+
+  if ((parts = under(hosts.github))) {
+    const [owner, repo, kind, ...rest] = parts;
+    if (!owner || !repo) throw new RepoInputError("A GitHub URL needs an owner and a repository, like https://github.com/org/repo.");
+    const urlRef = (kind === "tree" || kind === "commit") && rest.length ? rest.join("/") : undefined;
+    return withRef({ provider: "github", owner, repo: trimGit(repo) }, ref, urlRef);
+  }
+  if ((parts = under(hosts.gist))) {
+    const id = parts.length >= 2 ? parts[1] : parts[0];
+    if (!id) throw new RepoInputError("A Gist URL looks like https://gist.github.com/user/0123abcd.");
+    return withRef({ provider: "gist", owner: parts.length >= 2 ? parts[0]! : "", id: trimGit(id) }, ref, parts[2]);
+  }
+  if ((parts = under(hosts.gitlab))) {
+    const dash = parts.indexOf("-");
+    const projectParts = dash === -1 ? parts : parts.slice(0, dash);
+    if (projectParts.length < 2) throw new RepoInputError("A GitLab URL needs a group and a project, like https://gitlab.com/group/project.");
+    const after = dash === -1 ? [] : parts.slice(dash + 1);
+    const urlRef = (after[0] === "tree" || after[0] === "commit") && after.length > 1 ? after.slice(1).join("/") : undefined;
+    const project = [...projectParts.slice(0, -1), trimGit(projectParts.at(-1)!)].join("/");
+    return withRef({ provider: "gitlab", project }, ref, urlRef);
+  }
+  if ((parts = under(hosts.zenodo))) {
+    const doiAt = parts.indexOf("doi");
+    if (doiAt !== -1) return withRef(fromDoi(parts.slice(doiAt + 1).join("/")), ref, undefined);
+    const recordAt = parts.findIndex((p) => p === "record" || p === "records");
+    const id = recordAt === -1 ? undefined : parts[recordAt + 1];
+    if (!id || !/^\d+$/.test(id)) throw new RepoInputError("A Zenodo URL looks like https://zenodo.org/records/1234567.");
+    return withRef({ provider: "zenodo", recordId: id }, ref, undefined);
+  }
+  if ((parts = under(hosts.figshare))) {
+    const numbers = parts.filter((p) => /^\d+$/.test(p));
+    if (parts[0] !== "articles" || numbers.length === 0) {
+      throw new RepoInputError("A Figshare URL looks like https://figshare.com/articles/dataset/title/9782777.");
+    }
+    // .../<article id> or .../<article id>/<version>
+    const [articleId, version] = numbers.length >= 2 ? [numbers.at(-2)!, numbers.at(-1)!] : [numbers[0]!, undefined];
+    return withRef({ provider: "figshare", articleId, version }, ref, version);
+  }
+  if ((parts = under(hosts.hydroshare))) {
+    const id = parts[0] === "resource" ? parts[1] : undefined;
+    if (!id || !HEX32.test(id)) throw new RepoInputError("A HydroShare URL looks like https://www.hydroshare.org/resource/<32 hex digits>/.");
+    return withRef({ provider: "hydroshare", resourceId: id.toLowerCase() }, ref, undefined);
+  }
+  const dataverse = hosts.dataverse.find((base) => under(base));
+  if (dataverse) {
+    const persistentId = url.searchParams.get("persistentId");
+    const doi = persistentId ? DOI.exec(persistentId.replace(/^doi:/i, "")) : null;
+    if (!doi?.[1]) throw new RepoInputError("A Dataverse URL needs ?persistentId=doi:..., as on a dataset's page.");
+    return withRef({ provider: "dataverse", doi: doi[1], host: new URL(dataverse).host }, ref, undefined);
+  }
+  // Anything else is taken as a plain git repository.
+  return withRef({ provider: "git", url: url.toString() }, ref, undefined);
+}
+
+function fromDoi(doi: string): RepoTarget {
+  const zenodo = /^10\.5281\/zenodo\.(\d+)$/i.exec(doi);
+  if (zenodo?.[1]) return { provider: "zenodo", recordId: zenodo[1] };
+  const figshare = /^10\.6084\/m9\.figshare\.(\d+)(?:\.v(\d+))?$/i.exec(doi);
+  if (figshare?.[1]) return { provider: "figshare", articleId: figshare[1], version: figshare[2] };
+  const hydroshare = /^10\.4211\/hs\.([0-9a-f]{32})$/i.exec(doi);
+  if (hydroshare?.[1]) return { provider: "hydroshare", resourceId: hydroshare[1].toLowerCase() };
+  // Other DOIs are looked up when resolving; only Dataverse installations are accepted then.
+  return { provider: "dataverse", doi };
+}
+
+function fromSpec(spec: string, ref: string): ParsedRepo {
+  const match = SPEC.exec(spec);
+  const prefix = match?.[1];
+  const rest = match?.[2] ?? "";
+  const parts = rest.split("/");
+  switch (prefix) {
+    case "gh": {
+      const [owner, repo, ...refParts] = parts;
+      if (!owner || !repo) throw new RepoInputError("A GitHub spec looks like gh/org/repo/ref.");
+      return withRef({ provider: "github", owner, repo: trimGit(repo) }, ref, decodeRef(refParts));
+    }
+    case "gl": {
+      const [project, ...refParts] = parts;
+      if (!project || !decodeURIComponent(project).includes("/")) {
+        throw new RepoInputError("A GitLab spec looks like gl/group%2Fproject/ref (the project path URL-encoded).");
+      }
+      return withRef({ provider: "gitlab", project: decodeURIComponent(project) }, ref, decodeRef(refParts));
+    }
+    case "gist": {
+      const [owner, id, ...refParts] = parts;
+      if (!owner || !id) throw new RepoInputError("A Gist spec looks like gist/user/id/ref.");
+      return withRef({ provider: "gist", owner, id }, ref, decodeRef(refParts));
+    }
+    case "git": {
+      const [encoded, ...refParts] = parts;
+      const url = decodeURIComponent(encoded ?? "");
+      if (!url.includes(":")) throw new RepoInputError("A git spec looks like git/<URL-encoded repository URL>/ref.");
+      return withRef({ provider: "git", url }, ref, decodeRef(refParts));
+    }
+    case "hydroshare": {
+      if (!HEX32.test(parts[0] ?? "")) throw new RepoInputError("A HydroShare spec looks like hydroshare/<32 hex digits>.");
+      return withRef({ provider: "hydroshare", resourceId: parts[0]!.toLowerCase() }, ref, undefined);
+    }
+    default: {
+      // zenodo/<doi>, figshare/<doi>, dataverse/<doi>
+      const doi = DOI.exec(decodeURIComponent(rest));
+      if (!doi?.[1]) throw new RepoInputError(`A ${prefix} spec looks like ${prefix}/10.1234/abcd (a DOI).`);
+      return withRef(fromDoi(doi[1]), ref, undefined);
+    }
+  }
+}
+
+function decodeRef(parts: string[]): string | undefined {
+  const joined = parts.join("/");
+  return joined ? decodeURIComponent(joined) : undefined;
+}
+
+/** The ref typed in its own field wins over one inside the URL; git hosts default to HEAD. */
+function withRef(target: RepoTarget, typedRef: string, urlRef: string | undefined): ParsedRepo {
+  const ref = typedRef.trim() || urlRef || (isRecord(target) ? "" : "HEAD");
+  if (/\s/.test(ref) || ref.includes("..") || ref.startsWith("-")) {
+    throw new RepoInputError("A ref is a branch, tag or commit name without spaces, and cannot start with - or contain ..", "ref");
+  }
+  return { target, ref, displayName: displayName(target) };
+}
+
+export function isRecord(target: RepoTarget): boolean {
+  return ["zenodo", "figshare", "hydroshare", "dataverse"].includes(target.provider);
+}
+
+function displayName(target: RepoTarget): string {
+  switch (target.provider) {
+    case "github": return `${target.owner}/${target.repo}`;
+    case "gitlab": return target.project;
+    case "gist": return target.owner ? `${target.owner}/${target.id}` : target.id;
+    case "git": return target.url.replace(/^[a-z+]+:\/\//, "").replace(/\.git$/, "");
+    case "zenodo": return `Zenodo record ${target.recordId}`;
+    case "figshare": return `Figshare article ${target.articleId}`;
+    case "hydroshare": return `HydroShare resource ${target.resourceId}`;
+    case "dataverse": return `doi:${target.doi}`;
+  }
+}
+
+/** The Binder spec (what follows /v2/ in a launch link) for a repository at a ref. */
+export function binderSpec(target: RepoTarget, ref: string): string {
+  const prefix = binderPrefixes[target.provider];
+  const encRef = encodeURIComponent(ref || "HEAD");
+  switch (target.provider) {
+    case "github": return `${prefix}/${target.owner}/${target.repo}/${encRef}`;
+    case "gitlab": return `${prefix}/${encodeURIComponent(target.project)}/${encRef}`;
+    case "gist": return `${prefix}/${target.owner}/${target.id}/${encRef}`;
+    case "git": return `${prefix}/${encodeURIComponent(target.url)}/${encRef}`;
+    case "zenodo": return `${prefix}/10.5281/zenodo.${target.recordId}`;
+    case "figshare": return `${prefix}/10.6084/m9.figshare.${target.articleId}${target.version ? `.v${target.version}` : ""}`;
+    case "hydroshare": return `${prefix}/${target.resourceId}`;
+    case "dataverse": return `${prefix}/${target.doi}`;
+  }
+}
+
+/** The part of an image name that names the repository, as BinderHub's build slug does. */
+export function buildSlug(target: RepoTarget): string {
+  switch (target.provider) {
+    case "github": return `gh-${target.owner}-${target.repo}`;
+    case "gitlab": return `gl-${target.project}`;
+    case "gist": return `gist-${target.owner}-${target.id}`;
+    case "git": return `git-${target.url}`;
+    case "zenodo": return `zenodo-${target.recordId}`;
+    case "figshare": return `figshare-${target.articleId}`;
+    case "hydroshare": return `hydroshare-${target.resourceId}`;
+    case "dataverse": return `dataverse-${target.doi}`;
+  }
+}

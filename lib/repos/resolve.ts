@@ -1,0 +1,228 @@
+import "server-only";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { z } from "zod";
+import { isFullSha } from "./parse";
+import type { ParsedRepo, ProviderHosts, RepoTarget } from "./types";
+
+// Resolves a requested ref to an immutable version the way BinderHub does: a commit SHA for git
+// hosts (their APIs, or `git ls-remote`), a record version for DOI repositories.
+
+const run = promisify(execFile);
+
+export interface ProviderConfig extends ProviderHosts {
+  githubApi: string;
+  githubToken?: string;
+  gitlabToken?: string;
+  figshareApi: string;
+  doiResolver: string;
+}
+
+export interface ResolvedRepo {
+  /** What repo2docker fetches. */
+  repoUrl: string;
+  /** The immutable version: commit SHA, record id, article version. */
+  resolvedRef: string;
+}
+
+/** A repository, ref or record that does not exist, or a provider that could not be asked. */
+export class ResolveError extends Error {
+  constructor(message: string, readonly field: "repository" | "ref" = "repository", readonly unavailable = false) {
+    super(message);
+  }
+  override name = "ResolveError";
+}
+
+const TIMEOUT_MS = 15_000;
+
+async function getJson(url: string, what: string, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> {
+  let response: Response;
+  try {
+    response = await fetch(url, { headers: { accept: "application/json", ...headers }, signal: AbortSignal.timeout(TIMEOUT_MS) });
+  } catch (error) {
+    throw new ResolveError(`${what} could not be reached (${(error as Error).message}). Try again later.`, "repository", true);
+  }
+  if (response.status >= 500 || response.status === 429) {
+    throw new ResolveError(`${what} answered ${response.status}. Try again in a few minutes.`, "repository", true);
+  }
+  return { status: response.status, body: await response.json().catch(() => null) };
+}
+
+export async function resolveRepo(parsed: ParsedRepo, config: ProviderConfig): Promise<ResolvedRepo> {
+  const { target, ref } = parsed;
+  switch (target.provider) {
+    case "github": return resolveGitHub(target, ref, config);
+    case "gitlab": return resolveGitLab(target, ref, config);
+    case "gist": return resolveGist(target, ref, config);
+    case "git": return resolveGit(target.url, ref);
+    case "zenodo": return resolveZenodo(target, config);
+    case "figshare": return resolveFigshare(target, ref, config);
+    case "hydroshare": return resolveHydroShare(target, config);
+    case "dataverse": return resolveDataverse(target, config);
+  }
+}
+
+const commitSchema = z.object({ sha: z.string().regex(/^[0-9a-f]{40}$/) });
+
+async function resolveGitHub(target: Extract<RepoTarget, { provider: "github" }>, ref: string, config: ProviderConfig) {
+  const headers: Record<string, string> = { accept: "application/vnd.github+json" };
+  if (config.githubToken) headers.authorization = `Bearer ${config.githubToken}`;
+  const name = `${target.owner}/${target.repo}`;
+  const { status, body } = await getJson(
+    `${config.githubApi}/repos/${encodeURIComponent(target.owner)}/${encodeURIComponent(target.repo)}/commits/${encodeURIComponent(ref)}`,
+    "GitHub",
+    headers,
+  );
+  if (status === 404) throw new ResolveError(`GitHub has no public repository ${name}. Check the spelling, or that it is public.`);
+  if (status === 422) throw new ResolveError(`${name} has no branch, tag or commit named “${ref}”.`, "ref");
+  if (status === 403) throw new ResolveError("GitHub refused the request (rate limit?). Try again later, or ask your admin to set KILN_GITHUB_TOKEN.", "repository", true);
+  const commit = commitSchema.safeParse(body);
+  if (status !== 200 || !commit.success) throw new ResolveError(`GitHub answered ${status} for ${name} at ${ref}.`);
+  return { repoUrl: `${config.github}/${target.owner}/${target.repo}`, resolvedRef: commit.data.sha };
+}
+
+async function resolveGitLab(target: Extract<RepoTarget, { provider: "gitlab" }>, ref: string, config: ProviderConfig) {
+  const headers: Record<string, string> = config.gitlabToken ? { "private-token": config.gitlabToken } : {};
+  const { status, body } = await getJson(
+    `${config.gitlab}/api/v4/projects/${encodeURIComponent(target.project)}/repository/commits/${encodeURIComponent(ref)}`,
+    "GitLab",
+    headers,
+  );
+  const commit = z.object({ id: z.string().regex(/^[0-9a-f]{40}$/) }).safeParse(body);
+  if (status === 404) {
+    // GitLab says 404 for both; ask about the project to tell which one is missing.
+    const project = await getJson(`${config.gitlab}/api/v4/projects/${encodeURIComponent(target.project)}`, "GitLab", headers);
+    if (project.status === 404) throw new ResolveError(`GitLab has no public project ${target.project}.`);
+    throw new ResolveError(`${target.project} has no branch, tag or commit named “${ref}”.`, "ref");
+  }
+  if (status !== 200 || !commit.success) throw new ResolveError(`GitLab answered ${status} for ${target.project} at ${ref}.`);
+  return { repoUrl: `${config.gitlab}/${target.project}.git`, resolvedRef: commit.data.id };
+}
+
+const gistSchema = z.object({
+  owner: z.object({ login: z.string() }).nullish(),
+  history: z.array(z.object({ version: z.string() })).min(1),
+});
+
+async function resolveGist(target: Extract<RepoTarget, { provider: "gist" }>, ref: string, config: ProviderConfig) {
+  const headers: Record<string, string> = { accept: "application/vnd.github+json" };
+  if (config.githubToken) headers.authorization = `Bearer ${config.githubToken}`;
+  const { status, body } = await getJson(`${config.githubApi}/gists/${encodeURIComponent(target.id)}`, "GitHub's Gist API", headers);
+  const gist = gistSchema.safeParse(body);
+  if (status === 404 || !gist.success) throw new ResolveError(`There is no public gist ${target.id}.`);
+  if (target.owner && gist.data.owner && gist.data.owner.login !== target.owner) {
+    throw new ResolveError(`Gist ${target.id} belongs to ${gist.data.owner.login}, not ${target.owner}.`);
+  }
+  const versions = gist.data.history.map((h) => h.version);
+  const resolvedRef = ref === "HEAD" ? versions[0]! : versions.find((v) => v === ref);
+  if (!resolvedRef) throw new ResolveError(`Gist ${target.id} has no revision “${ref}”. Use HEAD or a full revision id.`, "ref");
+  return { repoUrl: `${config.gist}/${target.id}.git`, resolvedRef };
+}
+
+/** `git ls-remote`: HEAD, a branch, a tag (peeled to its commit), or a full SHA taken as is. */
+export async function resolveGit(url: string, ref: string): Promise<ResolvedRepo> {
+  if (isFullSha(ref)) return { repoUrl: url, resolvedRef: ref.toLowerCase() };
+  let stdout: string;
+  try {
+    ({ stdout } = await run("git", ["ls-remote", "--", url], {
+      timeout: TIMEOUT_MS * 2,
+      // Never prompt for credentials: a private repository must fail, not hang.
+      env: { PATH: "/usr/local/bin:/usr/bin:/bin", GIT_TERMINAL_PROMPT: "0", GIT_SSH_COMMAND: "ssh -o BatchMode=yes -o ConnectTimeout=10", NODE_ENV: "production" },
+      maxBuffer: 64 * 1024 * 1024,
+    }));
+  } catch (error) {
+    const stderr = String((error as { stderr?: string }).stderr ?? "").trim().split("\n").at(-1) ?? "";
+    throw new ResolveError(`Could not read the git repository at ${url}: ${stderr || (error as Error).message}. Check the URL and that it is public.`);
+  }
+  const refs = new Map<string, string>();
+  for (const line of stdout.split("\n")) {
+    const [sha, name] = line.split("\t");
+    if (sha && name) refs.set(name, sha);
+  }
+  const candidates = ref === "HEAD" ? ["HEAD"] : [`refs/tags/${ref}^{}`, `refs/tags/${ref}`, `refs/heads/${ref}`, ref];
+  const sha = candidates.map((name) => refs.get(name)).find(Boolean);
+  if (!sha) throw new ResolveError(`${url} has no branch or tag named “${ref}”. Use a branch, a tag or a full 40-character commit SHA.`, "ref");
+  return { repoUrl: url, resolvedRef: sha };
+}
+
+async function resolveZenodo(target: Extract<RepoTarget, { provider: "zenodo" }>, config: ProviderConfig) {
+  const { status, body } = await getJson(`${config.zenodo}/api/records/${target.recordId}`, "Zenodo");
+  const record = z.object({ id: z.union([z.number(), z.string()]) }).safeParse(body);
+  if (status === 404 || status === 410 || !record.success) throw new ResolveError(`Zenodo has no public record ${target.recordId}.`);
+  // A concept record answers with its latest version, whose id is the immutable version.
+  const id = String(record.data.id);
+  return { repoUrl: `${config.zenodo}/records/${id}`, resolvedRef: id };
+}
+
+async function resolveFigshare(target: Extract<RepoTarget, { provider: "figshare" }>, ref: string, config: ProviderConfig) {
+  const version = target.version ?? (ref && ref !== "HEAD" ? ref.replace(/^v/, "") : undefined);
+  const url = version
+    ? `${config.figshareApi}/articles/${target.articleId}/versions/${encodeURIComponent(version)}`
+    : `${config.figshareApi}/articles/${target.articleId}`;
+  const { status, body } = await getJson(url, "Figshare");
+  const article = z.object({ id: z.number(), version: z.number() }).safeParse(body);
+  if (status === 404 || !article.success) {
+    throw new ResolveError(
+      version ? `Figshare article ${target.articleId} has no version ${version}.` : `Figshare has no public article ${target.articleId}.`,
+      version ? "ref" : "repository",
+    );
+  }
+  const resolved = `${article.data.id}.v${article.data.version}`;
+  return { repoUrl: `${config.figshare}/articles/code/kiln/${article.data.id}/${article.data.version}`, resolvedRef: resolved };
+}
+
+const hydroshareSchema = z.object({ dates: z.array(z.object({ type: z.string(), start_date: z.string() })) });
+
+async function resolveHydroShare(target: Extract<RepoTarget, { provider: "hydroshare" }>, config: ProviderConfig) {
+  const { status, body } = await getJson(`${config.hydroshare}/hsapi/resource/${target.resourceId}/scimeta/elements`, "HydroShare");
+  const meta = hydroshareSchema.safeParse(body);
+  if (status === 404 || !meta.success) throw new ResolveError(`HydroShare has no public resource ${target.resourceId}.`);
+  const modified = meta.data.dates.find((d) => d.type === "modified");
+  const epoch = modified ? Math.floor(Date.parse(modified.start_date) / 1000) : NaN;
+  if (!Number.isFinite(epoch)) throw new ResolveError(`HydroShare resource ${target.resourceId} has no modification date to version it by.`);
+  // As BinderHub: the version is the last modification time.
+  return { repoUrl: `${config.hydroshare}/resource/${target.resourceId}`, resolvedRef: `${target.resourceId}.v${epoch}` };
+}
+
+const datasetSchema = z.object({
+  data: z.object({
+    id: z.number(),
+    latestVersion: z.object({ versionNumber: z.number().optional(), versionMinorNumber: z.number().optional() }),
+  }),
+});
+
+async function resolveDataverse(target: Extract<RepoTarget, { provider: "dataverse" }>, config: ProviderConfig) {
+  const base = target.host ? config.dataverse.find((url) => new URL(url).host === target.host) : await dataverseOfDoi(target.doi, config);
+  if (!base) throw new ResolveError(`Kiln is not configured for the Dataverse at ${target.host}.`);
+  const { status, body } = await getJson(
+    `${base}/api/datasets/:persistentId?persistentId=${encodeURIComponent(`doi:${target.doi}`)}`,
+    "Dataverse",
+  );
+  const dataset = datasetSchema.safeParse(body);
+  if (status === 404 || !dataset.success) throw new ResolveError(`${new URL(base).host} has no public dataset doi:${target.doi}.`);
+  const { versionNumber = 0, versionMinorNumber = 0 } = dataset.data.data.latestVersion;
+  return {
+    repoUrl: `${base}/dataset.xhtml?persistentId=doi:${target.doi}`,
+    resolvedRef: `${dataset.data.data.id}.v${versionNumber}.${versionMinorNumber}`,
+  };
+}
+
+/** Follows the DOI to its landing page and accepts it only on a configured Dataverse. */
+async function dataverseOfDoi(doi: string, config: ProviderConfig): Promise<string> {
+  let response: Response;
+  try {
+    response = await fetch(`${config.doiResolver}/${doi}`, { redirect: "manual", signal: AbortSignal.timeout(TIMEOUT_MS) });
+  } catch (error) {
+    throw new ResolveError(`The DOI resolver could not be reached (${(error as Error).message}). Try again later.`, "repository", true);
+  }
+  const location = response.headers.get("location");
+  if (response.status === 404 || !location) throw new ResolveError(`DOI ${doi} does not exist.`);
+  const host = new URL(location, config.doiResolver).host;
+  const base = config.dataverse.find((url) => new URL(url).host === host);
+  if (!base) {
+    throw new ResolveError(
+      `DOI ${doi} points to ${host}, which is not a repository Kiln can build: Zenodo, Figshare, HydroShare or a configured Dataverse.`,
+    );
+  }
+  return base;
+}

@@ -1,0 +1,67 @@
+import { z } from "zod";
+
+// Shared by server and client: what a pasted repository was recognised as.
+
+export const providerIds = ["github", "gitlab", "gist", "git", "zenodo", "figshare", "dataverse", "hydroshare"] as const;
+export type ProviderId = (typeof providerIds)[number];
+
+export const providerLabels: Record<ProviderId, string> = {
+  github: "GitHub",
+  gitlab: "GitLab",
+  gist: "Gist",
+  git: "Git repository",
+  zenodo: "Zenodo",
+  figshare: "Figshare",
+  dataverse: "Dataverse",
+  hydroshare: "HydroShare",
+};
+
+/** Binder's spec prefixes, as in `/v2/<prefix>/...` launch links. */
+export const binderPrefixes: Record<ProviderId, string> = {
+  github: "gh",
+  gitlab: "gl",
+  gist: "gist",
+  git: "git",
+  zenodo: "zenodo",
+  figshare: "figshare",
+  dataverse: "dataverse",
+  hydroshare: "hydroshare",
+};
+
+/** Where each provider lives; configurable for GitHub Enterprise, self-hosted GitLab, other Dataverses. */
+export interface ProviderHosts {
+  github: string;
+  gist: string;
+  gitlab: string;
+  zenodo: string;
+  figshare: string;
+  hydroshare: string;
+  dataverse: string[];
+}
+
+export type RepoTarget =
+  | { provider: "github"; owner: string; repo: string }
+  | { provider: "gitlab"; project: string }
+  | { provider: "gist"; owner: string; id: string }
+  | { provider: "git"; url: string }
+  | { provider: "zenodo"; recordId: string }
+  | { provider: "figshare"; articleId: string; version?: string }
+  | { provider: "hydroshare"; resourceId: string }
+  | { provider: "dataverse"; doi: string; host?: string };
+
+/** A repository recognised from what someone pasted, before any network call. */
+export interface ParsedRepo {
+  target: RepoTarget;
+  /** The ref asked for: a branch, tag or commit for git hosts; a version for records. */
+  ref: string;
+  displayName: string;
+}
+
+export const launchRequestSchema = z
+  .object({
+    repository: z.string().trim().min(1, "Paste a repository URL, a DOI or a Binder spec."),
+    ref: z.string().trim().max(255, "A ref is at most 255 characters.").default(""),
+    path: z.string().trim().max(1024, "A path is at most 1024 characters.").default(""),
+  })
+  .strict();
+export type LaunchRequest = z.infer<typeof launchRequestSchema>;
