@@ -19,6 +19,12 @@ netns = "host"
 runtime = "runc"
 CONF
   fi
+  # The local registry speaks plain HTTP on loopback, as a production engine's insecure-registries allows.
+  local registries=/etc/containers/registries.conf.d/kiln.conf
+  if [[ ! -f $registries ]]; then
+    mkdir -p "$(dirname "$registries")"
+    printf '[[registry]]\nlocation = "%s"\ninsecure = true\n' "${KILN_REGISTRY_ADDR:-127.0.0.1:5000}" >"$registries"
+  fi
 }
 
 engine_up() { curl -sf --unix-socket "$PODMAN_SOCKET" http://d/_ping >/dev/null; }

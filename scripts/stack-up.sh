@@ -12,6 +12,7 @@ if ! out=$(podman --url "unix://$PODMAN_SOCKET" run --rm --pull=never "$KILN_SIN
   log "the engine could not start a container from $KILN_SINGLEUSER_IMAGE: $out"; exit 1
 fi
 bash "$KILN_ROOT/scripts/postgres.sh" start
+bash "$KILN_ROOT/scripts/registry.sh" start
 (cd "$KILN_ROOT" && npx --no-install tsx scripts/migrate.ts)
 bash "$KILN_ROOT/scripts/hub.sh" start
 bash "$KILN_ROOT/scripts/kiln.sh" start

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
-import Link from "next/link";
-import { EmptyState } from "@/components/EmptyState";
+import { LaunchForm } from "@/components/LaunchForm";
 import { PageHeading } from "@/components/PageHeading";
+import { providerHosts } from "@/lib/builds/settings";
 
 export const metadata: Metadata = { title: "Launch" };
 
@@ -9,21 +9,9 @@ export default function LaunchPage() {
   return (
     <>
       <PageHeading title="Launch">
-        Turn a repository into a Jupyter environment on this Hub, with your home directory in every one.
+        Paste a repository and Kiln builds it into a Jupyter environment with repo2docker. You can watch the build as it happens.
       </PageHeading>
-      <EmptyState
-        title="Building from a repository is on its way"
-        action={
-          <Link href="/library" className="font-medium text-kiln-600 underline-offset-4 hover:underline dark:text-kiln-500">
-            Visit your library
-          </Link>
-        }
-      >
-        <p>
-          Soon you will paste a GitHub, GitLab or Git URL, or a Zenodo or Figshare DOI, here and watch repo2docker build it
-          live. Every build lands in your library, ready to launch again.
-        </p>
-      </EmptyState>
+      <LaunchForm hosts={providerHosts()} />
     </>
   );
 }

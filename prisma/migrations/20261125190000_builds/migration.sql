@@ -42,6 +42,17 @@ CREATE TABLE "build_log_lines" (
     CONSTRAINT "build_log_lines_pkey" PRIMARY KEY ("build_id","seq")
 );
 
+-- CreateTable
+CREATE TABLE "build_requests" (
+    "id" SERIAL NOT NULL,
+    "build_id" UUID NOT NULL,
+    "user_id" INTEGER NOT NULL,
+    "path" TEXT NOT NULL DEFAULT '',
+    "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "build_requests_pkey" PRIMARY KEY ("id")
+);
+
 -- CreateIndex
 CREATE INDEX "builds_status_created_at_idx" ON "builds"("status", "created_at");
 
@@ -51,8 +62,20 @@ CREATE INDEX "builds_image_name_idx" ON "builds"("image_name");
 -- CreateIndex
 CREATE INDEX "builds_requested_by_id_created_at_idx" ON "builds"("requested_by_id", "created_at");
 
+-- CreateIndex
+CREATE INDEX "build_requests_user_id_created_at_idx" ON "build_requests"("user_id", "created_at");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "build_requests_build_id_user_id_key" ON "build_requests"("build_id", "user_id");
+
 -- AddForeignKey
 ALTER TABLE "builds" ADD CONSTRAINT "builds_requested_by_id_fkey" FOREIGN KEY ("requested_by_id") REFERENCES "users"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
 -- AddForeignKey
 ALTER TABLE "build_log_lines" ADD CONSTRAINT "build_log_lines_build_id_fkey" FOREIGN KEY ("build_id") REFERENCES "builds"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "build_requests" ADD CONSTRAINT "build_requests_build_id_fkey" FOREIGN KEY ("build_id") REFERENCES "builds"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "build_requests" ADD CONSTRAINT "build_requests_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users"("id") ON DELETE CASCADE ON UPDATE CASCADE;

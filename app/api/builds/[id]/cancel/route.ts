@@ -1,0 +1,5 @@
+import { route } from "@/lib/http/route";
+import { cancelBuild } from "@/lib/builds/server";
+import { buildViewSchema } from "@/lib/builds/schema";
+
+export const POST = route({ access: "user" }, async ({ user, params }) => buildViewSchema.parse(await cancelBuild(params.id!, user!)));

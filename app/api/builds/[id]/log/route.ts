@@ -1,0 +1,16 @@
+import { route } from "@/lib/http/route";
+import { rawLog } from "@/lib/builds/server";
+
+export const dynamic = "force-dynamic";
+
+export const GET = route({ access: "user" }, async ({ user, params }) => {
+  const log = await rawLog(params.id!, user!);
+  return new Response(log.body, {
+    headers: {
+      "content-type": "text/plain; charset=utf-8",
+      "content-disposition": `attachment; filename="${log.filename}"`,
+      // A finished build's log never changes again.
+      "cache-control": log.finished ? "private, max-age=31536000, immutable" : "no-store",
+    },
+  });
+});

@@ -1,0 +1,12 @@
+import { NextResponse } from "next/server";
+import { route } from "@/lib/http/route";
+import { requestBuild } from "@/lib/builds/request";
+import { requestBuildResponseSchema } from "@/lib/builds/schema";
+import { toView } from "@/lib/builds/store";
+import { launchRequestSchema } from "@/lib/repos/types";
+
+export const POST = route({ access: "user", body: launchRequestSchema }, async ({ user, body }) => {
+  const { outcome, build } = await requestBuild(user!, body);
+  const response = requestBuildResponseSchema.parse({ outcome, build: await toView(build, user) });
+  return NextResponse.json(response, { status: outcome === "queued" ? 201 : 200 });
+});

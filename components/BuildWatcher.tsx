@@ -1,0 +1,151 @@
+"use client";
+
+import Link from "next/link";
+import { useEffect, useRef, useState } from "react";
+import { basePath } from "@/lib/api/base-path";
+import { postCancel } from "@/lib/builds/client";
+import { isFinished, type BuildStatus, type BuildView } from "@/lib/builds/schema";
+import { useBuildEvents } from "@/lib/builds/use-build-events";
+import { providerLabels } from "@/lib/repos/types";
+import { LogViewer, type LogViewerHandle } from "./LogViewer";
+import { PhaseProgress } from "./PhaseProgress";
+
+const STATUS_TEXT: Record<BuildStatus, string> = {
+  queued: "Waiting for a free builder",
+  fetching: "Fetching the repository",
+  building: "Building the environment",
+  pushing: "Pushing the image to the registry",
+  built: "Built",
+  failed: "Failed",
+  cancelled: "Cancelled",
+};
+
+const FAVICON_COLOURS: Record<BuildStatus, string> = {
+  queued: "#a8a29e",
+  fetching: "#ea580c",
+  building: "#ea580c",
+  pushing: "#ea580c",
+  built: "#16a34a",
+  failed: "#dc2626",
+  cancelled: "#78716c",
+};
+
+function formatElapsed(ms: number): string {
+  const seconds = Math.max(0, Math.floor(ms / 1000));
+  const m = Math.floor(seconds / 60);
+  return m ? `${m} min ${seconds % 60} s` : `${seconds} s`;
+}
+
+/** Shows state in the tab (title and favicon), where a backgrounded tab still tells it. */
+function useTabState(build: BuildView) {
+  useEffect(() => {
+    const mark = build.status === "built" ? "✓" : build.status === "failed" ? "✗" : build.status === "cancelled" ? "■" : "…";
+    document.title = `${mark} ${STATUS_TEXT[build.status]} · ${build.displayName} · Kiln`;
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><circle cx="16" cy="16" r="14" fill="${FAVICON_COLOURS[build.status]}"/></svg>`;
+    let link = document.querySelector<HTMLLinkElement>("link[rel~='icon'][data-build-state]");
+    if (!link) {
+      link = document.createElement("link");
+      link.rel = "icon";
+      link.dataset.buildState = "";
+      document.head.appendChild(link);
+    }
+    link.href = `data:image/svg+xml,${encodeURIComponent(svg)}`;
+  }, [build.status, build.displayName]);
+}
+
+export function BuildWatcher({ initial }: { initial: BuildView }) {
+  const log = useRef<LogViewerHandle>(null);
+  const { build, stream } = useBuildEvents(initial.id, initial, (lines) => log.current?.write(lines));
+  const [now, setNow] = useState(() => Date.now());
+  const [copied, setCopied] = useState(false);
+  const [cancelling, setCancelling] = useState(false);
+  const [actionError, setActionError] = useState<string | null>(null);
+  useTabState(build);
+
+  const finished = isFinished(build.status);
+  useEffect(() => {
+    if (finished) return;
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [finished]);
+
+  const start = Date.parse(build.startedAt ?? build.createdAt);
+  const end = build.finishedAt ? Date.parse(build.finishedAt) : now;
+
+  async function cancel() {
+    setCancelling(true);
+    setActionError(null);
+    try {
+      await postCancel(build.id);
+    } catch (error) {
+      setActionError((error as Error).message);
+      setCancelling(false);
+    }
+  }
+
+  async function copyLink() {
+    await navigator.clipboard.writeText(window.location.href);
+    setCopied(true);
+    setTimeout(() => setCopied(false), 2000);
+  }
+
+  return (
+    <div className="space-y-6">
+      <div className="flex flex-wrap items-start justify-between gap-4">
+        <div>
+          <p className="text-sm text-stone-600 dark:text-stone-400">{providerLabels[build.provider]}</p>
+          <h1 className="text-2xl font-semibold tracking-tight">{build.displayName}</h1>
+          <p className="mt-1 font-mono text-xs text-stone-600 dark:text-stone-400">
+            {build.requestedRef || "latest"} → {build.resolvedRef.slice(0, 12)} · requested by {build.requestedBy}
+          </p>
+        </div>
+        <div className="flex flex-wrap gap-2 text-sm">
+          <button type="button" onClick={() => void copyLink()} className="rounded-md border border-stone-300 px-3 py-1.5 hover:bg-stone-100 dark:border-stone-700 dark:hover:bg-stone-800">
+            {copied ? "Link copied" : "Copy link"}
+          </button>
+          <a href={`${basePath}/api/builds/${build.id}/log`} download className="rounded-md border border-stone-300 px-3 py-1.5 hover:bg-stone-100 dark:border-stone-700 dark:hover:bg-stone-800">
+            Download log
+          </a>
+          {build.canCancel && (
+            <button type="button" onClick={() => void cancel()} disabled={cancelling} className="rounded-md border border-red-300 px-3 py-1.5 text-red-700 hover:bg-red-50 disabled:opacity-60 dark:border-red-900 dark:text-red-400 dark:hover:bg-red-950">
+              {cancelling ? "Cancelling…" : "Cancel build"}
+            </button>
+          )}
+        </div>
+      </div>
+
+      <section aria-labelledby="build-status" className="space-y-3 rounded-xl border border-stone-200 bg-white p-5 dark:border-stone-800 dark:bg-stone-900">
+        <div className="flex flex-wrap items-baseline justify-between gap-2">
+          <h2 id="build-status" className="text-lg font-semibold" aria-live="polite" data-testid="build-status">
+            {STATUS_TEXT[build.status]}
+            {build.queuePosition ? ` · position ${build.queuePosition} in the queue` : ""}
+          </h2>
+          <p className="text-sm tabular-nums text-stone-600 dark:text-stone-400">
+            <span className="sr-only">Elapsed: </span>
+            {formatElapsed(end - start)}
+            {stream === "reconnecting" && " · reconnecting…"}
+          </p>
+        </div>
+        <PhaseProgress status={build.status} />
+        {build.error && (
+          <p role="alert" className="rounded-md bg-red-50 p-3 text-sm text-red-800 dark:bg-red-950 dark:text-red-200" data-testid="build-error">
+            {build.error}
+          </p>
+        )}
+        {actionError && <p role="alert" className="text-sm text-red-700 dark:text-red-400">{actionError}</p>}
+        {build.status === "built" && (
+          <p className="text-sm" data-testid="build-ready">
+            <span className="font-medium text-emerald-700 dark:text-emerald-400">Ready.</span> Image{" "}
+            <code className="break-all rounded bg-stone-100 px-1 dark:bg-stone-800">{build.imageName}</code>.{" "}
+            <Link href="/library" className="underline underline-offset-4">Your library</Link> keeps it.
+          </p>
+        )}
+      </section>
+
+      <LogViewer ref={log} label={`Build log of ${build.displayName}`} />
+      {build.logTruncated && (
+        <p className="text-sm text-amber-700 dark:text-amber-400">The log was too long to keep whole; its end was not stored. The download has everything that was kept.</p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,144 @@
+"use client";
+
+import { useMutation } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
+import { useId, useMemo, useState, type FormEvent } from "react";
+import { ApiError } from "@/lib/api/fetch-json";
+import { postBuild } from "@/lib/builds/client";
+import { parseRepository, RepoInputError } from "@/lib/repos/parse";
+import { providerLabels, type ProviderHosts } from "@/lib/repos/types";
+
+type Field = "repository" | "ref" | "path";
+
+export function LaunchForm({ hosts }: { hosts: ProviderHosts }) {
+  const router = useRouter();
+  const ids = { repository: useId(), ref: useId(), path: useId(), hint: useId(), refError: useId(), form: useId() };
+  const [repository, setRepository] = useState("");
+  const [ref, setRef] = useState("");
+  const [path, setPath] = useState("");
+  const [fieldErrors, setFieldErrors] = useState<Partial<Record<Field, string>>>({});
+
+  // Recognised as you type, with the same parser the server uses.
+  const recognised = useMemo(() => {
+    if (!repository.trim()) return null;
+    try {
+      const parsed = parseRepository(repository, ref, hosts);
+      return { ok: true as const, text: `${providerLabels[parsed.target.provider]} · ${parsed.displayName}${parsed.ref ? ` · ${parsed.ref}` : ""}` };
+    } catch (error) {
+      return { ok: false as const, text: error instanceof RepoInputError ? error.message : "Not recognised." };
+    }
+  }, [repository, ref, hosts]);
+
+  const build = useMutation({
+    mutationFn: postBuild,
+    onSuccess: (result) => router.push(`/builds/${result.build.id}`),
+    onError: (error) => {
+      if (error instanceof ApiError && error.fieldErrors.length) {
+        setFieldErrors(Object.fromEntries(error.fieldErrors.map((e) => [e.field, e.message])));
+      }
+    },
+  });
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    setFieldErrors({});
+    if (recognised && !recognised.ok) {
+      setFieldErrors({ repository: recognised.text });
+      return;
+    }
+    if (!repository.trim()) {
+      setFieldErrors({ repository: "Paste a repository URL, a DOI or a Binder spec." });
+      return;
+    }
+    build.mutate({ repository, ref, path });
+  }
+
+  const formError = build.error && !(build.error instanceof ApiError && build.error.fieldErrors.length) ? build.error.message : null;
+  const input =
+    "mt-1 block w-full rounded-md border border-stone-300 bg-white px-3 py-2 font-mono text-sm shadow-sm placeholder:text-stone-400 focus:border-kiln-500 dark:border-stone-700 dark:bg-stone-900 aria-invalid:border-red-500";
+
+  return (
+    <form onSubmit={submit} noValidate aria-describedby={formError ? ids.form : undefined} className="space-y-5 rounded-xl border border-stone-200 bg-white p-6 shadow-sm dark:border-stone-800 dark:bg-stone-900">
+      <div>
+        <label htmlFor={ids.repository} className="block font-medium">
+          Repository
+        </label>
+        <input
+          id={ids.repository}
+          name="repository"
+          value={repository}
+          onChange={(e) => setRepository(e.target.value)}
+          placeholder="https://github.com/org/repo, 10.5281/zenodo.123 or gh/org/repo/main"
+          autoComplete="off"
+          spellCheck={false}
+          autoFocus
+          aria-invalid={Boolean(fieldErrors.repository)}
+          aria-describedby={ids.hint}
+          className={input}
+        />
+        <p id={ids.hint} aria-live="polite" className="mt-1 min-h-5 text-sm" data-testid="repository-hint">
+          {fieldErrors.repository ? (
+            <span className="text-red-700 dark:text-red-400">{fieldErrors.repository}</span>
+          ) : recognised ? (
+            <span className={recognised.ok ? "text-emerald-700 dark:text-emerald-400" : "text-stone-600 dark:text-stone-400"}>
+              {recognised.ok ? `Recognised: ${recognised.text}` : recognised.text}
+            </span>
+          ) : (
+            <span className="text-stone-600 dark:text-stone-400">GitHub, GitLab, Gist or any git URL; a Zenodo, Figshare, Dataverse or HydroShare DOI; or a Binder spec.</span>
+          )}
+        </p>
+      </div>
+      <div className="grid gap-5 sm:grid-cols-2">
+        <div>
+          <label htmlFor={ids.ref} className="block font-medium">
+            Branch, tag or commit <span className="font-normal text-stone-500">(optional)</span>
+          </label>
+          <input
+            id={ids.ref}
+            name="ref"
+            value={ref}
+            onChange={(e) => setRef(e.target.value)}
+            placeholder="HEAD"
+            autoComplete="off"
+            spellCheck={false}
+            aria-invalid={Boolean(fieldErrors.ref)}
+            aria-describedby={fieldErrors.ref ? ids.refError : undefined}
+            className={input}
+          />
+          {fieldErrors.ref && (
+            <p id={ids.refError} className="mt-1 text-sm text-red-700 dark:text-red-400">
+              {fieldErrors.ref}
+            </p>
+          )}
+        </div>
+        <div>
+          <label htmlFor={ids.path} className="block font-medium">
+            Open this path <span className="font-normal text-stone-500">(optional)</span>
+          </label>
+          <input
+            id={ids.path}
+            name="path"
+            value={path}
+            onChange={(e) => setPath(e.target.value)}
+            placeholder="notebooks/index.ipynb or /lab/tree/README.md"
+            autoComplete="off"
+            spellCheck={false}
+            className={input}
+          />
+        </div>
+      </div>
+      {formError && (
+        <p id={ids.form} role="alert" className="rounded-md bg-red-50 p-3 text-sm text-red-800 dark:bg-red-950 dark:text-red-200">
+          {formError}
+        </p>
+      )}
+      <button
+        type="submit"
+        disabled={build.isPending}
+        className="rounded-md bg-kiln-600 px-5 py-2 font-medium text-white hover:bg-kiln-700 disabled:opacity-60"
+      >
+        {build.isPending ? "Checking the repository…" : "Build"}
+      </button>
+    </form>
+  );
+}

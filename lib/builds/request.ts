@@ -1,0 +1,124 @@
+import "server-only";
+import { AppError, badRequest, unavailable } from "@/lib/http/errors";
+import type { KilnUser } from "@/lib/auth/identity";
+import { db } from "@/lib/db";
+import { engineVersion } from "@/lib/engine/client";
+import { imageInfo } from "@/lib/engine/images";
+import { registryHasImage } from "@/lib/engine/registry";
+import { binderSpec, buildSlug, parseRepository, RepoInputError } from "@/lib/repos/parse";
+import { resolveRepo, ResolveError, type ResolvedRepo } from "@/lib/repos/resolve";
+import { assertFetchable, UnsafeUrlError } from "@/lib/repos/safety";
+import type { LaunchRequest, ParsedRepo } from "@/lib/repos/types";
+import { imageName } from "./naming";
+import { buildSettings, providerConfig, providerHosts, safetyRules } from "./settings";
+import { findBuild, wakeScheduler, type BuildWithRequester } from "./store";
+import { activeStatuses } from "./schema";
+
+const fieldError = (field: "repository" | "ref", message: string) => badRequest(message, [{ field, message }]);
+
+/** Parses, checks and resolves what the user pasted; every failure names the field to fix. */
+export async function resolveRequest(input: LaunchRequest): Promise<{ parsed: ParsedRepo; resolved: ResolvedRepo }> {
+  let parsed: ParsedRepo;
+  try {
+    parsed = parseRepository(input.repository, input.ref, providerHosts());
+  } catch (error) {
+    if (error instanceof RepoInputError) throw fieldError(error.field, error.message);
+    throw error;
+  }
+  try {
+    // Plain git is asked directly (ls-remote), so check the address before any fetch.
+    if (parsed.target.provider === "git") await assertFetchable(parsed.target.url, safetyRules());
+    const resolved = await resolveRepo(parsed, providerConfig());
+    await assertFetchable(resolved.repoUrl, safetyRules());
+    return { parsed, resolved };
+  } catch (error) {
+    if (error instanceof UnsafeUrlError) throw fieldError("repository", error.message);
+    if (error instanceof ResolveError) {
+      if (error.unavailable) throw unavailable("provider", error.message, error);
+      throw fieldError(error.field, error.message);
+    }
+    throw error;
+  }
+}
+
+export type BuildOutcome = "queued" | "joined" | "ready";
+
+/**
+ * Finds or starts the build of this repository at this version. Requests for the same image
+ * share one build row; an image already in the engine (or registry) needs no build at all.
+ */
+export async function requestBuild(user: KilnUser, input: LaunchRequest): Promise<{ outcome: BuildOutcome; build: BuildWithRequester }> {
+  const { parsed, resolved } = await resolveRequest(input);
+  const settings = buildSettings();
+  const name = imageName(settings.imagePrefix, buildSlug(parsed.target), resolved.resolvedRef);
+
+  // Refuse before writing anything when the engine is down: nothing half-recorded.
+  const present = await imagePresent(name, settings.push);
+
+  const { outcome, buildId } = await db().$transaction(async (tx) => {
+    // One request at a time per image, across every Kiln replica.
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${name}))`;
+    const requester = await tx.user.upsert({ where: { name: user.name }, create: { name: user.name }, update: {}, select: { id: true } });
+    const join = async (buildId: string) => {
+      await tx.buildRequest.upsert({
+        where: { buildId_userId: { buildId, userId: requester.id } },
+        create: { buildId, userId: requester.id, path: input.path },
+        update: {},
+      });
+      return buildId;
+    };
+
+    const active = await tx.build.findFirst({ where: { imageName: name, status: { in: [...activeStatuses] } }, select: { id: true } });
+    if (active) return { outcome: "joined" as const, buildId: await join(active.id) };
+
+    const fields = {
+      provider: parsed.target.provider,
+      repoUrl: resolved.repoUrl,
+      spec: binderSpec(parsed.target, parsed.ref),
+      displayName: parsed.displayName,
+      requestedRef: parsed.ref || "latest",
+      resolvedRef: resolved.resolvedRef,
+      imageName: name,
+      builderImage: settings.builderImage,
+      requestedById: requester.id,
+    };
+    if (present) {
+      const built = await tx.build.findFirst({ where: { imageName: name, status: "built" }, orderBy: { finishedAt: "desc" }, select: { id: true } });
+      if (built) return { outcome: "ready" as const, buildId: await join(built.id) };
+      // Built outside Kiln, or its record was deleted: record it as built without building.
+      const now = new Date();
+      const created = await tx.build.create({
+        data: { ...fields, status: "built", startedAt: now, finishedAt: now, logLines: 1 },
+        select: { id: true },
+      });
+      await tx.buildLogLine.create({ data: { buildId: created.id, seq: 1, text: `${name} is already in the ${settings.push ? "registry" : "engine"}; nothing to build.` } });
+      return { outcome: "ready" as const, buildId: await join(created.id) };
+    }
+    const created = await tx.build.create({ data: fields, select: { id: true } });
+    return { outcome: "queued" as const, buildId: await join(created.id) };
+  });
+
+  if (outcome === "queued") await wakeScheduler(buildId);
+  const build = await findBuild(buildId);
+  if (!build) throw new AppError("build_vanished", 500, "The build was removed while it was being recorded. Try again.");
+  return { outcome, build };
+}
+
+async function imagePresent(name: string, useRegistry: boolean): Promise<boolean> {
+  try {
+    await engineVersion(5000);
+    if (await imageInfo(name)) return true;
+  } catch (error) {
+    throw unavailable(
+      "engine",
+      "The container engine is not answering, so nothing was queued. Try again in a minute; if it persists, tell your Hub admin.",
+      error,
+    );
+  }
+  if (!useRegistry) return false;
+  try {
+    return await registryHasImage(name);
+  } catch (error) {
+    throw unavailable("registry", "The image registry is not answering, so nothing was queued. Try again in a minute.", error);
+  }
+}

@@ -1,0 +1,155 @@
+import "server-only";
+import type pg from "pg";
+import { db, dedicatedConnection } from "@/lib/db";
+import type { Build } from "@/lib/generated/prisma/client";
+import { containersWithLabel, removeContainer } from "@/lib/engine/containers";
+import { BUILD_LABEL, BuildRunner } from "./runner";
+import { activeStatuses, runningStatuses } from "./schema";
+import { buildSettings } from "./settings";
+import { finishBuild, QUEUE_CHANNEL } from "./store";
+
+// The build queue lives in PostgreSQL. One Kiln process at a time (whoever holds the advisory
+// lock) starts builds, re-attaches to builds left running by a previous process, and finalises
+// those that ended while no Kiln was watching. Other processes only serve pages and streams.
+
+const SCHEDULER_LOCK = 0x6b696c6e; // "kiln"
+const TICK_MS = 2000;
+
+class Scheduler {
+  private readonly runners = new Map<string, BuildRunner>();
+  private connection: pg.Client | undefined;
+  private ticking = false;
+  private again = false;
+  private timer: ReturnType<typeof setInterval> | undefined;
+
+  async start(): Promise<void> {
+    const connection = await dedicatedConnection();
+    const { rows } = await connection.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1) AS locked", [SCHEDULER_LOCK]);
+    if (!rows[0]?.locked) {
+      await connection.end();
+      setTimeout(() => void this.start().catch(logError), 5000).unref();
+      return;
+    }
+    this.connection = connection;
+    connection.on("error", (error) => this.lostConnection(error));
+    connection.on("notification", () => void this.tick());
+    await connection.query(`LISTEN ${QUEUE_CHANNEL}`);
+    await this.recover();
+    this.timer = setInterval(() => void this.tick(), TICK_MS);
+    await this.tick();
+  }
+
+  /** The database restarted or dropped us: stop scheduling and try to lead again. */
+  private lostConnection(error: Error): void {
+    console.error("[kiln] scheduler lost its database connection; retrying", error.message);
+    clearInterval(this.timer);
+    this.connection = undefined;
+    setTimeout(() => void this.start().catch(logError), 5000).unref();
+  }
+
+  /** Builds that were running when the last Kiln process stopped. */
+  private async recover(): Promise<void> {
+    const orphans = await db().build.findMany({ where: { status: { in: [...runningStatuses] } } });
+    for (const build of orphans) {
+      const [container] = await containersWithLabel(BUILD_LABEL, build.id);
+      if (container || build.status === "pushing") {
+        this.attach(build);
+      } else {
+        // Claimed but never started: nothing ran, so queue it again.
+        await db().build.update({ where: { id: build.id }, data: { status: "queued", startedAt: null } });
+      }
+    }
+    // Containers of builds that are already finished (Kiln stopped before removing them).
+    const finished = new Set(
+      (await db().build.findMany({ where: { status: { notIn: [...activeStatuses] } }, select: { id: true } })).map((b) => b.id),
+    );
+    for (const container of await containersWithLabel(BUILD_LABEL)) {
+      const buildId = container.labels[BUILD_LABEL];
+      if (buildId && finished.has(buildId)) await removeContainer(container.id);
+    }
+  }
+
+  private attach(build: Build): void {
+    const runner = new BuildRunner(build);
+    this.runners.set(build.id, runner);
+    void runner.done.finally(() => {
+      this.runners.delete(build.id);
+      void this.tick();
+    });
+  }
+
+  /** Cancels what was asked, then starts queued builds within the global and per-user limits. */
+  async tick(): Promise<void> {
+    if (!this.connection) return;
+    if (this.ticking) {
+      this.again = true;
+      return;
+    }
+    this.ticking = true;
+    try {
+      do {
+        this.again = false;
+        await this.cancelRequested();
+        await this.startQueued();
+      } while (this.again);
+    } catch (error) {
+      logError(error);
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private async cancelRequested(): Promise<void> {
+    const asked = await db().build.findMany({
+      where: { cancelRequested: true, status: { in: [...activeStatuses] } },
+      select: { id: true, status: true },
+    });
+    for (const build of asked) {
+      const runner = this.runners.get(build.id);
+      if (runner) await runner.cancel();
+      else if (build.status === "queued") {
+        await finishBuild(build.id, "cancelled", "\u001b[33mBuild cancelled before it started.\u001b[0m", { error: "The build was cancelled." });
+      }
+    }
+  }
+
+  private async startQueued(): Promise<void> {
+    const { concurrency, perUser } = buildSettings();
+    for (;;) {
+      const claimed = await db().$transaction(async (tx) => {
+        const running = await tx.build.groupBy({ by: ["requestedById"], where: { status: { in: [...runningStatuses] } }, _count: true });
+        const total = running.reduce((sum, row) => sum + row._count, 0);
+        if (total >= concurrency) return null;
+        const busy = running.filter((row) => row._count >= perUser).map((row) => row.requestedById);
+        const [next] = await tx.$queryRaw<{ id: string }[]>`
+          SELECT id FROM builds
+          WHERE status = 'queued' AND cancel_requested = false
+            AND NOT (requested_by_id = ANY(${busy}::int[]))
+          ORDER BY created_at
+          LIMIT 1
+          FOR UPDATE SKIP LOCKED`;
+        if (!next) return null;
+        return tx.build.update({ where: { id: next.id }, data: { status: "fetching", startedAt: new Date() } });
+      });
+      if (!claimed) return;
+      this.attach(claimed);
+    }
+  }
+}
+
+function logError(error: unknown) {
+  console.error("[kiln] build scheduler", error);
+}
+
+const holder = globalThis as unknown as { kilnScheduler?: Scheduler };
+
+/** Starts this process's scheduler once; it leads when no other Kiln process does. */
+export function startScheduler(): void {
+  if (holder.kilnScheduler) return;
+  holder.kilnScheduler = new Scheduler();
+  void holder.kilnScheduler.start().catch((error: unknown) => {
+    logError(error);
+    holder.kilnScheduler = undefined;
+    setTimeout(startScheduler, 5000).unref();
+  });
+}

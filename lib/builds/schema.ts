@@ -1,0 +1,46 @@
+import { z } from "zod";
+import { providerIds } from "@/lib/repos/types";
+
+// Shared by server and client: a build as the API shows it.
+
+export const buildStatuses = ["queued", "fetching", "building", "pushing", "built", "failed", "cancelled"] as const;
+export type BuildStatus = (typeof buildStatuses)[number];
+export const activeStatuses: readonly BuildStatus[] = ["queued", "fetching", "building", "pushing"];
+export const runningStatuses: readonly BuildStatus[] = ["fetching", "building", "pushing"];
+export const isFinished = (status: BuildStatus) => !activeStatuses.includes(status);
+
+export const buildViewSchema = z
+  .object({
+    id: z.uuid(),
+    provider: z.enum(providerIds),
+    displayName: z.string(),
+    spec: z.string(),
+    repoUrl: z.string(),
+    requestedRef: z.string(),
+    resolvedRef: z.string(),
+    imageName: z.string(),
+    status: z.enum(buildStatuses),
+    error: z.string().nullable(),
+    requestedBy: z.string(),
+    createdAt: z.iso.datetime(),
+    startedAt: z.iso.datetime().nullable(),
+    finishedAt: z.iso.datetime().nullable(),
+    logLines: z.number().int(),
+    logTruncated: z.boolean(),
+    /** 1 for the next build to start; null unless queued. */
+    queuePosition: z.number().int().positive().nullable(),
+    canCancel: z.boolean(),
+  })
+  .strict();
+export type BuildView = z.infer<typeof buildViewSchema>;
+
+/** What POST /api/builds did: started a build, joined one already running, or found the image ready. */
+export const buildOutcomes = ["queued", "joined", "ready"] as const;
+export const requestBuildResponseSchema = z.object({ outcome: z.enum(buildOutcomes), build: buildViewSchema }).strict();
+export type RequestBuildResponse = z.infer<typeof requestBuildResponseSchema>;
+
+/** One Server-Sent Events batch of log lines; the event id is the last line's seq. */
+export interface LogLine {
+  seq: number;
+  text: string;
+}

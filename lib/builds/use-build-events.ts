@@ -1,0 +1,42 @@
+"use client";
+
+import { useEffect, useRef, useState } from "react";
+import { basePath } from "@/lib/api/base-path";
+import { buildViewSchema, type BuildView } from "./schema";
+
+export type StreamState = "connecting" | "live" | "reconnecting" | "ended";
+
+/**
+ * Follows /api/builds/<id>/events. EventSource reconnects by itself and sends Last-Event-ID, so
+ * the server resumes after the last line seen; `seen` drops anything repeated all the same.
+ */
+export function useBuildEvents(id: string, initial: BuildView, onLines: (lines: string[]) => void) {
+  const [build, setBuild] = useState(initial);
+  const [stream, setStream] = useState<StreamState>("connecting");
+  const onLinesRef = useRef(onLines);
+  onLinesRef.current = onLines;
+
+  useEffect(() => {
+    let seen = 0;
+    const source = new EventSource(`${basePath}/api/builds/${id}/events`);
+    source.onopen = () => setStream("live");
+    source.onerror = () => setStream(source.readyState === EventSource.CLOSED ? "ended" : "reconnecting");
+    source.addEventListener("lines", (event) => {
+      const lines = (JSON.parse((event as MessageEvent<string>).data) as [number, string][]).filter(([seq]) => seq > seen);
+      if (!lines.length) return;
+      seen = lines.at(-1)![0];
+      onLinesRef.current(lines.map(([, text]) => text));
+    });
+    source.addEventListener("status", (event) => {
+      const parsed = buildViewSchema.safeParse(JSON.parse((event as MessageEvent<string>).data));
+      if (parsed.success) setBuild(parsed.data);
+    });
+    source.addEventListener("end", () => {
+      source.close();
+      setStream("ended");
+    });
+    return () => source.close();
+  }, [id]);
+
+  return { build, stream };
+}

@@ -1,0 +1,79 @@
+import "server-only";
+import type { Readable } from "node:stream";
+import { engine } from "./client";
+
+// Containers Kiln runs itself (builders), found again by their labels after a restart.
+
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  cmd: string[];
+  env: string[];
+  labels: Record<string, string>;
+  binds: string[];
+}
+
+export interface ContainerState {
+  id: string;
+  running: boolean;
+  exitCode: number | null;
+  labels: Record<string, string>;
+}
+
+/** Creates and starts a container on the host network with a terminal, so output keeps its colours and order. */
+export async function runContainer(spec: ContainerSpec): Promise<string> {
+  const container = await engine().createContainer({
+    name: spec.name,
+    Image: spec.image,
+    Cmd: spec.cmd,
+    Env: spec.env,
+    Labels: spec.labels,
+    Tty: true,
+    HostConfig: { NetworkMode: "host", Binds: spec.binds, AutoRemove: false },
+  });
+  await container.start();
+  return container.id;
+}
+
+export async function containersWithLabel(label: string, value?: string): Promise<ContainerState[]> {
+  const list = await engine().listContainers({ all: true, filters: { label: [value === undefined ? label : `${label}=${value}`] } });
+  return list.map((c) => ({ id: c.Id, running: c.State === "running", exitCode: null, labels: c.Labels ?? {} }));
+}
+
+export async function containerState(id: string): Promise<ContainerState | null> {
+  try {
+    const info = await engine().getContainer(id).inspect();
+    return { id: info.Id, running: info.State.Running, exitCode: info.State.Running ? null : info.State.ExitCode, labels: info.Config.Labels ?? {} };
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode === 404) return null;
+    throw error;
+  }
+}
+
+/** The container's whole output from its start, following it until the container exits. */
+export async function followOutput(id: string): Promise<Readable> {
+  return (await engine().getContainer(id).logs({ follow: true, stdout: true, stderr: true })) as unknown as Readable;
+}
+
+/** Resolves with the exit code once the container has stopped. */
+export async function waitForExit(id: string): Promise<number> {
+  const result = (await engine().getContainer(id).wait()) as { StatusCode: number };
+  return result.StatusCode;
+}
+
+export async function stopContainer(id: string, graceSeconds = 5): Promise<void> {
+  try {
+    await engine().getContainer(id).stop({ t: graceSeconds });
+  } catch (error) {
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status !== 304 && status !== 404) throw error; // 304: already stopped
+  }
+}
+
+export async function removeContainer(id: string): Promise<void> {
+  try {
+    await engine().getContainer(id).remove({ force: true });
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+  }
+}

@@ -1,0 +1,44 @@
+import "server-only";
+import { splitImageName } from "@/lib/builds/naming";
+import { engine } from "./client";
+
+export interface ImageInfo {
+  id: string;
+  sizeBytes: number;
+  labels: Record<string, string>;
+}
+
+function isNotFound(error: unknown): boolean {
+  return (error as { statusCode?: number }).statusCode === 404;
+}
+
+/** The image's id, size and labels, or null when the engine does not have it. */
+export async function imageInfo(name: string): Promise<ImageInfo | null> {
+  try {
+    const info = await engine().getImage(name).inspect();
+    return { id: info.Id, sizeBytes: info.Size, labels: info.Config?.Labels ?? {} };
+  } catch (error) {
+    if (isNotFound(error)) return null;
+    throw error;
+  }
+}
+
+/** Pushes `name` to its registry, reporting progress lines; rejects with the registry's error. */
+export async function pushImage(name: string, onLine: (line: string) => void): Promise<void> {
+  const { repository, tag } = splitImageName(name);
+  const stream = await engine().getImage(repository).push({ tag });
+  await new Promise<void>((resolve, reject) => {
+    engine().modem.followProgress(
+      stream,
+      (error: Error | null, output: { error?: string }[]) => {
+        const failed = error?.message ?? output.find((event) => event.error)?.error;
+        if (failed) reject(new Error(failed));
+        else resolve();
+      },
+      (event: { status?: string; progress?: string; id?: string; error?: string }) => {
+        if (event.error) onLine(event.error);
+        else if (event.status && !event.progress) onLine([event.id, event.status].filter(Boolean).join(": "));
+      },
+    );
+  });
+}
