@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Kiln itself: builds when the sources changed, then serves on 127.0.0.1 behind the Hub's proxy.
-# Usage: kiln.sh start|stop|restart
+# Usage: kiln.sh start|stop|restart|kill
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/config.sh"
 
@@ -34,5 +34,7 @@ case "${1:-start}" in
   start) start ;;
   stop) stop_pid "$KILN_STATE/kiln.pid" ;;
   restart) stop_pid "$KILN_STATE/kiln.pid"; start ;;
-  *) echo "usage: $0 start|stop|restart" >&2; exit 2 ;;
+  # As a crash would: no chance to clean up (the tests use it to prove builds survive it).
+  kill) [[ -f $KILN_STATE/kiln.pid ]] && kill -KILL -- "-$(cat "$KILN_STATE/kiln.pid")" 2>/dev/null; rm -f "$KILN_STATE/kiln.pid" ;;
+  *) echo "usage: $0 start|stop|restart|kill" >&2; exit 2 ;;
 esac

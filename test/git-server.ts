@@ -19,6 +19,7 @@ const git = (cwd: string, ...args: string[]) =>
   execFileSync("git", ["-c", "user.email=kiln@example.org", "-c", "user.name=Kiln tests", "-c", "init.defaultBranch=main", ...args], {
     cwd,
     encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
   }).trim();
 
 async function freePort(): Promise<number> {
@@ -32,51 +33,33 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startGitServer(options: { root?: string; port?: number } = {}): Promise<GitServer> {
-  const root = options.root ?? mkdtempSync(path.join(tmpdir(), "kiln-git-"));
-  const port = options.port ?? (await freePort());
+/** git's daemon serving every repository under `root` on 127.0.0.1:`port`. */
+export async function startGitDaemon(root: string, port: number): Promise<{ stop(): Promise<void> }> {
   const daemon: ChildProcess = spawn(
     "git",
     ["daemon", "--reuseaddr", "--export-all", `--base-path=${root}`, "--listen=127.0.0.1", `--port=${port}`, root],
     { stdio: "ignore" },
   );
-  await waitForPort(port);
+  const exited = new Promise<never>((_, reject) => daemon.once("exit", (code) => reject(new Error(`git daemon exited (${code}); is port ${port} taken?`))));
+  await Promise.race([waitForPort(port), exited]);
+  return {
+    stop: async () => {
+      daemon.kill();
+    },
+  };
+}
+
+export async function startGitServer(options: { root?: string; port?: number } = {}): Promise<GitServer> {
+  const root = options.root ?? mkdtempSync(path.join(tmpdir(), "kiln-git-"));
+  const port = options.port ?? (await freePort());
+  const daemon = await startGitDaemon(root, port);
   return {
     root,
     port,
     url: (name) => `git://127.0.0.1:${port}/${name}.git`,
-    commit(name, files, { branch = "main", tag } = {}) {
-      const work = path.join(root, `${name}.work`);
-      const bare = path.join(root, `${name}.git`);
-      execFileSync("mkdir", ["-p", work]);
-      try {
-        git(work, "rev-parse", "--git-dir");
-      } catch {
-        git(work, "init", "-q");
-      }
-      try {
-        git(work, "checkout", "-q", branch);
-      } catch {
-        git(work, "checkout", "-q", "-b", branch);
-      }
-      for (const [file, content] of Object.entries(files)) {
-        execFileSync("mkdir", ["-p", path.dirname(path.join(work, file))]);
-        writeFileSync(path.join(work, file), content);
-      }
-      git(work, "add", "-A");
-      git(work, "commit", "-q", "--allow-empty", "-m", `update ${Object.keys(files).join(", ")}`);
-      if (tag) git(work, "tag", "-a", tag, "-m", tag);
-      const sha = git(work, "rev-parse", "HEAD");
-      try {
-        git(root, "clone", "-q", "--bare", work, bare);
-      } catch {
-        git(work, "push", "-q", "--force", "--tags", bare, `${branch}:${branch}`);
-      }
-      git(bare, "symbolic-ref", "HEAD", "refs/heads/main");
-      return sha;
-    },
+    commit: (name, files, options) => commitFiles(root, name, files, options),
     async stop() {
-      daemon.kill();
+      await daemon.stop();
       if (!options.root) rmSync(root, { recursive: true, force: true });
     },
   };
@@ -96,4 +79,41 @@ async function waitForPort(port: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`git daemon did not listen on 127.0.0.1:${port}`);
+}
+
+/** Creates (or adds a commit to) repository `<root>/<name>.git` with `files`; returns the commit SHA. */
+export function commitFiles(
+  root: string,
+  name: string,
+  files: Record<string, string>,
+  { branch = "main", tag }: { branch?: string; tag?: string } = {},
+): string {
+  const work = path.join(root, `${name}.work`);
+  const bare = path.join(root, `${name}.git`);
+  execFileSync("mkdir", ["-p", work]);
+  try {
+    git(work, "rev-parse", "--git-dir");
+  } catch {
+    git(work, "init", "-q");
+  }
+  try {
+    git(work, "checkout", "-q", branch);
+  } catch {
+    git(work, "checkout", "-q", "-b", branch);
+  }
+  for (const [file, content] of Object.entries(files)) {
+    execFileSync("mkdir", ["-p", path.dirname(path.join(work, file))]);
+    writeFileSync(path.join(work, file), content);
+  }
+  git(work, "add", "-A");
+  git(work, "commit", "-q", "--allow-empty", "-m", `update ${Object.keys(files).join(", ")}`);
+  if (tag) git(work, "tag", "-a", tag, "-m", tag);
+  const sha = git(work, "rev-parse", "HEAD");
+  try {
+    git(root, "clone", "-q", "--bare", work, bare);
+  } catch {
+    git(work, "push", "-q", "--force", "--tags", bare, `${branch}:${branch}`);
+  }
+  git(bare, "symbolic-ref", "HEAD", "refs/heads/main");
+  return sha;
 }

@@ -41,7 +41,8 @@ export class BuildRunner {
 
   constructor(private readonly build: Build, private readonly settings: Settings = buildSettings()) {
     this.nextSeq = build.logLines + 1;
-    this.linesConsumed = build.linesConsumed;
+    // The output is read from its start every time, so count from zero and skip what was kept.
+    this.linesConsumed = 0;
     this.skip = build.linesConsumed;
     this.logBytes = build.logBytes;
     this.truncated = build.logTruncated;
@@ -196,15 +197,16 @@ export class BuildRunner {
       const lines = this.pending;
       const bytes = this.pendingBytes;
       const status = this.pendingStatus;
-      if (!lines.length && !status && this.linesConsumed === this.build.linesConsumed) return;
+      if (!lines.length && !status && this.linesConsumed <= this.build.linesConsumed) return;
       this.pending = [];
       this.pendingBytes = 0;
       this.pendingStatus = undefined;
       const firstSeq = this.nextSeq;
       this.nextSeq += lines.length;
       this.logBytes += bytes;
-      await appendOutput(this.build.id, { firstSeq, lines, bytes, linesConsumed: this.linesConsumed, truncated: this.truncated, status });
-      this.build.linesConsumed = this.linesConsumed;
+      const linesConsumed = Math.max(this.linesConsumed, this.build.linesConsumed);
+      await appendOutput(this.build.id, { firstSeq, lines, bytes, linesConsumed, truncated: this.truncated, status });
+      this.build.linesConsumed = linesConsumed;
     });
     return this.flushing;
   }

@@ -1,0 +1,168 @@
+import { expect, test } from "@playwright/test";
+import { BuildPage } from "./pages/build-page";
+import { KilnShell } from "./pages/kiln-shell";
+import { LaunchPage } from "./pages/launch-page";
+import { dockerRepo, printLines } from "./support/repos";
+import { podman, stackEnv, stackScript } from "./support/stack";
+
+const { users } = stackEnv();
+const [alice, bob] = users as [string, string];
+
+test.describe.configure({ timeout: 180_000 });
+
+test("a pasted git repository is built while the user watches, and its image carries its labels", async ({ page }) => {
+  const repo = dockerRepo("watch", printLines(30, 0.2));
+  await new KilnShell(page).signInThroughHub(alice);
+  const launch = new LaunchPage(page);
+  await launch.repository.fill(repo.url);
+  await expect(launch.hint).toContainText("Recognised: Git repository");
+  const id = await launch.build(repo.url);
+
+  const build = new BuildPage(page);
+  // Lines arrive while the build is still running, not all at the end.
+  await build.expectLogShows("kiln-line-3");
+  await expect(build.phase).not.toHaveAttribute("aria-valuetext", "Built");
+  await build.expectPhase("Built");
+  await build.expectLogShows(/Built 127\.0\.0\.1:5000\/kiln-/);
+  await expect(page).toHaveTitle(/Built · .*watch/);
+
+  const view = await (await page.request.get(`api/builds/${id}`)).json();
+  expect(view).toMatchObject({ status: "built", resolvedRef: repo.sha, requestedRef: "HEAD", provider: "git" });
+  const labels = JSON.parse(await podman("image", "inspect", "--format", "{{json .Config.Labels}}", view.imageName));
+  expect(labels).toMatchObject({
+    "org.kiln.repository": repo.url,
+    "org.kiln.provider": "git",
+    "org.kiln.requested-ref": "HEAD",
+    "org.kiln.resolved-ref": repo.sha,
+    "org.kiln.builder": expect.stringContaining("repo2docker"),
+    "repo2docker.version": expect.any(String),
+  });
+  // Pushed too: the registry on 127.0.0.1 has the tag.
+  const [registry, ...rest] = view.imageName.split("/");
+  const [name, tag] = rest.join("/").split(":");
+  const tags = await (await fetch(`http://${registry}/v2/${name}/tags/list`)).json();
+  expect(tags.tags).toContain(tag);
+
+  // Every line is stored, once, in order.
+  const log = await build.rawLog(id);
+  const numbered = log.match(/^kiln-line-\d+$/gm) ?? [];
+  expect(numbered).toEqual(Array.from({ length: 30 }, (_, i) => `kiln-line-${i + 1}`));
+
+  // Asking again builds nothing: the same build, ready at once.
+  await new LaunchPage(page).open();
+  const again = await new LaunchPage(page).build(repo.url);
+  expect(again).toBe(id);
+  await build.expectPhase("Built", 5_000);
+});
+
+test("two users asking for the same repository at once share one build", async ({ browser }) => {
+  const repo = dockerRepo("shared", printLines(20, 0.2));
+  const contexts = await Promise.all([browser.newContext(), browser.newContext()]);
+  const [pageA, pageB] = await Promise.all(contexts.map((c) => c.newPage()));
+  await new KilnShell(pageA!).signInThroughHub(alice);
+  await new KilnShell(pageB!).signInThroughHub(bob);
+  const launchA = new LaunchPage(pageA!);
+  const launchB = new LaunchPage(pageB!);
+  await launchA.repository.fill(repo.url);
+  await launchB.repository.fill(repo.url);
+  const [idA, idB] = await Promise.all([launchA.build(repo.url), launchB.build(repo.url)]);
+  expect(idB).toBe(idA);
+
+  const buildB = new BuildPage(pageB!);
+  await buildB.expectPhase("Built");
+  const log = await buildB.rawLog(idB);
+  expect(log.match(/^kiln-line-\d+$/gm)).toHaveLength(20);
+  expect(log.match(/^STEP 1\/\d+: FROM/gm)).toHaveLength(1); // one build, not two
+  await Promise.all(contexts.map((c) => c.close()));
+});
+
+test("a repository whose Dockerfile fails ends failed with the error visible", async ({ page }) => {
+  const repo = dockerRepo("fails", 'RUN echo "about to fail: boom-marker" && exit 3');
+  await new KilnShell(page).signInThroughHub(alice);
+  await new LaunchPage(page).build(repo.url);
+  const build = new BuildPage(page);
+  await build.expectPhase("Failed");
+  await expect(build.error).toContainText("repo2docker failed");
+  await build.expectLogShows("boom-marker");
+  await expect(page).toHaveTitle(/✗ Failed/);
+});
+
+test("cancel stops a running build and its container", async ({ page }) => {
+  const repo = dockerRepo("cancel", `${printLines(3, 0.1)}\nRUN sleep 300`);
+  await new KilnShell(page).signInThroughHub(alice);
+  const id = await new LaunchPage(page).build(repo.url);
+  const build = new BuildPage(page);
+  await build.expectLogShows("kiln-line-3");
+  await build.cancel();
+  await build.expectPhase("Cancelled", 60_000);
+  await expect(build.error).toHaveText("The build was cancelled.");
+  await expect.poll(() => podman("ps", "-a", "-q", "--filter", `label=org.kiln.build-id=${id}`), { timeout: 30_000 }).toBe("");
+});
+
+test("a build survives Kiln being killed mid-build, with its log whole", async ({ page }) => {
+  const repo = dockerRepo("restart", printLines(40, 0.25));
+  await new KilnShell(page).signInThroughHub(alice);
+  const id = await new LaunchPage(page).build(repo.url);
+  const build = new BuildPage(page);
+  await build.expectLogShows("kiln-line-8");
+
+  await stackScript("kiln.sh", "kill");
+  await stackScript("kiln.sh", "start");
+
+  await page.reload();
+  await build.expectPhase("Built");
+  const log = await build.rawLog(id);
+  expect(log.match(/^kiln-line-\d+$/gm)).toEqual(Array.from({ length: 40 }, (_, i) => `kiln-line-${i + 1}`));
+  expect(log.match(/Built 127\.0\.0\.1/g)).toHaveLength(1);
+});
+
+test("a viewer that reconnects with Last-Event-ID gets every line exactly once", async ({ page, context }) => {
+  const repo = dockerRepo("reconnect", printLines(60, 0.1));
+  await new KilnShell(page).signInThroughHub(bob);
+  const id = await new LaunchPage(page).build(repo.url);
+  const cookie = (await context.cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+  const url = `${stackEnv().hubUrl}/services/kiln/api/builds/${id}/events`;
+
+  const received: [number, string][] = [];
+  const readEvents = async (lastEventId: string | undefined, stopAfter: number | undefined) => {
+    const controller = new AbortController();
+    const response = await fetch(url, { headers: { cookie, ...(lastEventId ? { "last-event-id": lastEventId } : {}) }, signal: controller.signal });
+    expect(response.headers.get("content-type")).toContain("text/event-stream");
+    const reader = response.body!.getReader();
+    const decoder = new TextDecoder();
+    let buffer = "";
+    let lastId = lastEventId;
+    let count = 0;
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return lastId;
+      buffer += decoder.decode(value, { stream: true });
+      let end;
+      while ((end = buffer.indexOf("\n\n")) !== -1) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const field = (name: string) => block.split("\n").find((l) => l.startsWith(`${name}: `))?.slice(name.length + 2);
+        if (field("event") === "lines") {
+          received.push(...(JSON.parse(field("data")!) as [number, string][]));
+          lastId = field("id");
+          count += 1;
+          if (stopAfter && count >= stopAfter && received.length >= 10) {
+            controller.abort();
+            return lastId;
+          }
+        }
+        if (field("event") === "end") return lastId;
+      }
+    }
+  };
+
+  const cut = await readEvents(undefined, 3);
+  expect(Number(cut)).toBeGreaterThan(0);
+  await readEvents(cut, undefined);
+
+  const seqs = received.map(([seq]) => seq);
+  expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1)); // contiguous, no repeats
+  expect(received.map(([, text]) => text).filter((t) => t.startsWith("kiln-line-"))).toEqual(
+    Array.from({ length: 60 }, (_, i) => `kiln-line-${i + 1}`),
+  );
+});

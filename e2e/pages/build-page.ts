@@ -1,0 +1,36 @@
+import { expect, type Page } from "@playwright/test";
+
+/** A build's live page: phase, log, actions. */
+export class BuildPage {
+  readonly phase;
+  readonly status;
+  readonly log;
+  readonly error;
+
+  constructor(private readonly page: Page) {
+    this.phase = page.getByRole("progressbar", { name: "Build progress" });
+    this.status = page.getByTestId("build-status");
+    this.log = page.getByTestId("build-log");
+    this.error = page.getByTestId("build-error");
+  }
+
+  async expectPhase(text: "Queued" | "Fetching" | "Building" | "Pushing" | "Built" | "Failed" | "Cancelled", timeout = 120_000) {
+    await expect(this.phase).toHaveAttribute("aria-valuetext", text, { timeout });
+  }
+
+  /** The log's visible rows (xterm shows the tail while following it). */
+  async expectLogShows(text: string | RegExp, timeout = 60_000) {
+    await expect(this.log.locator(".xterm-rows")).toContainText(text, { timeout });
+  }
+
+  /** The whole stored log, as "Download log" gives it. */
+  async rawLog(id: string): Promise<string> {
+    const response = await this.page.request.get(`api/builds/${id}/log`);
+    expect(response.ok()).toBe(true);
+    return response.text();
+  }
+
+  async cancel() {
+    await this.page.getByRole("button", { name: "Cancel build" }).click();
+  }
+}
