@@ -166,3 +166,26 @@ test("a viewer that reconnects with Last-Event-ID gets every line exactly once",
     Array.from({ length: 60 }, (_, i) => `kiln-line-${i + 1}`),
   );
 });
+
+test("a second build of the same user waits in the queue and shows its position", async ({ page }) => {
+  // The stack allows one running build per user (KILN_BUILD_PER_USER=1).
+  const first = dockerRepo("queue-first", `${printLines(2)}\nRUN sleep 300`);
+  const second = dockerRepo("queue-second", "RUN true");
+  await new KilnShell(page).signInThroughHub(alice);
+  const firstId = await new LaunchPage(page).build(first.url);
+  const build = new BuildPage(page);
+  await build.expectLogShows("kiln-line-2");
+
+  await new LaunchPage(page).open();
+  const secondId = await new LaunchPage(page).build(second.url);
+  await build.expectPhase("Queued", 10_000);
+  await expect(build.status).toHaveText(/Waiting for a free builder · position \d+ in the queue/);
+
+  // Cancelling the queued build ends it at once; cancelling the first frees the builder.
+  await build.cancel();
+  await build.expectPhase("Cancelled", 15_000);
+  expect((await (await page.request.post(`api/builds/${firstId}/cancel`)).json()).id).toBe(firstId);
+  await page.goto(`builds/${firstId}`);
+  await build.expectPhase("Cancelled", 60_000);
+  expect(secondId).not.toBe(firstId);
+});

@@ -18,6 +18,8 @@ export const fixtures = {
 type Handler = (req: IncomingMessage, url: URL, base: string) => { status: number; body?: unknown; headers?: Record<string, string> };
 
 const routes: [RegExp, Handler][] = [
+  // What repo2docker reads from R2D_DATAVERSE_INSTALLATIONS_URL.
+  [/^\/dataverse-installations\.json$/, () => ({ status: 200, body: { installations: [{ name: "stub", hostname: "dataverse.invalid" }] } })],
   // GitHub (Enterprise layout: /api/v3): GET /repos/{owner}/{repo}/commits/{ref}
   [/^\/github\/api\/v3\/repos\/([^/]+)\/([^/]+)\/commits\/(.+)$/, (_req, url) => {
     const [, owner, repo, ref] = /^\/github\/api\/v3\/repos\/([^/]+)\/([^/]+)\/commits\/(.+)$/.exec(url.pathname)!;

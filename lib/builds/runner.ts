@@ -19,6 +19,14 @@ const FLUSH_LINES = 500;
 type Settings = ReturnType<typeof buildSettings>;
 type StopReason = "cancelled" | "timeout" | "idle";
 
+/** "90 seconds", "10 minutes": how limits are named in failure messages. */
+export function duration(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 120) return `${seconds} second${seconds === 1 ? "" : "s"}`;
+  const minutes = Math.round(seconds / 60);
+  return `${minutes} minutes`;
+}
+
 export class BuildRunner {
   private stopReason: StopReason | undefined;
   private containerId: string | undefined;
@@ -176,7 +184,7 @@ export class BuildRunner {
     const bytes = Buffer.byteLength(text, "utf8") + 1;
     if (this.logBytes + this.pendingBytes + bytes > this.settings.logMaxBytes) {
       this.truncated = true;
-      const limit = `${Math.round(this.settings.logMaxBytes / 1024 / 1024)} MiB`;
+      const limit = this.settings.logMaxBytes >= 1024 * 1024 ? `${Math.round(this.settings.logMaxBytes / 1024 / 1024)} MiB` : `${this.settings.logMaxBytes} bytes`;
       this.pending.push(`\u001b[33m… Kiln keeps the first ${limit} of a build's log; the rest is not stored. The build goes on.\u001b[0m`);
       return;
     }
@@ -218,18 +226,17 @@ export class BuildRunner {
 
   private async finish(exitCode: number): Promise<void> {
     const id = this.build.id;
-    const minutes = (ms: number) => `${Math.round(ms / 60000)} minute${Math.round(ms / 60000) === 1 ? "" : "s"}`;
     if (this.stopReason === "cancelled") {
       await finishBuild(id, "cancelled", "\u001b[33mBuild cancelled.\u001b[0m", { error: "The build was cancelled.", exitCode });
       return;
     }
     if (this.stopReason === "timeout") {
-      const message = `The build took longer than the ${minutes(this.settings.timeoutMs)} a build may take, so Kiln stopped it.`;
+      const message = `The build took longer than the ${duration(this.settings.timeoutMs)} a build may take, so Kiln stopped it.`;
       await finishBuild(id, "failed", `\u001b[31m${message}\u001b[0m`, { error: message, exitCode });
       return;
     }
     if (this.stopReason === "idle") {
-      const message = `The build printed nothing for ${minutes(this.settings.idleMs)}, so Kiln stopped it.`;
+      const message = `The build printed nothing for ${duration(this.settings.idleMs)}, so Kiln stopped it.`;
       await finishBuild(id, "failed", `\u001b[31m${message}\u001b[0m`, { error: message, exitCode });
       return;
     }
