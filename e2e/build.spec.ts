@@ -53,6 +53,11 @@ test("a pasted git repository is built while the user watches, and its image car
   const again = await new LaunchPage(page).build(repo.url);
   expect(again).toBe(id);
   await build.expectPhase("Built", 5_000);
+
+  // Gone from the engine but still in the registry: still no build.
+  await podman("rmi", view.imageName);
+  await new LaunchPage(page).open();
+  expect(await new LaunchPage(page).build(repo.url)).toBe(id);
 });
 
 test("two users asking for the same repository at once share one build", async ({ browser }) => {
@@ -114,6 +119,26 @@ test("a build survives Kiln being killed mid-build, with its log whole", async (
   const log = await build.rawLog(id);
   expect(log.match(/^kiln-line-\d+$/gm)).toEqual(Array.from({ length: 40 }, (_, i) => `kiln-line-${i + 1}`));
   expect(log.match(/Built 127\.0\.0\.1/g)).toHaveLength(1);
+});
+
+test("a build that finishes while Kiln is down is finalised from its container when Kiln returns", async ({ page }) => {
+  const repo = dockerRepo("while-down", printLines(12, 0.25));
+  await new KilnShell(page).signInThroughHub(alice);
+  const id = await new LaunchPage(page).build(repo.url);
+  const build = new BuildPage(page);
+  await build.expectLogShows("kiln-line-2");
+
+  await stackScript("kiln.sh", "kill");
+  await expect
+    .poll(() => podman("ps", "-a", "--filter", `label=org.kiln.build-id=${id}`, "--format", "{{.State}}"), { timeout: 60_000 })
+    .toMatch(/exited/i);
+  await stackScript("kiln.sh", "start");
+
+  await page.reload();
+  await build.expectPhase("Built");
+  const log = await build.rawLog(id);
+  expect(log.match(/^kiln-line-\d+$/gm)).toEqual(Array.from({ length: 12 }, (_, i) => `kiln-line-${i + 1}`));
+  await expect.poll(() => podman("ps", "-a", "-q", "--filter", `label=org.kiln.build-id=${id}`), { timeout: 30_000 }).toBe("");
 });
 
 test("a viewer that reconnects with Last-Event-ID gets every line exactly once", async ({ page, context }) => {
