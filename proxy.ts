@@ -5,7 +5,7 @@ import { publicBaseUrl, serverEnv } from "@/lib/env";
 // Sends signed-out visitors to sign-in (pages) or answers 401 (API) before anything renders.
 // Routes check the session again themselves; this is the friendly front door, not the lock.
 
-const PUBLIC_PATHS = ["/signin", "/api/auth", "/api/health", "/api/dataverse-installations"];
+const PUBLIC_PATHS = ["/signin", "/api/auth", "/api/health", "/api/dataverse-installations", "/api/hub"];
 
 export async function proxy(request: NextRequest) {
   const { pathname, search } = request.nextUrl;

@@ -9,6 +9,7 @@ export function AppShell({ user, hubUrl, children }: { user: KilnUser; hubUrl: s
   const items: NavItem[] = [
     { href: "/", label: "Launch" },
     { href: "/library", label: "Library" },
+    { href: "/servers", label: "Servers" },
     ...(canModerate(user) ? [{ href: "/admin", label: "Admin" }] : []),
   ];
   return (

@@ -7,6 +7,7 @@ import { postCancel } from "@/lib/builds/client";
 import { isFinished, type BuildStatus, type BuildView } from "@/lib/builds/schema";
 import { useBuildEvents } from "@/lib/builds/use-build-events";
 import { providerLabels } from "@/lib/repos/types";
+import { LaunchButton } from "./LaunchButton";
 import { LogViewer, type LogViewerHandle } from "./LogViewer";
 import { PhaseProgress } from "./PhaseProgress";
 
@@ -53,7 +54,7 @@ function useTabState(build: BuildView) {
   }, [build.status, build.displayName]);
 }
 
-export function BuildWatcher({ initial }: { initial: BuildView }) {
+export function BuildWatcher({ initial, entryId, launchWhenBuilt = false }: { initial: BuildView; entryId: number | null; launchWhenBuilt?: boolean }) {
   const log = useRef<LogViewerHandle>(null);
   const { build, stream } = useBuildEvents(initial.id, initial, (lines) => log.current?.write(lines));
   const [now, setNow] = useState(() => Date.now());
@@ -133,6 +134,7 @@ export function BuildWatcher({ initial }: { initial: BuildView }) {
           </p>
         )}
         {actionError && <p role="alert" className="text-sm text-red-700 dark:text-red-400">{actionError}</p>}
+        {build.status === "built" && entryId !== null && <LaunchButton entryId={entryId} auto={launchWhenBuilt} />}
         {build.status === "built" && (
           <p className="text-sm" data-testid="build-ready">
             <span className="font-medium text-emerald-700 dark:text-emerald-400">Ready.</span> Image{" "}

@@ -16,6 +16,7 @@ export function LaunchForm({ hosts }: { hosts: ProviderHosts }) {
   const [repository, setRepository] = useState("");
   const [ref, setRef] = useState("");
   const [path, setPath] = useState("");
+  const [launchAfter, setLaunchAfter] = useState(false);
   const [fieldErrors, setFieldErrors] = useState<Partial<Record<Field, string>>>({});
 
   // Recognised as you type, with the same parser the server uses.
@@ -31,7 +32,7 @@ export function LaunchForm({ hosts }: { hosts: ProviderHosts }) {
 
   const build = useMutation({
     mutationFn: postBuild,
-    onSuccess: (result) => router.push(`/builds/${result.build.id}`),
+    onSuccess: (result) => router.push(`/builds/${result.build.id}${launchAfter ? "?launch=1" : ""}`),
     onError: (error) => {
       if (error instanceof ApiError && error.fieldErrors.length) {
         setFieldErrors(Object.fromEntries(error.fieldErrors.map((e) => [e.field, e.message])));
@@ -132,6 +133,10 @@ export function LaunchForm({ hosts }: { hosts: ProviderHosts }) {
           {formError}
         </p>
       )}
+      <label className="flex items-center gap-2 text-sm">
+        <input type="checkbox" checked={launchAfter} onChange={(e) => setLaunchAfter(e.target.checked)} className="size-4 accent-kiln-600" />
+        Launch it when the build is ready
+      </label>
       <button
         type="submit"
         disabled={build.isPending}

@@ -9,6 +9,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import kiln_spawner  # noqa: E402
+
 c = get_config()  # noqa: F821 (injected by JupyterHub)
 
 
@@ -60,7 +62,12 @@ c.DockerSpawner.image = env("KILN_SINGLEUSER_IMAGE", "localhost/kiln-singleuser:
 c.DockerSpawner.pull_policy = "never"
 c.DockerSpawner.name_template = "kiln-{username}-{servername}"
 c.DockerSpawner.notebook_dir = "/home/jovyan"
+# One home per user, mounted in every image and every server.
 c.DockerSpawner.volumes = {"kiln-home-{username}": "/home/jovyan"}
+# Only the images Kiln allows this user: their own library and shared images.
+c.DockerSpawner.allowed_images = kiln_spawner.kiln_allowed_images
+c.DockerSpawner.options_form = ""
+c.DockerSpawner.post_start_cmd = kiln_spawner.COPY_REPO
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 60
 

@@ -1,12 +1,27 @@
-"""DockerSpawner for containers on the host network (Kiln's reference deployment).
+"""DockerSpawner for Kiln's reference deployment.
 
-No bridge network is ever used: the single-user server listens on a free port of
-the host's loopback, chosen before the container is created.
+- Containers run on the host network: the single-user server listens on a free port of the
+  host's loopback, chosen before the container is created. No bridge network is ever used.
+- The images a user may run are the ones Kiln says: their own library and shared images.
+- The repository's files (/srv/repo in every Kiln image) are copied into a folder of the
+  persistent home on each start, never overwriting what the user already has.
 """
 
+import json
+import os
+import re
 import socket
+import urllib.parse
+import urllib.request
 
 from dockerspawner import DockerSpawner
+from tornado import web
+
+# Copies without overwriting (cp -n), so edits made in the home always win.
+COPY_REPO = (
+    "sh -c 'if [ -n \"$KILN_REPO_DIR\" ] && [ -d /srv/repo ]; then "
+    "mkdir -p \"$HOME/$KILN_REPO_DIR\" && cp -Rn /srv/repo/. \"$HOME/$KILN_REPO_DIR/\"; fi'"
+)
 
 
 def free_port() -> int:
@@ -15,12 +30,36 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def kiln_allowed_images(spawner):
+    """allowed_images callable: asks Kiln which images this user may run (fails closed)."""
+    kiln = os.environ["KILN_URL"].rstrip("/")
+    query = urllib.parse.urlencode({"user": spawner.user.name})
+    request = urllib.request.Request(
+        f"{kiln}/services/kiln/api/hub/allowed-images?{query}",
+        headers={"Authorization": f"token {os.environ['KILN_HUB_API_TOKEN']}"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            images = json.load(response)["images"]
+    except Exception as error:  # noqa: BLE001 - any failure means: allow nothing
+        spawner.log.error("Kiln could not say which images %s may run: %s", spawner.user.name, error)
+        raise web.HTTPError(503, "Kiln is not answering, so no image can be started. Try again shortly.")
+    return {image: image for image in images}
+
+
 class HostNetworkDockerSpawner(DockerSpawner):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.network_name = "host"
         self.use_internal_ip = True
         self.remove = True
+
+    def get_env(self):
+        env = super().get_env()
+        folder = str(self.user_options.get("kiln_repo_dir", ""))
+        if re.fullmatch(r"[a-z][a-z0-9-]{0,29}", folder):
+            env["KILN_REPO_DIR"] = folder
+        return env
 
     async def start(self):
         # The port is part of the container's command line, so it must be known before create.

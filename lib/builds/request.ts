@@ -54,13 +54,14 @@ export async function requestBuild(user: KilnUser, input: LaunchRequest): Promis
 
   // Refuse before writing anything when the engine is down: nothing half-recorded.
   const present = await imagePresent(name, settings.push);
+  const presentSize = present ? (await imageInfo(name))?.sizeBytes : undefined;
 
   const { outcome, buildId } = await db().$transaction(async (tx) => {
     // One request at a time per image, across every Kiln replica.
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${name}))`;
     const requester = await tx.user.upsert({ where: { name: user.name }, create: { name: user.name }, update: {}, select: { id: true } });
     const join = async (buildId: string) => {
-      await tx.buildRequest.upsert({
+      await tx.libraryEntry.upsert({
         where: { buildId_userId: { buildId, userId: requester.id } },
         create: { buildId, userId: requester.id, path: input.path },
         update: {},
@@ -88,7 +89,14 @@ export async function requestBuild(user: KilnUser, input: LaunchRequest): Promis
       // Built outside Kiln, or its record was deleted: record it as built without building.
       const now = new Date();
       const created = await tx.build.create({
-        data: { ...fields, status: "built", startedAt: now, finishedAt: now, logLines: 1 },
+        data: {
+          ...fields,
+          status: "built",
+          startedAt: now,
+          finishedAt: now,
+          logLines: 1,
+          ...(presentSize !== undefined ? { imageSizeBytes: BigInt(presentSize) } : {}),
+        },
         select: { id: true },
       });
       await tx.buildLogLine.create({ data: { buildId: created.id, seq: 1, text: `${name} is already in the ${settings.push ? "registry" : "engine"}; nothing to build.` } });

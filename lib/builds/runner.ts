@@ -246,7 +246,8 @@ export class BuildRunner {
       await finishBuild(id, "failed", `\u001b[31m${message}\u001b[0m`, { error: message, exitCode });
       return;
     }
-    if (!(await imageInfo(this.build.imageName))) {
+    const image = await imageInfo(this.build.imageName);
+    if (!image) {
       const message = "repo2docker finished but the image is not in the engine.";
       await finishBuild(id, "failed", `\u001b[31m${message}\u001b[0m`, { error: message, exitCode });
       return;
@@ -266,6 +267,6 @@ export class BuildRunner {
         return;
       }
     }
-    await finishBuild(id, "built", `\u001b[32mBuilt ${this.build.imageName}.\u001b[0m`, { exitCode });
+    await finishBuild(id, "built", `\u001b[32mBuilt ${this.build.imageName}.\u001b[0m`, { exitCode, imageSizeBytes: image.sizeBytes });
   }
 }

@@ -55,7 +55,7 @@ export async function toView(build: BuildWithRequester, viewer: KilnUser | null)
 /** Who may watch a build: those who asked for it, and moderators. */
 export async function mayView(buildId: string, viewer: KilnUser): Promise<boolean> {
   if (viewer.isModerator) return true;
-  const request = await db().buildRequest.findFirst({ where: { buildId, user: { name: viewer.name } }, select: { id: true } });
+  const request = await db().libraryEntry.findFirst({ where: { buildId, user: { name: viewer.name } }, select: { id: true } });
   return request !== null;
 }
 
@@ -109,12 +109,19 @@ export async function finishBuild(
   buildId: string,
   status: Extract<BuildStatus, "built" | "failed" | "cancelled">,
   closingLine: string,
-  fields: { error?: string | null; exitCode?: number | null } = {},
+  fields: { error?: string | null; exitCode?: number | null; imageSizeBytes?: number } = {},
 ): Promise<void> {
   await db().$transaction(async (tx) => {
     const build = await tx.build.update({
       where: { id: buildId },
-      data: { status, finishedAt: new Date(), error: fields.error ?? null, exitCode: fields.exitCode ?? null, logLines: { increment: 1 } },
+      data: {
+        status,
+        finishedAt: new Date(),
+        error: fields.error ?? null,
+        exitCode: fields.exitCode ?? null,
+        logLines: { increment: 1 },
+        ...(fields.imageSizeBytes !== undefined ? { imageSizeBytes: BigInt(fields.imageSizeBytes) } : {}),
+      },
       select: { logLines: true },
     });
     await tx.buildLogLine.create({ data: { buildId, seq: build.logLines, text: closingLine } });

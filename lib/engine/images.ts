@@ -42,3 +42,20 @@ export async function pushImage(name: string, onLine: (line: string) => void): P
     );
   });
 }
+
+/** Containers (running or not) created from `name`. */
+export async function containersFromImage(name: string): Promise<{ id: string; name: string; running: boolean }[]> {
+  const list = await engine().listContainers({ all: true, filters: { ancestor: [name] } });
+  return list.map((c) => ({ id: c.Id, name: (c.Names[0] ?? c.Id).replace(/^\//, ""), running: c.State === "running" }));
+}
+
+/** Removes the image from the engine; false when it was not there. */
+export async function removeImage(name: string): Promise<boolean> {
+  try {
+    await engine().getImage(name).remove();
+    return true;
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw error;
+  }
+}

@@ -43,3 +43,61 @@ export async function hubVersion(timeoutMs: number): Promise<string> {
   ]);
   return root.version;
 }
+
+const serverSchema = z.object({
+  name: z.string(),
+  ready: z.boolean(),
+  pending: z.string().nullable(),
+  url: z.string(),
+  started: z.string().nullable(),
+  last_activity: z.string().nullable(),
+  user_options: z.record(z.string(), z.unknown()).nullish(),
+});
+export type HubServer = z.infer<typeof serverSchema>;
+
+const userServersSchema = z.object({ name: z.string(), servers: z.record(z.string(), serverSchema).default({}) });
+
+const userPath = (user: string) => `/users/${encodeURIComponent(user)}`;
+const serverPath = (user: string, server: string) => `${userPath(user)}/servers/${encodeURIComponent(server)}`;
+
+/** The user's servers, named and default, running or starting. */
+export async function userServers(user: string): Promise<HubServer[]> {
+  const response = await hubFetch(userPath(user));
+  return Object.values(userServersSchema.parse(await response.json()).servers);
+}
+
+/** Asks the Hub to start a named server; `userOptions` reach the spawner as user_options. */
+export async function startServer(user: string, server: string, userOptions: Record<string, string>): Promise<void> {
+  await hubFetch(serverPath(user, server), {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(userOptions),
+    timeoutMs: 30_000,
+  });
+}
+
+export async function stopServer(user: string, server: string, remove = false): Promise<void> {
+  await hubFetch(serverPath(user, server), {
+    method: "DELETE",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ remove }),
+    timeoutMs: 60_000,
+  });
+}
+
+/** The Hub's progress event stream for a starting server (text/event-stream). */
+export async function serverProgress(user: string, server: string, signal: AbortSignal): Promise<ReadableStream<Uint8Array>> {
+  const env = serverEnv();
+  let response: Response;
+  try {
+    response = await fetch(`${env.JUPYTERHUB_API_URL}${serverPath(user, server)}/progress`, {
+      headers: { authorization: `token ${env.JUPYTERHUB_API_TOKEN}`, accept: "text/event-stream" },
+      signal,
+      cache: "no-store",
+    });
+  } catch (error) {
+    throw new HubError(`JupyterHub is unreachable: ${(error as Error).message}`);
+  }
+  if (!response.ok || !response.body) throw new HubError(`JupyterHub answered ${response.status} for progress`, response.status);
+  return response.body;
+}

@@ -2,6 +2,9 @@
 CREATE TYPE "repo_provider" AS ENUM ('github', 'gitlab', 'gist', 'git', 'zenodo', 'figshare', 'dataverse', 'hydroshare');
 
 -- CreateEnum
+CREATE TYPE "visibility" AS ENUM ('private', 'shared');
+
+-- CreateEnum
 CREATE TYPE "build_status" AS ENUM ('queued', 'fetching', 'building', 'pushing', 'built', 'failed', 'cancelled');
 
 -- CreateTable
@@ -29,6 +32,7 @@ CREATE TABLE "builds" (
     "started_at" TIMESTAMPTZ(3),
     "last_output_at" TIMESTAMPTZ(3),
     "finished_at" TIMESTAMPTZ(3),
+    "image_size_bytes" BIGINT,
 
     CONSTRAINT "builds_pkey" PRIMARY KEY ("id")
 );
@@ -43,14 +47,17 @@ CREATE TABLE "build_log_lines" (
 );
 
 -- CreateTable
-CREATE TABLE "build_requests" (
+CREATE TABLE "library_entries" (
     "id" SERIAL NOT NULL,
     "build_id" UUID NOT NULL,
     "user_id" INTEGER NOT NULL,
     "path" TEXT NOT NULL DEFAULT '',
+    "visibility" "visibility" NOT NULL DEFAULT 'private',
+    "launch_count" INTEGER NOT NULL DEFAULT 0,
+    "last_launched_at" TIMESTAMPTZ(3),
     "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
-    CONSTRAINT "build_requests_pkey" PRIMARY KEY ("id")
+    CONSTRAINT "library_entries_pkey" PRIMARY KEY ("id")
 );
 
 -- CreateIndex
@@ -63,10 +70,13 @@ CREATE INDEX "builds_image_name_idx" ON "builds"("image_name");
 CREATE INDEX "builds_requested_by_id_created_at_idx" ON "builds"("requested_by_id", "created_at");
 
 -- CreateIndex
-CREATE INDEX "build_requests_user_id_created_at_idx" ON "build_requests"("user_id", "created_at");
+CREATE INDEX "library_entries_user_id_created_at_idx" ON "library_entries"("user_id", "created_at");
 
 -- CreateIndex
-CREATE UNIQUE INDEX "build_requests_build_id_user_id_key" ON "build_requests"("build_id", "user_id");
+CREATE INDEX "library_entries_visibility_created_at_idx" ON "library_entries"("visibility", "created_at");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "library_entries_build_id_user_id_key" ON "library_entries"("build_id", "user_id");
 
 -- AddForeignKey
 ALTER TABLE "builds" ADD CONSTRAINT "builds_requested_by_id_fkey" FOREIGN KEY ("requested_by_id") REFERENCES "users"("id") ON DELETE CASCADE ON UPDATE CASCADE;
@@ -75,7 +85,7 @@ ALTER TABLE "builds" ADD CONSTRAINT "builds_requested_by_id_fkey" FOREIGN KEY ("
 ALTER TABLE "build_log_lines" ADD CONSTRAINT "build_log_lines_build_id_fkey" FOREIGN KEY ("build_id") REFERENCES "builds"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
 -- AddForeignKey
-ALTER TABLE "build_requests" ADD CONSTRAINT "build_requests_build_id_fkey" FOREIGN KEY ("build_id") REFERENCES "builds"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+ALTER TABLE "library_entries" ADD CONSTRAINT "library_entries_build_id_fkey" FOREIGN KEY ("build_id") REFERENCES "builds"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
 -- AddForeignKey
-ALTER TABLE "build_requests" ADD CONSTRAINT "build_requests_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+ALTER TABLE "library_entries" ADD CONSTRAINT "library_entries_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users"("id") ON DELETE CASCADE ON UPDATE CASCADE;

@@ -4,15 +4,24 @@ import { BuildWatcher } from "@/components/BuildWatcher";
 import { requireUserForPage } from "@/lib/auth/session";
 import { buildView } from "@/lib/builds/server";
 import { AppError } from "@/lib/http/errors";
+import { entryIdFor } from "@/lib/library/server";
 
 export const metadata: Metadata = { title: "Build" };
 
-export default async function BuildPage({ params }: { params: Promise<{ id: string }> }) {
+export default async function BuildPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ id: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const { id } = await params;
+  const launchWhenBuilt = (await searchParams).launch === "1";
   const user = await requireUserForPage(`/builds/${id}`);
   try {
     const build = await buildView(id, user);
-    return <BuildWatcher initial={build} />;
+    const entryId = await entryIdFor(id, user.name);
+    return <BuildWatcher initial={build} entryId={entryId} launchWhenBuilt={launchWhenBuilt} />;
   } catch (error) {
     if (error instanceof AppError && error.status === 404) notFound();
     if (error instanceof AppError && error.status === 403) {

@@ -1,0 +1,22 @@
+import { z } from "zod";
+
+export const launchRequestSchema = z.object({ entryId: z.number().int().positive(), path: z.string().max(1024).optional() }).strict();
+
+export const launchResultSchema = z.object({ server: z.string(), ready: z.boolean(), openUrl: z.string() }).strict();
+export type LaunchResult = z.infer<typeof launchResultSchema>;
+
+export const serverViewSchema = z
+  .object({
+    name: z.string(),
+    image: z.string().nullable(),
+    ready: z.boolean(),
+    pending: z.string().nullable(),
+    started: z.string().nullable(),
+    lastActivity: z.string().nullable(),
+    url: z.string(),
+  })
+  .strict();
+export type ServerView = z.infer<typeof serverViewSchema>;
+export const serversResponseSchema = z.object({ servers: z.array(serverViewSchema) }).strict();
+
+export const serverNameSchema = z.string().regex(/^[a-z][a-z0-9-]{0,29}$/, "not a server name");

@@ -1,0 +1,84 @@
+import "server-only";
+import type { KilnUser } from "@/lib/auth/identity";
+import { imageInfo } from "@/lib/engine/images";
+import { registryHasImage } from "@/lib/engine/registry";
+import { serverEnv } from "@/lib/env";
+import { HubError, startServer, stopServer, userServers, type HubServer } from "@/lib/hub/client";
+import { AppError, unavailable } from "@/lib/http/errors";
+import { launchableEntry, recordLaunch } from "@/lib/library/server";
+import { repoFolder, uniqueServerName } from "./naming";
+import type { LaunchResult, ServerView } from "./schema";
+
+const hubUnreachable = (error: unknown) =>
+  unavailable("hub", "JupyterHub is not answering, so nothing was started. Try again in a minute; if it persists, tell your Hub admin.", error);
+
+/** Where the browser goes once the server is up: the repository's folder, or the path asked for. */
+export function openUrl(user: string, server: string, folder: string, path: string): string {
+  const base = `${serverEnv().JUPYTERHUB_PUBLIC_URL}/user/${encodeURIComponent(user)}/${encodeURIComponent(server)}`;
+  if (path.startsWith("/")) return `${base}${path}`;
+  const file = path.replace(/^\.?\/*/, "");
+  return `${base}/lab/tree/${encodeURIComponent(folder)}${file ? `/${file.split("/").map(encodeURIComponent).join("/")}` : ""}`;
+}
+
+/** Starts (or reuses) a named server running the entry's image for `viewer`. */
+export async function launchEntry(viewer: KilnUser, entryId: number, pathOverride?: string): Promise<LaunchResult> {
+  const entry = await launchableEntry(entryId, viewer);
+  const image = entry.build.imageName;
+  const present = (await imageInfo(image).catch(() => null)) !== null || (await registryHasImage(image).catch(() => false));
+  if (!present) throw new AppError("image_gone", 410, "This image was deleted from the engine meanwhile. Build the repository again from Launch.");
+
+  const folder = repoFolder(entry.build.displayName);
+  const path = pathOverride ?? entry.path;
+  let servers: HubServer[];
+  try {
+    servers = await userServers(viewer.name);
+  } catch (error) {
+    throw hubUnreachable(error);
+  }
+  const running = servers.find((s) => s.name && s.user_options?.image === image && (s.ready || s.pending));
+  if (running) {
+    await recordLaunch(entry.id);
+    return { server: running.name, ready: running.ready, openUrl: openUrl(viewer.name, running.name, folder, path) };
+  }
+
+  const name = uniqueServerName(entry.build.displayName, new Set(servers.map((s) => s.name)));
+  try {
+    await startServer(viewer.name, name, { image, kiln_repo_dir: folder });
+  } catch (error) {
+    if (!(error instanceof HubError) || error.status === undefined) throw hubUnreachable(error);
+    const detail = /"message":\s*"([^"]+)"/.exec(error.message)?.[1] ?? error.message;
+    if (/maximum of \d+ named servers/i.test(detail)) {
+      throw new AppError("server_limit", 409, `${detail.replace(/\.$/, "")}. Stop and remove a server on the Servers page, then launch again.`);
+    }
+    throw new AppError("spawn_failed", 502, `JupyterHub could not start the server: ${detail}`);
+  }
+  await recordLaunch(entry.id);
+  return { server: name, ready: false, openUrl: openUrl(viewer.name, name, folder, path) };
+}
+
+export async function listServers(viewer: KilnUser): Promise<ServerView[]> {
+  let servers: HubServer[];
+  try {
+    servers = await userServers(viewer.name);
+  } catch (error) {
+    throw hubUnreachable(error);
+  }
+  return servers.map((s) => ({
+    name: s.name,
+    image: typeof s.user_options?.image === "string" ? s.user_options.image : null,
+    ready: s.ready,
+    pending: s.pending,
+    started: s.started,
+    lastActivity: s.last_activity,
+    url: `${serverEnv().JUPYTERHUB_PUBLIC_URL}${s.url}`,
+  }));
+}
+
+export async function stopUserServer(viewer: KilnUser, name: string, remove: boolean): Promise<void> {
+  try {
+    await stopServer(viewer.name, name, remove);
+  } catch (error) {
+    if (error instanceof HubError && error.status === 404) throw new AppError("server_not_found", 404, `You have no server named ${name}.`);
+    throw hubUnreachable(error);
+  }
+}

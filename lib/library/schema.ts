@@ -1,0 +1,51 @@
+import { z } from "zod";
+import { buildStatuses } from "@/lib/builds/schema";
+import { providerIds } from "@/lib/repos/types";
+
+// Shared by server and client: library entries as the API shows them.
+
+export const visibilities = ["private", "shared"] as const;
+
+export const libraryEntrySchema = z
+  .object({
+    id: z.number().int(),
+    buildId: z.uuid(),
+    owner: z.string(),
+    isOwner: z.boolean(),
+    provider: z.enum(providerIds),
+    displayName: z.string(),
+    repoUrl: z.string(),
+    spec: z.string(),
+    requestedRef: z.string(),
+    resolvedRef: z.string(),
+    imageName: z.string(),
+    status: z.enum(buildStatuses),
+    builtAt: z.iso.datetime().nullable(),
+    sizeBytes: z.number().nullable(),
+    visibility: z.enum(visibilities),
+    path: z.string(),
+    launchCount: z.number().int(),
+    lastLaunchedAt: z.iso.datetime().nullable(),
+    addedAt: z.iso.datetime(),
+  })
+  .strict();
+export type LibraryEntryView = z.infer<typeof libraryEntrySchema>;
+
+export const libraryQuerySchema = z
+  .object({
+    q: z.string().trim().max(200).optional(),
+    status: z.enum(["building", "built", "failed"]).optional(),
+    visibility: z.enum(visibilities).optional(),
+    view: z.enum(["mine", "shared"]).default("mine"),
+  })
+  .strict();
+export type LibraryQuery = z.infer<typeof libraryQuerySchema>;
+
+export const libraryResponseSchema = z.object({ entries: z.array(libraryEntrySchema) }).strict();
+
+export const visibilityPatchSchema = z.object({ visibility: z.enum(visibilities) }).strict();
+
+export const deleteResultSchema = z
+  .object({ entryRemoved: z.literal(true), imageRemoved: z.boolean(), message: z.string() })
+  .strict();
+export type DeleteResult = z.infer<typeof deleteResultSchema>;

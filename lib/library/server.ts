@@ -1,0 +1,140 @@
+import "server-only";
+import type { KilnUser } from "@/lib/auth/identity";
+import { db } from "@/lib/db";
+import { containersFromImage, removeImage } from "@/lib/engine/images";
+import type { Prisma } from "@/lib/generated/prisma/client";
+import { AppError, forbidden } from "@/lib/http/errors";
+import type { LibraryEntryView, LibraryQuery } from "./schema";
+
+const entryInclude = {
+  build: true,
+  user: { select: { name: true } },
+} satisfies Prisma.LibraryEntryInclude;
+type EntryRow = Prisma.LibraryEntryGetPayload<{ include: typeof entryInclude }>;
+
+function toView(row: EntryRow, viewer: string): LibraryEntryView {
+  const b = row.build;
+  return {
+    id: row.id,
+    buildId: b.id,
+    owner: row.user.name,
+    isOwner: row.user.name === viewer,
+    provider: b.provider,
+    displayName: b.displayName,
+    repoUrl: b.repoUrl,
+    spec: b.spec,
+    requestedRef: b.requestedRef,
+    resolvedRef: b.resolvedRef,
+    imageName: b.imageName,
+    status: b.status,
+    builtAt: b.status === "built" ? (b.finishedAt?.toISOString() ?? null) : null,
+    sizeBytes: b.imageSizeBytes === null ? null : Number(b.imageSizeBytes),
+    visibility: row.visibility,
+    path: row.path,
+    launchCount: row.launchCount,
+    lastLaunchedAt: row.lastLaunchedAt?.toISOString() ?? null,
+    addedAt: row.createdAt.toISOString(),
+  };
+}
+
+const STATUS_FILTER: Record<NonNullable<LibraryQuery["status"]>, Prisma.BuildWhereInput> = {
+  building: { status: { in: ["queued", "fetching", "building", "pushing"] } },
+  built: { status: "built" },
+  failed: { status: { in: ["failed", "cancelled"] } },
+};
+
+/** The viewer's own entries, or everyone's shared ones, newest first. */
+export async function listLibrary(viewer: KilnUser, query: LibraryQuery): Promise<LibraryEntryView[]> {
+  const where: Prisma.LibraryEntryWhereInput = {
+    ...(query.view === "shared" ? { visibility: "shared", build: { status: "built" } } : { user: { name: viewer.name } }),
+    ...(query.visibility && query.view === "mine" ? { visibility: query.visibility } : {}),
+  };
+  const buildWhere: Prisma.BuildWhereInput[] = [];
+  if (query.status) buildWhere.push(STATUS_FILTER[query.status]);
+  if (query.q) {
+    buildWhere.push({
+      OR: [
+        { displayName: { contains: query.q, mode: "insensitive" } },
+        { repoUrl: { contains: query.q, mode: "insensitive" } },
+        { requestedRef: { contains: query.q, mode: "insensitive" } },
+      ],
+    });
+  }
+  if (buildWhere.length) where.build = { ...(where.build as Prisma.BuildWhereInput | undefined), AND: buildWhere };
+  const rows = await db().libraryEntry.findMany({ where, include: entryInclude, orderBy: { createdAt: "desc" }, take: 500 });
+  return rows.map((row) => toView(row, viewer.name));
+}
+
+async function ownEntry(id: number, viewer: KilnUser): Promise<EntryRow> {
+  const row = await db().libraryEntry.findUnique({ where: { id }, include: entryInclude });
+  if (!row) throw new AppError("entry_not_found", 404, "That library entry does not exist any more.");
+  if (row.user.name !== viewer.name) throw forbidden("change someone else's library entry");
+  return row;
+}
+
+export async function setVisibility(id: number, viewer: KilnUser, visibility: "private" | "shared"): Promise<LibraryEntryView> {
+  const row = await ownEntry(id, viewer);
+  if (visibility === "shared" && row.build.status !== "built") {
+    throw new AppError("not_built", 409, "Only built images can be shared. Wait for the build to finish.");
+  }
+  const updated = await db().libraryEntry.update({ where: { id: row.id }, data: { visibility }, include: entryInclude });
+  return toView(updated, viewer.name);
+}
+
+/**
+ * Removes the entry. The engine image goes too once no entry and no container needs it.
+ * Refused while a server runs from the image, so nobody's session loses its image.
+ */
+export async function deleteEntry(id: number, viewer: KilnUser): Promise<{ imageRemoved: boolean; message: string }> {
+  const row = await ownEntry(id, viewer);
+  const image = row.build.imageName;
+  const running = (await containersFromImage(image)).filter((c) => c.running);
+  if (running.length) {
+    throw new AppError(
+      "image_in_use",
+      409,
+      `A server is running from this image (${running.map((c) => c.name).join(", ")}). Stop it from Servers, then delete.`,
+    );
+  }
+  const remaining = await db().$transaction(async (tx) => {
+    await tx.libraryEntry.delete({ where: { id: row.id } });
+    return tx.libraryEntry.count({ where: { build: { imageName: image } } });
+  });
+  if (remaining > 0) {
+    return { imageRemoved: false, message: `Removed from your library. The image stays: ${remaining} other ${remaining === 1 ? "library uses" : "libraries use"} it.` };
+  }
+  const removed = await removeImage(image);
+  return {
+    imageRemoved: removed,
+    message: removed ? "Removed from your library, and the image was deleted from the engine." : "Removed from your library. The image was already gone from the engine.",
+  };
+}
+
+/** Images `user` may run: their own built entries and every shared one. Asked by the Hub. */
+export async function allowedImages(userName: string): Promise<string[]> {
+  const rows = await db().libraryEntry.findMany({
+    where: { build: { status: "built" }, OR: [{ user: { name: userName } }, { visibility: "shared" }] },
+    select: { build: { select: { imageName: true } } },
+    distinct: ["buildId"],
+  });
+  return [...new Set(rows.map((row) => row.build.imageName))];
+}
+
+/** An entry the viewer may launch: theirs, or shared and built. */
+export async function launchableEntry(id: number, viewer: KilnUser): Promise<EntryRow> {
+  const row = await db().libraryEntry.findUnique({ where: { id }, include: entryInclude });
+  if (!row) throw new AppError("entry_not_found", 404, "That image is not in the library any more; it may have been deleted.");
+  if (row.user.name !== viewer.name && row.visibility !== "shared") throw forbidden("launch someone else's private image");
+  if (row.build.status !== "built") throw new AppError("not_built", 409, "This image is not built yet. Wait for its build to finish.");
+  return row;
+}
+
+export async function recordLaunch(entryId: number): Promise<void> {
+  await db().libraryEntry.update({ where: { id: entryId }, data: { launchCount: { increment: 1 }, lastLaunchedAt: new Date() } });
+}
+
+/** The viewer's library entry for a build, if they have one. */
+export async function entryIdFor(buildId: string, userName: string): Promise<number | null> {
+  const row = await db().libraryEntry.findFirst({ where: { buildId, user: { name: userName } }, select: { id: true } });
+  return row?.id ?? null;
+}
