@@ -22,3 +22,18 @@ export function dockerRepo(label: string, run: string): { url: string; name: str
 /** A Dockerfile RUN that prints `count` numbered lines, `delay` seconds apart. */
 export const printLines = (count: number, delay = 0.1, prefix = "kiln-line") =>
   `RUN for i in $(seq 1 ${count}); do echo "${prefix}-$i"; sleep ${delay}; done`;
+
+/**
+ * A fresh repository whose image carries its files in /srv/repo, as repo2docker's buildpacks
+ * do (a Dockerfile build copies them itself).
+ */
+export function repoWithFiles(label: string, files: Record<string, string>): { url: string; name: string; sha: string } {
+  const root = process.env.KILN_E2E_GIT_ROOT;
+  if (!root) throw new Error("KILN_E2E_GIT_ROOT is not set: global-setup did not run");
+  const name = `${label}-${randomBytes(4).toString("hex")}`;
+  const sha = commitFiles(root, name, {
+    Dockerfile: `FROM ${base}\nRUN echo "building ${name}"\nCOPY --chown=1000:1000 . /srv/repo\n`,
+    ...files,
+  });
+  return { url: `git://127.0.0.1:${stackEnv().gitPort}/${name}.git`, name, sha };
+}

@@ -1,0 +1,163 @@
+import { expect, test, type Browser } from "@playwright/test";
+import { BuildPage } from "./pages/build-page";
+import { JupyterServer } from "./pages/jupyter";
+import { KilnShell } from "./pages/kiln-shell";
+import { LaunchPage } from "./pages/launch-page";
+import { LibraryPage } from "./pages/library-page";
+import { repoWithFiles } from "./support/repos";
+import { podman, removeAllServers, stackEnv } from "./support/stack";
+
+const { users } = stackEnv();
+const [alice, bob] = users as [string, string];
+
+test.describe.configure({ timeout: 240_000 });
+
+test.beforeEach(async () => {
+  await removeAllServers(alice);
+  await removeAllServers(bob);
+});
+
+/** Builds `url` as `user` from the Launch form; resolves with the build id once built. */
+async function buildAs(page: import("@playwright/test").Page, url: string, launch = false): Promise<string> {
+  const form = new LaunchPage(page);
+  await form.open();
+  if (launch) await page.getByLabel(/Launch it when/).check();
+  const id = await form.build(url);
+  if (!launch) await new BuildPage(page).expectPhase("Built");
+  return id;
+}
+
+async function signedIn(browser: Browser, user: string) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await new KilnShell(page).signInThroughHub(user);
+  return { context, page };
+}
+
+test("files in the home follow the user into every image and every launch", async ({ browser }) => {
+  const first = repoWithFiles("home-a", { "analysis.py": "print('original')\n" });
+  const second = repoWithFiles("home-b", { "other.txt": "other\n" });
+  const { context, page } = await signedIn(browser, alice);
+
+  // Build and launch from the form: the browser ends in JupyterLab, in the repository's folder.
+  await buildAs(page, first.url, true);
+  let jupyter = await JupyterServer.fromPage(page, context);
+  const folder = /\/lab\/tree\/([^/?]+)/.exec(page.url())![1]!;
+  expect(folder).toBe(first.name); // named after the repository
+  expect(await jupyter.read(`${folder}/analysis.py`)).toBe("print('original')\n");
+  const note = `written at ${Date.now()}`;
+  await jupyter.write("kiln-note.txt", note);
+  await jupyter.write(`${folder}/analysis.py`, "print('edited')\n");
+
+  // Stop it from the Servers page.
+  await page.goto(`${stackEnv().hubUrl}/services/kiln/servers`);
+  const row = page.getByTestId("server-row").first();
+  await row.getByRole("button", { name: "Stop" }).click();
+  await expect(page.getByTestId("servers-notice")).toContainText("stopped");
+
+  // A different image sees the same home.
+  await buildAs(page, second.url, true);
+  jupyter = await JupyterServer.fromPage(page, context);
+  expect(await jupyter.read("kiln-note.txt")).toBe(note);
+
+  // Launching the first image again keeps the edit: repository files never overwrite the home.
+  const library = new LibraryPage(page);
+  await library.open();
+  await library.launch(`127.0.0.1:${stackEnv().gitPort}/${first.name}`);
+  jupyter = await JupyterServer.fromPage(page, context);
+  expect(await jupyter.read(`${folder}/analysis.py`)).toBe("print('edited')\n");
+  await context.close();
+});
+
+test("a private image stays private until shared, and the Hub itself refuses it to others", async ({ browser }) => {
+  const repo = repoWithFiles("private", { "data.csv": "a,b\n" });
+  const owner = await signedIn(browser, alice);
+  await buildAs(owner.page, repo.url);
+  const image = (await (await owner.page.request.get("api/library")).json()).entries[0].imageName as string;
+
+  const other = await signedIn(browser, bob);
+  const library = new LibraryPage(other.page);
+  await library.open("Shared with everyone");
+  await expect(other.page.getByRole("heading", { name: "Nothing shared matches" }).or(other.page.getByTestId("library-repo").first())).toBeVisible();
+  await expect(library.repository(`127.0.0.1:${stackEnv().gitPort}/${repo.name}`)).toHaveCount(0);
+
+  // Bob asks the Hub directly, with his own token, for a server running Alice's private image.
+  await other.page.goto(`${stackEnv().hubUrl}/hub/token`);
+  const xsrf = (await other.context.cookies()).find((c) => c.name === "_xsrf")?.value ?? "";
+  const created = await other.page.request.post(`${stackEnv().hubUrl}/hub/api/users/${bob}/tokens`, {
+    headers: { "X-XSRFToken": xsrf },
+    data: { note: "e2e: calling the Hub directly", expires_in: 600 },
+  });
+  const token = ((await created.json()) as { token?: string }).token;
+  expect(token, "the test needs a token for bob").toBeTruthy();
+  const direct = await fetch(`http://127.0.0.1:8081/hub/api/users/${bob}/servers/sneaky`, {
+    method: "POST",
+    headers: { authorization: `token ${token}`, "content-type": "application/json" },
+    body: JSON.stringify({ image }),
+  });
+  expect(direct.status).toBeGreaterThanOrEqual(400);
+  expect(await direct.text()).toMatch(/not in allowed list/);
+
+  // Shared: Bob finds it, with who shared it, and may launch it.
+  const mine = new LibraryPage(owner.page);
+  await mine.open();
+  await mine.share(`127.0.0.1:${stackEnv().gitPort}/${repo.name}`);
+  await library.open("Shared with everyone");
+  const entry = library.entry(`127.0.0.1:${stackEnv().gitPort}/${repo.name}`);
+  await expect(entry).toContainText(alice);
+  await library.launch(`127.0.0.1:${stackEnv().gitPort}/${repo.name}`);
+  await JupyterServer.fromPage(other.page, other.context);
+  await owner.context.close();
+  await other.context.close();
+});
+
+test("deleting removes the engine image only when no library and no server uses it", async ({ browser }) => {
+  const repo = repoWithFiles("delete", { "x.txt": "x\n" });
+  const display = `127.0.0.1:${stackEnv().gitPort}/${repo.name}`;
+  const a = await signedIn(browser, alice);
+  const b = await signedIn(browser, bob);
+  await buildAs(a.page, repo.url);
+  await buildAs(b.page, repo.url); // ready at once: the same image joins Bob's library
+  const image = (await (await a.page.request.get("api/library")).json()).entries.find((e: { displayName: string }) => e.displayName === display).imageName as string;
+
+  // While Alice runs it, she cannot delete it.
+  const libraryA = new LibraryPage(a.page);
+  await libraryA.open();
+  await libraryA.launch(display);
+  await JupyterServer.fromPage(a.page, a.context);
+  await libraryA.open();
+  await libraryA.delete(display);
+  await expect(libraryA.notice).toContainText("A server is running from this image");
+  await removeAllServers(alice);
+
+  await libraryA.delete(display);
+  await expect(libraryA.notice).toContainText("The image stays: 1 other library uses it.");
+  expect(await podman("image", "exists", image).then(() => true, () => false)).toBe(true);
+
+  const libraryB = new LibraryPage(b.page);
+  await libraryB.open();
+  await libraryB.delete(display);
+  await expect(libraryB.notice).toContainText("the image was deleted from the engine");
+  expect(await podman("image", "exists", image).then(() => true, () => false)).toBe(false);
+  await a.context.close();
+  await b.context.close();
+});
+
+test("reaching the named-server limit is explained in words", async ({ browser }) => {
+  const limit = Number(process.env.KILN_NAMED_SERVER_LIMIT ?? 3);
+  const repos = Array.from({ length: limit + 1 }, (_, i) => repoWithFiles(`limit${i}`, { "n.txt": `${i}\n` }));
+  const { context, page } = await signedIn(browser, bob);
+  for (const repo of repos) await buildAs(page, repo.url);
+  const entries = (await (await page.request.get("api/library")).json()).entries as { id: number; displayName: string }[];
+  const ids = repos.map((repo) => entries.find((e) => e.displayName.endsWith(repo.name))!.id);
+  for (const id of ids.slice(0, limit)) {
+    const response = await page.request.post("api/launches", { data: { entryId: id } });
+    expect(response.ok(), await response.text()).toBe(true);
+  }
+  const library = new LibraryPage(page);
+  await library.open();
+  await library.launch(`127.0.0.1:${stackEnv().gitPort}/${repos[limit]!.name}`);
+  await expect(page.getByTestId("launch-error")).toContainText(`maximum of ${limit} named servers`);
+  await expect(page.getByTestId("launch-error")).toContainText("Stop and remove a server on the Servers page");
+  await context.close();
+});
