@@ -3,7 +3,9 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useDeferredValue, useMemo, useState } from "react";
-import { deleteLibraryEntry, fetchLibrary, libraryKeys, patchVisibility } from "@/lib/library/client";
+import { useRouter } from "next/navigation";
+import { postBuild } from "@/lib/builds/client";
+import { deleteLibraryEntry, fetchLibrary, fetchLibraryUpdates, libraryKeys, patchVisibility } from "@/lib/library/client";
 import type { LibraryEntryView, LibraryQuery } from "@/lib/library/schema";
 import { providerLabels } from "@/lib/repos/types";
 import { EmptyState } from "./EmptyState";
@@ -27,6 +29,13 @@ export function LibraryView() {
   const q = useDeferredValue(search);
   const query: LibraryQuery = { view, q: q || undefined, status, visibility: view === "mine" ? visibility : undefined };
   const library = useQuery({ queryKey: libraryKeys.list(query), queryFn: () => fetchLibrary(query) });
+  const updates = useQuery({ queryKey: libraryKeys.updates(), queryFn: fetchLibraryUpdates, enabled: view === "mine", staleTime: 60_000 });
+  const router = useRouter();
+  const rebuild = useMutation({
+    mutationFn: (spec: string) => postBuild({ repository: spec, ref: "", path: "" }),
+    onSuccess: (result) => router.push(`/builds/${result.build.id}`),
+    onError: (error) => setNotice(error.message),
+  });
   const client = useQueryClient();
   const refresh = () => client.invalidateQueries({ queryKey: libraryKeys.all });
 
@@ -125,9 +134,24 @@ export function LibraryView() {
             const first = entries[0]!;
             return (
               <li key={`${first.provider}${first.repoUrl}`} className="rounded-xl border border-stone-200 bg-white dark:border-stone-800 dark:bg-stone-900" data-testid="library-repo">
-                <div className="border-b border-stone-200 px-4 py-3 dark:border-stone-800">
-                  <p className="text-xs text-stone-600 dark:text-stone-400">{providerLabels[first.provider]}</p>
-                  <h2 className="font-semibold">{first.displayName}</h2>
+                <div className="flex flex-wrap items-end justify-between gap-2 border-b border-stone-200 px-4 py-3 dark:border-stone-800">
+                  <div>
+                    <p className="text-xs text-stone-600 dark:text-stone-400">{providerLabels[first.provider]}</p>
+                    <h2 className="font-semibold">{first.displayName}</h2>
+                  </div>
+                  {view === "mine" &&
+                    updates.data
+                      ?.filter((update) => entries.some((entry) => entry.spec === update.spec))
+                      .map((update) => (
+                        <div key={update.spec} className="flex items-center gap-3 text-sm" data-testid="library-update">
+                          <span className="text-kiln-700 dark:text-kiln-500">
+                            New commits available on {update.requestedRef}: {update.currentRef.slice(0, 7)} → {update.latestRef.slice(0, 7)}
+                          </span>
+                          <button type="button" disabled={rebuild.isPending} onClick={() => rebuild.mutate(update.spec)} className="rounded-md border border-kiln-600 px-3 py-1 font-medium text-kiln-700 hover:bg-kiln-50 dark:text-kiln-500 dark:hover:bg-stone-800">
+                            Rebuild at {update.requestedRef}
+                          </button>
+                        </div>
+                      ))}
                 </div>
                 <table className="w-full text-left text-sm">
                   <caption className="sr-only">Versions of {first.displayName}</caption>

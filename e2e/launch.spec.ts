@@ -161,3 +161,47 @@ test("reaching the named-server limit is explained in words", async ({ browser }
   await expect(page.getByTestId("launch-error")).toContainText("Stop and remove a server on the Servers page");
   await context.close();
 });
+
+test("the library tells when a branch has moved, rebuilds a new version, and keeps the old one", async ({ browser }) => {
+  const repo = repoWithFiles("moving", { "v.txt": "one\n" });
+  const display = `127.0.0.1:${stackEnv().gitPort}/${repo.name}`;
+  const { context, page } = await signedIn(browser, alice);
+  await buildAs(page, repo.url);
+  const library = new LibraryPage(page);
+  await library.open();
+  await expect(library.repository(display).getByTestId("library-entry")).toHaveCount(1);
+  await expect(library.repository(display).getByTestId("library-update")).toHaveCount(0);
+
+  const { commitFiles } = await import("@/test/git-server");
+  const next = commitFiles(process.env.KILN_E2E_GIT_ROOT!, repo.name, { "v.txt": "two\n" });
+  await page.reload();
+  const update = library.repository(display).getByTestId("library-update");
+  await expect(update).toContainText(`New commits available on HEAD: ${repo.sha.slice(0, 7)} → ${next.slice(0, 7)}`);
+  await update.getByRole("button", { name: "Rebuild at HEAD" }).click();
+  await new BuildPage(page).expectPhase("Built");
+
+  await library.open();
+  const versions = library.repository(display).getByTestId("library-entry");
+  await expect(versions).toHaveCount(2);
+  await expect(versions.nth(0)).toContainText(next.slice(0, 12));
+  await expect(versions.nth(1)).toContainText(repo.sha.slice(0, 12));
+  await expect(versions.nth(1).getByRole("button", { name: "Launch" })).toBeVisible();
+  await expect(library.repository(display).getByTestId("library-update")).toHaveCount(0);
+  await context.close();
+});
+
+test("the library searches and filters by repository, status and visibility", async ({ browser }) => {
+  const built = repoWithFiles("findme", { "a.txt": "a\n" });
+  const { context, page } = await signedIn(browser, bob);
+  await buildAs(page, built.url);
+  const query = async (params: string) =>
+    ((await (await page.request.get(`api/library?${params}`)).json()).entries as { displayName: string }[]).map((e) => e.displayName);
+  const display = `127.0.0.1:${stackEnv().gitPort}/${built.name}`;
+  expect(await query(`q=${built.name}`)).toEqual([display]);
+  expect(await query(`q=${built.name}&status=failed`)).toEqual([]);
+  expect(await query(`q=${built.name}&status=built&visibility=private`)).toEqual([display]);
+  expect(await query(`q=${built.name}&visibility=shared`)).toEqual([]);
+  const bad = await page.request.get("api/library?status=sideways");
+  expect(bad.status()).toBe(400);
+  await context.close();
+});

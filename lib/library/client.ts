@@ -1,10 +1,12 @@
 import { fetchJson } from "@/lib/api/fetch-json";
 import { launchResultSchema, serversResponseSchema, type LaunchResult, type ServerView } from "@/lib/launches/schema";
+import { libraryUpdatesResponseSchema, type LibraryUpdateView } from "./schema";
 import { deleteResultSchema, libraryEntrySchema, libraryResponseSchema, type DeleteResult, type LibraryEntryView, type LibraryQuery } from "./schema";
 
 export const libraryKeys = {
   all: ["library"] as const,
   list: (query: LibraryQuery) => [...libraryKeys.all, query] as const,
+  updates: () => [...libraryKeys.all, "updates"] as const,
 };
 export const serverKeys = { all: ["servers"] as const };
 
@@ -35,4 +37,8 @@ export async function fetchServers(): Promise<ServerView[]> {
 
 export async function deleteServer(name: string, remove: boolean): Promise<void> {
   await fetchJson(`/api/servers/${name}${remove ? "?remove=1" : ""}`, { method: "DELETE" });
+}
+
+export async function fetchLibraryUpdates(): Promise<LibraryUpdateView[]> {
+  return libraryUpdatesResponseSchema.parse(await fetchJson("/api/library/updates")).updates;
 }

@@ -49,3 +49,9 @@ export const deleteResultSchema = z
   .object({ entryRemoved: z.literal(true), imageRemoved: z.boolean(), message: z.string() })
   .strict();
 export type DeleteResult = z.infer<typeof deleteResultSchema>;
+
+export const libraryUpdateSchema = z
+  .object({ spec: z.string(), displayName: z.string(), requestedRef: z.string(), currentRef: z.string(), latestRef: z.string() })
+  .strict();
+export const libraryUpdatesResponseSchema = z.object({ updates: z.array(libraryUpdateSchema) }).strict();
+export type LibraryUpdateView = z.infer<typeof libraryUpdateSchema>;

@@ -4,6 +4,8 @@ import { db } from "@/lib/db";
 import { containersFromImage, removeImage } from "@/lib/engine/images";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { AppError, forbidden } from "@/lib/http/errors";
+import { resolveRequest } from "@/lib/builds/request";
+import { isFullSha } from "@/lib/repos/parse";
 import type { LibraryEntryView, LibraryQuery } from "./schema";
 
 const entryInclude = {
@@ -137,4 +139,39 @@ export async function recordLaunch(entryId: number): Promise<void> {
 export async function entryIdFor(buildId: string, userName: string): Promise<number | null> {
   const row = await db().libraryEntry.findFirst({ where: { buildId, user: { name: userName } }, select: { id: true } });
   return row?.id ?? null;
+}
+
+export interface LibraryUpdate {
+  spec: string;
+  displayName: string;
+  requestedRef: string;
+  currentRef: string;
+  latestRef: string;
+}
+
+/**
+ * For each repository the viewer follows by branch (not pinned to a commit), whether the branch
+ * has moved past the newest version in their library. Resolved the same way as a new build.
+ */
+export async function libraryUpdates(viewer: KilnUser): Promise<LibraryUpdate[]> {
+  const rows = await db().libraryEntry.findMany({
+    where: { user: { name: viewer.name }, build: { status: "built", provider: { in: ["github", "gitlab", "gist", "git"] } } },
+    include: { build: true },
+    orderBy: { build: { finishedAt: "desc" } },
+  });
+  const newest = new Map<string, (typeof rows)[number]["build"]>();
+  for (const row of rows) {
+    if (isFullSha(row.build.requestedRef)) continue;
+    if (!newest.has(row.build.spec)) newest.set(row.build.spec, row.build);
+  }
+  const checks = [...newest.values()].map(async (build) => {
+    try {
+      const { resolved } = await resolveRequest({ repository: build.spec, ref: "", path: "" });
+      if (resolved.resolvedRef === build.resolvedRef) return null;
+      return { spec: build.spec, displayName: build.displayName, requestedRef: build.requestedRef, currentRef: build.resolvedRef, latestRef: resolved.resolvedRef };
+    } catch {
+      return null; // unreachable or gone: nothing to offer
+    }
+  });
+  return (await Promise.all(checks)).filter((update): update is LibraryUpdate => update !== null);
 }
