@@ -5,7 +5,7 @@ import { KilnShell } from "./pages/kiln-shell";
 import { LaunchPage } from "./pages/launch-page";
 import { LibraryPage } from "./pages/library-page";
 import { repoWithFiles } from "./support/repos";
-import { podman, removeAllServers, stackEnv } from "./support/stack";
+import { podman, removeAllServers, stackEnv, stackScript } from "./support/stack";
 
 const { users } = stackEnv();
 const [alice, bob] = users as [string, string];
@@ -204,4 +204,58 @@ test("the library searches and filters by repository, status and visibility", as
   const bad = await page.request.get("api/library?status=sideways");
   expect(bad.status()).toBe(400);
   await context.close();
+});
+
+test.describe("launch errors are shown in words", () => {
+  test("a server that fails to start shows the Hub's message", async ({ browser }) => {
+    const broken = repoWithFiles("broken", { "x.txt": "x\n" });
+    // An image without jupyterhub-singleuser cannot start a server.
+    const { commitFiles } = await import("@/test/git-server");
+    commitFiles(process.env.KILN_E2E_GIT_ROOT!, broken.name, {
+      Dockerfile: `FROM localhost/kiln-singleuser:5.5.4\nRUN echo "${broken.name}"\nUSER root\nRUN rm /opt/venv/bin/jupyterhub-singleuser\nUSER jovyan\n`,
+    });
+    const { context, page } = await signedIn(browser, alice);
+    await buildAs(page, broken.url);
+    const library = new LibraryPage(page);
+    await library.open();
+    await library.launch(`127.0.0.1:${stackEnv().gitPort}/${broken.name}`);
+    // Either the Hub's progress reports the failure, or its start call does; both say so in words.
+    await expect(page.getByTestId("launch-error")).toContainText(/The server could not start|JupyterHub could not start the server/, { timeout: 120_000 });
+    await context.close();
+  });
+
+  test("an image deleted meanwhile, and the Hub down, each get a clear message", async ({ browser }) => {
+    const repo = repoWithFiles("vanishing", { "x.txt": "x\n" });
+    const { context, page } = await signedIn(browser, bob);
+    await buildAs(page, repo.url);
+    const entry = ((await (await page.request.get("api/library")).json()).entries as { id: number; imageName: string; displayName: string }[]).find((e) =>
+      e.displayName.endsWith(repo.name),
+    )!;
+
+    await stackScript("hub.sh", "stop");
+    try {
+      // The Hub's proxy went down with it, so ask Kiln directly.
+      const kiln = `http://127.0.0.1:${process.env.KILN_PORT ?? 3030}/services/kiln`;
+      const response = await page.request.post(`${kiln}/api/launches`, { data: { entryId: entry.id } });
+      expect(response.status()).toBe(503);
+      expect((await response.json()).detail).toMatch(/JupyterHub is not answering/);
+    } finally {
+      await stackScript("hub.sh", "start");
+    }
+
+    // Gone from the engine and from the registry.
+    await podman("rmi", entry.imageName);
+    const [registry, ...rest] = entry.imageName.split("/");
+    const [name, tag] = rest.join("/").split(":");
+    const head = await fetch(`http://${registry}/v2/${name}/manifests/${tag}`, {
+      method: "HEAD",
+      headers: { accept: "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json" },
+    });
+    const digest = head.headers.get("docker-content-digest");
+    expect((await fetch(`http://${registry}/v2/${name}/manifests/${digest}`, { method: "DELETE" })).status).toBe(202);
+    const response = await page.request.post("api/launches", { data: { entryId: entry.id } });
+    expect(response.status()).toBe(410);
+    expect((await response.json()).detail).toMatch(/deleted from the engine meanwhile/);
+    await context.close();
+  });
 });

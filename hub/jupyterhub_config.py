@@ -59,7 +59,8 @@ c.JupyterHub.named_server_limit_per_user = int(env("KILN_NAMED_SERVER_LIMIT", "3
 c.JupyterHub.spawner_class = "kiln_spawner.HostNetworkDockerSpawner"
 c.DockerSpawner.client_kwargs = {"base_url": env("DOCKER_HOST", "unix:///var/run/docker.sock")}
 c.DockerSpawner.image = env("KILN_SINGLEUSER_IMAGE", "localhost/kiln-singleuser:5.5.4")
-c.DockerSpawner.pull_policy = "never"
+# Kiln images may live only in the registry (the engine pulls them); the base image is local.
+c.DockerSpawner.pull_policy = "ifnotpresent"
 c.DockerSpawner.name_template = "kiln-{username}-{servername}"
 c.DockerSpawner.notebook_dir = "/home/jovyan"
 # One home per user, mounted in every image and every server.
@@ -69,7 +70,7 @@ c.DockerSpawner.allowed_images = kiln_spawner.kiln_allowed_images
 c.DockerSpawner.options_form = ""
 c.DockerSpawner.post_start_cmd = kiln_spawner.COPY_REPO
 c.Spawner.start_timeout = 120
-c.Spawner.http_timeout = 60
+c.Spawner.http_timeout = 30
 
 # --- Kiln as a service ------------------------------------------------------------------
 c.JupyterHub.custom_scopes = {

@@ -67,5 +67,13 @@ class HostNetworkDockerSpawner(DockerSpawner):
         self.ip = "127.0.0.1"
         return await super().start()
 
+    async def post_start_exec(self):
+        # A container that died at once cannot run the copy; let the Hub report why it died
+        # (through the spawn's progress) instead of failing here with an unrelated error.
+        try:
+            await super().post_start_exec()
+        except Exception as error:  # noqa: BLE001
+            self.log.warning("Copying the repository into %s's home failed: %s", self.user.name, error)
+
     async def get_ip_and_port(self):
         return "127.0.0.1", self.port

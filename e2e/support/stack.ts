@@ -42,14 +42,14 @@ export async function hubApi(pathname: string, init: RequestInit = {}): Promise<
 
 /** Stops and removes every named server of `user`, so specs start from none. */
 export async function removeAllServers(user: string): Promise<void> {
-  const response = await hubApi(`/users/${user}`);
+  const response = await hubApi(`/users/${user}?include_stopped_servers`);
   const model = (await response.json()) as { servers?: Record<string, { name: string }> };
   for (const name of Object.keys(model.servers ?? {})) {
     if (!name) continue;
     await hubApi(`/users/${user}/servers/${name}`, { method: "DELETE", body: JSON.stringify({ remove: true }) });
   }
   for (let i = 0; i < 60; i++) {
-    const servers = ((await (await hubApi(`/users/${user}`)).json()) as { servers?: Record<string, unknown> }).servers ?? {};
+    const servers = ((await (await hubApi(`/users/${user}?include_stopped_servers`)).json()) as { servers?: Record<string, unknown> }).servers ?? {};
     if (Object.keys(servers).filter(Boolean).length === 0) return;
     await new Promise((r) => setTimeout(r, 500));
   }

@@ -62,7 +62,8 @@ const serverPath = (user: string, server: string) => `${userPath(user)}/servers/
 
 /** The user's servers, named and default, running or starting. */
 export async function userServers(user: string): Promise<HubServer[]> {
-  const response = await hubFetch(userPath(user));
+  // Stopped named servers count towards the Hub's limit and keep their names, so list them too.
+  const response = await hubFetch(`${userPath(user)}?include_stopped_servers`);
   return Object.values(userServersSchema.parse(await response.json()).servers);
 }
 

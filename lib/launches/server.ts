@@ -46,7 +46,8 @@ export async function launchEntry(viewer: KilnUser, entryId: number, pathOverrid
     await startServer(viewer.name, name, { image, kiln_repo_dir: folder });
   } catch (error) {
     if (!(error instanceof HubError) || error.status === undefined) throw hubUnreachable(error);
-    const detail = /"message":\s*"([^"]+)"/.exec(error.message)?.[1] ?? error.message;
+    const message = /"message":\s*"([^"]+)"/.exec(error.message)?.[1];
+    const detail = message && message.length > 8 ? message : `it answered ${error.status}; the Hub's log says why`;
     if (/maximum of \d+ named servers/i.test(detail)) {
       throw new AppError("server_limit", 409, `${detail.replace(/\.$/, "")}. Stop and remove a server on the Servers page, then launch again.`);
     }
