@@ -1,0 +1,176 @@
+// npm run bench:launch — against the running stack (scripts/stack-up.sh).
+//
+// 1. Time from "Launch" to a ready server for an image that is already built, through Kiln,
+//    against starting the same image through the Hub's API directly; ratio of medians.
+// 2. The library API's median and p99 latency with 10,000 images across 100 users.
+
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { chromium } from "playwright-core";
+import { commitFiles, startGitDaemon } from "../test/git-server";
+
+const HUB = process.env.KILN_HUB_PUBLIC_URL ?? "http://127.0.0.1:8000";
+const HUB_API = `http://127.0.0.1:${process.env.HUB_API_PORT ?? 8081}/hub/api`;
+const KILN = `${HUB}/services/kiln`;
+const STATE = process.env.KILN_STATE ?? "/var/lib/kiln";
+const GIT_PORT = Number(process.env.KILN_E2E_GIT_PORT ?? 9418);
+const DATABASE_URL = process.env.DATABASE_URL ?? "postgresql://kiln:kiln@127.0.0.1:5432/kiln";
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 300);
+const SEED_USERS = 100;
+const SEED_IMAGES = 10_000;
+const SEED_TAG = "bench-seed";
+
+const token = /^KILN_HUB_API_TOKEN=(.+)$/m.exec(readFileSync(path.join(STATE, "secrets.env"), "utf8"))![1]!;
+const hub = (pathname: string, init: RequestInit = {}) =>
+  fetch(`${HUB_API}${pathname}`, { ...init, headers: { authorization: `token ${token}`, "content-type": "application/json", ...init.headers } });
+
+async function signIn(user: string): Promise<string> {
+  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu"] });
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${KILN}/`);
+  await page.fill("#username_input", user);
+  await page.fill("#password_input", process.env.KILN_DEMO_PASSWORD ?? "kiln-demo");
+  await page.click("#login_submit");
+  await page.waitForURL(/services\/kiln/);
+  const cookie = (await context.cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+  await browser.close();
+  return cookie;
+}
+
+const quantile = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))] ?? NaN;
+
+/** Reads an event stream until an event whose JSON has ready (or failed). */
+async function untilReady(response: Response): Promise<void> {
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("progress ended before the server was ready");
+    buffer += decoder.decode(value, { stream: true });
+    for (const match of buffer.matchAll(/^data: (.*)$/gm)) {
+      const event = JSON.parse(match[1]!) as { ready?: boolean; failed?: boolean; message?: string };
+      if (event.failed) throw new Error(`spawn failed: ${event.message}`);
+      if (event.ready) {
+        await reader.cancel();
+        return;
+      }
+    }
+    buffer = buffer.slice(buffer.lastIndexOf("\n") + 1);
+  }
+}
+
+async function removeServer(user: string, name: string) {
+  await hub(`/users/${user}/servers/${name}`, { method: "DELETE", body: JSON.stringify({ remove: true }) });
+  for (let i = 0; i < 120; i++) {
+    const model = (await (await hub(`/users/${user}?include_stopped_servers`)).json()) as { servers?: Record<string, unknown> };
+    if (!model.servers?.[name]) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function launchBenchmark() {
+  const user = process.env.BENCH_USER ?? "alice";
+  const root = mkdtempSync(path.join(tmpdir(), "kiln-bench-launch-"));
+  const daemon = await startGitDaemon(root, GIT_PORT);
+  try {
+    const cookie = await signIn(user);
+    const name = `bench-launch-${Date.now().toString(36)}`;
+    commitFiles(root, name, { Dockerfile: `FROM localhost/kiln-singleuser:5.5.4\nRUN echo ${name}\nCOPY --chown=1000:1000 . /srv/repo\n` });
+    const built = await fetch(`${KILN}/api/builds`, {
+      method: "POST",
+      headers: { cookie, "content-type": "application/json" },
+      body: JSON.stringify({ repository: `git://127.0.0.1:${GIT_PORT}/${name}.git`, ref: "", path: "" }),
+    });
+    const buildId = ((await built.json()) as { build: { id: string } }).build.id;
+    for (;;) {
+      const view = (await (await fetch(`${KILN}/api/builds/${buildId}`, { headers: { cookie } })).json()) as { status: string; imageName: string };
+      if (view.status === "built") break;
+      if (view.status === "failed") throw new Error("the benchmark image did not build");
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const entries = (await (await fetch(`${KILN}/api/library?q=${name}`, { headers: { cookie } })).json()) as { entries: { id: number; imageName: string }[] };
+    const entry = entries.entries[0]!;
+
+    const viaKiln: number[] = [];
+    const direct: number[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      // Alternate so neither side always runs on a warmer machine.
+      let started = performance.now();
+      const launched = (await (await fetch(`${KILN}/api/launches`, {
+        method: "POST",
+        headers: { cookie, "content-type": "application/json" },
+        body: JSON.stringify({ entryId: entry.id }),
+      })).json()) as { server: string; ready: boolean };
+      if (!launched.ready) await untilReady(await fetch(`${KILN}/api/launches/${launched.server}/progress`, { headers: { cookie } }));
+      viaKiln.push(performance.now() - started);
+      await removeServer(user, launched.server);
+
+      const server = `direct-${run}`;
+      started = performance.now();
+      const response = await hub(`/users/${user}/servers/${server}`, { method: "POST", body: JSON.stringify({ image: entry.imageName }) });
+      if (response.status >= 400) throw new Error(`Hub: ${response.status} ${await response.text()}`);
+      await untilReady(await hub(`/users/${user}/servers/${server}/progress`, { headers: { accept: "text/event-stream" } }));
+      direct.push(performance.now() - started);
+      await removeServer(user, server);
+    }
+    const kilnMedian = quantile(viaKiln, 0.5);
+    const directMedian = quantile(direct, 0.5);
+    console.log(`Launch of an already built image to a ready server (${RUNS} runs each, alternating):`);
+    console.log(`  through Kiln (POST /api/launches + Hub progress via Kiln): median ${(kilnMedian / 1000).toFixed(2)} s  (runs: ${viaKiln.map((v) => (v / 1000).toFixed(2)).join(", ")})`);
+    console.log(`  Hub API directly (POST server + progress):               median ${(directMedian / 1000).toFixed(2)} s  (runs: ${direct.map((v) => (v / 1000).toFixed(2)).join(", ")})`);
+    console.log(`  ratio Kiln / direct: ${(kilnMedian / directMedian).toFixed(2)}`);
+  } finally {
+    await daemon.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+async function libraryBenchmark() {
+  const client = new pg.Client({ connectionString: DATABASE_URL });
+  await client.connect();
+  try {
+    await client.query(`DELETE FROM builds WHERE display_name LIKE '${SEED_TAG}%'`);
+    await client.query(`DELETE FROM users WHERE name LIKE '${SEED_TAG}-user-%'`);
+    // 100 users with 100 images each; every tenth shared.
+    await client.query(`INSERT INTO users (name) SELECT '${SEED_TAG}-user-' || u FROM generate_series(0, ${SEED_USERS - 1}) u`);
+    await client.query(`
+      INSERT INTO builds (provider, repo_url, spec, display_name, requested_ref, resolved_ref, image_name, builder_image, status, requested_by_id, finished_at, image_size_bytes, log_lines)
+      SELECT 'git', 'https://git.example.org/lab/repo-' || (i % 2000) || '.git', 'git/x/HEAD', '${SEED_TAG} lab/repo-' || (i % 2000),
+             'HEAD', md5(i::text) || left(md5((i + 1)::text), 8), 'kiln-seed-' || i || ':' || md5(i::text), 'builder', 'built',
+             (SELECT id FROM users WHERE name = '${SEED_TAG}-user-' || (i % ${SEED_USERS})), now() - (i || ' minutes')::interval, 700000000, 0
+      FROM generate_series(0, ${SEED_IMAGES - 1}) i`);
+    await client.query(`
+      INSERT INTO library_entries (build_id, user_id, visibility, created_at)
+      SELECT b.id, b.requested_by_id, CASE WHEN row_number() OVER () % 10 = 0 THEN 'shared'::visibility ELSE 'private'::visibility END, b.finished_at
+      FROM builds b WHERE b.display_name LIKE '${SEED_TAG}%'`);
+    const cookie = await signIn(`${SEED_TAG}-user-7`);
+    console.log(`\nLibrary API with ${SEED_IMAGES.toLocaleString()} images across ${SEED_USERS} users (${REQUESTS} requests each, one at a time):`);
+    for (const [label, query] of [
+      ["my library (100 entries)", ""],
+      ["search in my library", "q=repo-1"],
+      ["shared with everyone (1,000 entries; first 500)", "view=shared"],
+    ] as const) {
+      const times: number[] = [];
+      for (let i = 0; i < REQUESTS; i++) {
+        const started = performance.now();
+        const response = await fetch(`${KILN}/api/library?${query}`, { headers: { cookie } });
+        await response.arrayBuffer();
+        if (!response.ok) throw new Error(`library answered ${response.status}`);
+        times.push(performance.now() - started);
+      }
+      console.log(`  ${label.padEnd(48)} median ${quantile(times, 0.5).toFixed(1).padStart(6)} ms   p99 ${quantile(times, 0.99).toFixed(1).padStart(6)} ms`);
+    }
+  } finally {
+    await client.query(`DELETE FROM builds WHERE display_name LIKE '${SEED_TAG}%'`);
+    await client.query(`DELETE FROM users WHERE name LIKE '${SEED_TAG}-user-%'`);
+    await client.end();
+  }
+}
+
+await launchBenchmark();
+await libraryBenchmark();
