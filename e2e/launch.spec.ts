@@ -18,10 +18,11 @@ test.beforeEach(async () => {
 });
 
 /** Builds `url` as `user` from the Launch form; resolves with the build id once built. */
-async function buildAs(page: import("@playwright/test").Page, url: string, launch = false): Promise<string> {
+async function buildAs(page: import("@playwright/test").Page, url: string, launch = false, openPath = ""): Promise<string> {
   const form = new LaunchPage(page);
   await form.open();
   if (launch) await page.getByLabel(/Launch it when/).check();
+  await form.path.fill(openPath);
   const id = await form.build(url);
   if (!launch) await new BuildPage(page).expectPhase("Built");
   return id;
@@ -39,11 +40,12 @@ test("files in the home follow the user into every image and every launch", asyn
   const second = repoWithFiles("home-b", { "other.txt": "other\n" });
   const { context, page } = await signedIn(browser, alice);
 
-  // Build and launch from the form: the browser ends in JupyterLab, in the repository's folder.
-  await buildAs(page, first.url, true);
+  // Build and launch from the form: the browser ends in JupyterLab, at the file asked for, in
+  // a folder of the home named after the repository.
+  await buildAs(page, first.url, true, "analysis.py");
   let jupyter = await JupyterServer.fromPage(page, context);
-  const folder = /\/lab\/tree\/([^/?]+)/.exec(page.url())![1]!;
-  expect(folder).toBe(first.name); // named after the repository
+  const folder = first.name;
+  await expect(page).toHaveURL(new RegExp(`/lab/tree/${folder}/analysis\\.py$`));
   expect(await jupyter.read(`${folder}/analysis.py`)).toBe("print('original')\n");
   const note = `written at ${Date.now()}`;
   await jupyter.write("kiln-note.txt", note);
