@@ -23,7 +23,7 @@ test("a signed-out visitor to a page is sent to the Hub login and comes back to 
   await login.signIn(alice);
   await expect(page).toHaveURL(`${hubUrl}/services/kiln/library?view=mine`);
   await expect(page.getByRole("heading", { level: 1, name: "Library" })).toBeVisible();
-  await expect(page.getByRole("link", { name: "Build your first environment" })).toBeVisible();
+  await expect(page.getByRole("tab", { name: "My images" })).toBeVisible();
 });
 
 test("an ordinary user sees no Admin entry and is refused by admin-only endpoints", async ({ page }) => {

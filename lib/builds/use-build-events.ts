@@ -35,7 +35,20 @@ export function useBuildEvents(id: string, initial: BuildView, onLines: (lines: 
       source.close();
       setStream("ended");
     });
-    return () => source.close();
+    // A safety net under the stream: re-read the build now and then while it is not finished.
+    const poll = setInterval(() => {
+      void fetch(`${basePath}/api/builds/${id}`)
+        .then((response) => (response.ok ? response.json() : null))
+        .then((body: unknown) => {
+          const parsed = buildViewSchema.safeParse(body);
+          if (parsed.success) setBuild((current) => (current.status === parsed.data.status ? current : parsed.data));
+        })
+        .catch(() => undefined);
+    }, 10_000);
+    return () => {
+      clearInterval(poll);
+      source.close();
+    };
   }, [id]);
 
   return { build, stream };
