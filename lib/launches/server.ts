@@ -35,13 +35,15 @@ export async function launchEntry(viewer: KilnUser, entryId: number, pathOverrid
   } catch (error) {
     throw hubUnreachable(error);
   }
-  const running = servers.find((s) => s.name && s.user_options?.image === image && (s.ready || s.pending));
+  const same = servers.filter((s) => s.name && s.user_options?.image === image);
+  const running = same.find((s) => s.ready || s.pending);
   if (running) {
     await recordLaunch(entry.id);
     return { server: running.name, ready: running.ready, openUrl: openUrl(viewer.name, running.name, folder, path) };
   }
 
-  const name = uniqueServerName(entry.build.displayName, new Set(servers.map((s) => s.name)));
+  // A stopped server of this image is started again rather than adding one more name.
+  const name = same[0]?.name ?? uniqueServerName(entry.build.displayName, new Set(servers.map((s) => s.name)));
   try {
     await startServer(viewer.name, name, { image, kiln_repo_dir: folder });
   } catch (error) {
