@@ -8,12 +8,10 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { chromium } from "playwright-core";
 import { commitFiles, startGitDaemon } from "../test/git-server";
+import { HUB, KILN, quantile, signIn } from "./bench-support";
 
-const HUB = process.env.KILN_HUB_PUBLIC_URL ?? "http://127.0.0.1:8000";
 const HUB_API = `http://127.0.0.1:${process.env.HUB_API_PORT ?? 8081}/hub/api`;
-const KILN = `${HUB}/services/kiln`;
 const STATE = process.env.KILN_STATE ?? "/var/lib/kiln";
 const GIT_PORT = Number(process.env.KILN_E2E_GIT_PORT ?? 9418);
 const DATABASE_URL = process.env.DATABASE_URL ?? "postgresql://kiln:kiln@127.0.0.1:5432/kiln";
@@ -27,21 +25,7 @@ const token = /^KILN_HUB_API_TOKEN=(.+)$/m.exec(readFileSync(path.join(STATE, "s
 const hub = (pathname: string, init: RequestInit = {}) =>
   fetch(`${HUB_API}${pathname}`, { ...init, headers: { authorization: `token ${token}`, "content-type": "application/json", ...init.headers } });
 
-async function signIn(user: string): Promise<string> {
-  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu"] });
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(`${KILN}/`);
-  await page.fill("#username_input", user);
-  await page.fill("#password_input", process.env.KILN_DEMO_PASSWORD ?? "kiln-demo");
-  await page.click("#login_submit");
-  await page.waitForURL(/services\/kiln/);
-  const cookie = (await context.cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
-  await browser.close();
-  return cookie;
-}
 
-const quantile = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))] ?? NaN;
 
 /** Reads an event stream until an event whose JSON has ready (or failed). */
 async function untilReady(response: Response): Promise<void> {

@@ -8,11 +8,9 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { chromium } from "playwright-core";
 import { commitFiles, startGitDaemon } from "../test/git-server";
+import { HUB, KILN, quantile, signIn } from "./bench-support";
 
-const HUB = process.env.KILN_HUB_PUBLIC_URL ?? "http://127.0.0.1:8000";
-const KILN = `${HUB}/services/kiln`;
 const GIT_PORT = Number(process.env.KILN_E2E_GIT_PORT ?? 9418);
 const STATE = process.env.KILN_STATE ?? "/var/lib/kiln";
 const SOCKET = process.env.PODMAN_SOCKET ?? "/run/podman/podman.sock";
@@ -30,19 +28,6 @@ function repo(label: string, run: string): string {
   return `git://127.0.0.1:${GIT_PORT}/${name}.git`;
 }
 
-async function signIn(): Promise<string> {
-  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu"] });
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(`${KILN}/`);
-  await page.fill("#username_input", process.env.BENCH_USER ?? "bob");
-  await page.fill("#password_input", process.env.KILN_DEMO_PASSWORD ?? "kiln-demo");
-  await page.click("#login_submit");
-  await page.waitForURL(/services\/kiln/);
-  const cookie = (await context.cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
-  await browser.close();
-  return cookie;
-}
 
 async function startBuild(cookie: string, repository: string): Promise<string> {
   const response = await fetch(`${KILN}/api/builds`, {
@@ -123,11 +108,6 @@ function kilnRssMb(): number {
   return total / 1024;
 }
 
-const quantile = (values: number[], q: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
-};
-
 /** The same repo2docker container run by hand: wall time, and each bench line's delay at the reader. */
 async function buildByHand(repository: string): Promise<{ seconds: number; delaysMs: number[] }> {
   const { spawn } = await import("node:child_process");
@@ -161,7 +141,7 @@ async function buildByHand(repository: string): Promise<{ seconds: number; delay
 async function main() {
   const daemon = await startGitDaemon(root, GIT_PORT);
   try {
-    const cookie = await signIn();
+    const cookie = await signIn(process.env.BENCH_USER ?? "bob");
     console.log(`Log streaming: a build printing ${LINES} lines, watched live through the Hub's proxy\n`);
     console.log("viewers | lines/s per viewer | lines/s all viewers | delay median | delay p99 | Kiln RSS before → peak");
     for (const viewers of VIEWERS) {
