@@ -3,8 +3,8 @@
 
 SECRETS="$KILN_STATE/secrets.env"
 if [[ ! -f $SECRETS ]]; then
-  umask 077
-  printf 'KILN_HUB_API_TOKEN=%s\nNEXTAUTH_SECRET=%s\n' "$(openssl rand -hex 32)" "$(openssl rand -hex 32)" >"$SECRETS"
+  # In a subshell: a umask of 077 left in this shell would make every file written later private.
+  (umask 077 && printf 'KILN_HUB_API_TOKEN=%s\nNEXTAUTH_SECRET=%s\n' "$(openssl rand -hex 32)" "$(openssl rand -hex 32)" >"$SECRETS")
 fi
 set -a
 # shellcheck disable=SC1090

@@ -44,10 +44,11 @@ in_chroot() {
   cp -r "$KILN_ROOT/images" "$dir/kiln-images"
   mount -t proc proc "$dir/proc"
   local rc=0
-  chroot "$dir" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+  # Images must be readable by jovyan whatever umask the caller has.
+  (umask 022 && chroot "$dir" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     HOME=/root DEBIAN_FRONTEND=noninteractive PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_CERT=/kiln-host-ca.crt SSL_CERT_FILE=/kiln-host-ca.crt ${PIP_INDEX_URL:+PIP_INDEX_URL=$PIP_INDEX_URL} \
-    /bin/bash -euo pipefail -c "$script" || rc=$?
+    /bin/bash -euo pipefail -c "$script") || rc=$?
   umount "$dir/proc"
   rm -rf "$dir/kiln-host-ca.crt" "$dir/kiln-images"
   return $rc

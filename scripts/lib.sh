@@ -1,5 +1,7 @@
 # Shared by the stack scripts: locations, ports and small helpers. Sourced, never run.
 set -euo pipefail
+# Whatever the caller's umask, files the stack writes (images, state) are readable by others.
+umask 022
 
 KILN_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 KILN_STATE="${KILN_STATE:-/var/lib/kiln}"
