@@ -19,6 +19,12 @@ const FLUSH_LINES = 500;
 type Settings = ReturnType<typeof buildSettings>;
 type StopReason = "cancelled" | "timeout" | "idle";
 
+/** A connection-level database failure (restart, network), as opposed to a bad query. */
+function isDatabaseGone(error: unknown): boolean {
+  const text = `${(error as { code?: string }).code ?? ""} ${(error as Error).message ?? ""}`;
+  return /P1001|P1017|ECONNREFUSED|ECONNRESET|Connection terminated|terminating connection|Can't reach database|DatabaseNotReachable|ConnectionClosed/i.test(text);
+}
+
 /** "90 seconds", "10 minutes": how limits are named in failure messages. */
 export function duration(ms: number): string {
   const seconds = Math.round(ms / 1000);
@@ -56,6 +62,11 @@ export class BuildRunner {
     this.truncated = build.logTruncated;
     this.status = build.status;
     this.done = this.run().catch(async (error: unknown) => {
+      if (isDatabaseGone(error)) {
+        // The container goes on; when the database is back the scheduler re-attaches to it.
+        console.error(`[kiln] build ${build.id}: lost the database; the build will be picked up again`, (error as Error).message);
+        return;
+      }
       console.error(`[kiln] build ${build.id} failed inside Kiln`, error);
       await finishBuild(build.id, "failed", `Kiln could not run this build: ${(error as Error).message}`, {
         error: "Kiln could not run this build. Try again; if it persists, tell your Hub admin.",

@@ -70,6 +70,8 @@ class Scheduler {
   }
 
   private attach(build: Build): void {
+    // After a lost database connection this process leads again and recovers its own builds.
+    if (this.runners.has(build.id)) return;
     const runner = new BuildRunner(build);
     this.runners.set(build.id, runner);
     void runner.done.finally(() => {
