@@ -22,7 +22,8 @@ type StopReason = "cancelled" | "timeout" | "idle";
 /** A connection-level database failure (restart, network), as opposed to a bad query. */
 function isDatabaseGone(error: unknown): boolean {
   const text = `${(error as { code?: string }).code ?? ""} ${(error as Error).message ?? ""}`;
-  return /P1001|P1017|ECONNREFUSED|ECONNRESET|Connection terminated|terminating connection|Can't reach database|DatabaseNotReachable|ConnectionClosed/i.test(text);
+  // Prisma's connection codes, PostgreSQL's 08xxx (connection) and 57P0x (shutdown) states.
+  return /P1001|P1017|\b08\d{3}\b|\b57P0\d\b|ECONNREFUSED|ECONNRESET|Connection terminated|terminating connection|shutting down|Can't reach database|DatabaseNotReachable|ConnectionClosed/i.test(text);
 }
 
 /** "90 seconds", "10 minutes": how limits are named in failure messages. */
@@ -51,7 +52,8 @@ export class BuildRunner {
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   private deadlineTimer: ReturnType<typeof setTimeout> | undefined;
-  readonly done: Promise<void>;
+  /** Settles when the runner stops: "abandoned" when it lost the database mid-build. */
+  readonly done: Promise<"finished" | "abandoned">;
 
   constructor(private readonly build: Build, private readonly settings: Settings = buildSettings()) {
     this.nextSeq = build.logLines + 1;
@@ -61,16 +63,17 @@ export class BuildRunner {
     this.logBytes = build.logBytes;
     this.truncated = build.logTruncated;
     this.status = build.status;
-    this.done = this.run().catch(async (error: unknown) => {
+    this.done = this.run().then(() => "finished" as const, async (error: unknown) => {
       if (isDatabaseGone(error)) {
         // The container goes on; when the database is back the scheduler re-attaches to it.
         console.error(`[kiln] build ${build.id}: lost the database; the build will be picked up again`, (error as Error).message);
-        return;
+        return "abandoned" as const;
       }
       console.error(`[kiln] build ${build.id} failed inside Kiln`, error);
       await finishBuild(build.id, "failed", `Kiln could not run this build: ${(error as Error).message}`, {
         error: "Kiln could not run this build. Try again; if it persists, tell your Hub admin.",
       }).catch(() => undefined);
+      return "finished" as const;
     });
   }
 

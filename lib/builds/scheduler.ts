@@ -22,29 +22,50 @@ class Scheduler {
   private again = false;
   private timer: ReturnType<typeof setInterval> | undefined;
 
+  private retry: ReturnType<typeof setTimeout> | undefined;
+
+  /** Tries to lead; keeps trying every few seconds while another process leads or the database is away. */
   async start(): Promise<void> {
-    const connection = await dedicatedConnection();
-    const { rows } = await connection.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1) AS locked", [SCHEDULER_LOCK]);
-    if (!rows[0]?.locked) {
-      await connection.end();
-      setTimeout(() => void this.start().catch(logError), 5000).unref();
-      return;
+    clearTimeout(this.retry);
+    this.retry = undefined;
+    let connection: pg.Client | undefined;
+    try {
+      connection = await dedicatedConnection();
+      const { rows } = await connection.query<{ locked: boolean }>("SELECT pg_try_advisory_lock($1) AS locked", [SCHEDULER_LOCK]);
+      if (!rows[0]?.locked) {
+        await connection.end();
+        this.retryLater();
+        return;
+      }
+      this.connection = connection;
+      connection.on("error", (error) => this.lostConnection(connection!, error));
+      connection.on("notification", () => void this.tick());
+      await connection.query(`LISTEN ${QUEUE_CHANNEL}`);
+      await this.recover();
+      clearInterval(this.timer);
+      this.timer = setInterval(() => void this.tick(), TICK_MS);
+      await this.tick();
+    } catch (error) {
+      logError(error);
+      if (this.connection === connection) this.connection = undefined;
+      await connection?.end().catch(() => undefined);
+      this.retryLater();
     }
-    this.connection = connection;
-    connection.on("error", (error) => this.lostConnection(error));
-    connection.on("notification", () => void this.tick());
-    await connection.query(`LISTEN ${QUEUE_CHANNEL}`);
-    await this.recover();
-    this.timer = setInterval(() => void this.tick(), TICK_MS);
-    await this.tick();
+  }
+
+  private retryLater(): void {
+    this.retry ??= setTimeout(() => void this.start(), 5000);
+    this.retry.unref?.();
   }
 
   /** The database restarted or dropped us: stop scheduling and try to lead again. */
-  private lostConnection(error: Error): void {
+  private lostConnection(connection: pg.Client, error: Error): void {
+    if (this.connection !== connection) return;
     console.error("[kiln] scheduler lost its database connection; retrying", error.message);
     clearInterval(this.timer);
     this.connection = undefined;
-    setTimeout(() => void this.start().catch(logError), 5000).unref();
+    void connection.end().catch(() => undefined);
+    this.retryLater();
   }
 
   /** Builds that were running when the last Kiln process stopped. */
@@ -74,10 +95,24 @@ class Scheduler {
     if (this.runners.has(build.id)) return;
     const runner = new BuildRunner(build);
     this.runners.set(build.id, runner);
-    void runner.done.finally(() => {
+    void runner.done.then((outcome) => {
       this.runners.delete(build.id);
+      if (outcome === "abandoned") this.reattachLater(build.id);
       void this.tick();
     });
+  }
+
+  /** Picks a build up again once the database is back, if it is still running. */
+  private reattachLater(buildId: string): void {
+    setTimeout(() => {
+      void db()
+        .build.findUnique({ where: { id: buildId } })
+        .then((build) => {
+          if (build && runningStatuses.includes(build.status) && this.connection) this.attach(build);
+          else if (build && runningStatuses.includes(build.status)) this.reattachLater(buildId);
+        })
+        .catch(() => this.reattachLater(buildId));
+    }, 3000).unref();
   }
 
   /** Cancels what was asked, then starts queued builds within the global and per-user limits. */
@@ -149,9 +184,5 @@ const holder = globalThis as unknown as { kilnScheduler?: Scheduler };
 export function startScheduler(): void {
   if (holder.kilnScheduler) return;
   holder.kilnScheduler = new Scheduler();
-  void holder.kilnScheduler.start().catch((error: unknown) => {
-    logError(error);
-    holder.kilnScheduler = undefined;
-    setTimeout(startScheduler, 5000).unref();
-  });
+  void holder.kilnScheduler.start();
 }
