@@ -2,6 +2,7 @@
 # Installs what the stack needs, skipping whatever is already in place.
 source "$(dirname "$0")/lib.sh"
 
+export DEBIAN_FRONTEND=noninteractive
 APT_PACKAGES=(podman runc postgresql chromium debootstrap docker-registry git curl ca-certificates openssl python3-venv)
 JUPYTERHUB_SPEC="jupyterhub==5.5.4 dockerspawner==14.0.0"
 
