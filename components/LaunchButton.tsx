@@ -43,10 +43,6 @@ export function LaunchButton({ entryId, label = "Launch", auto = false }: { entr
           setProgress({ percent: data.progress ?? 10, message: data.message ?? "" });
         }
       };
-      source.onerror = () => {
-        // The Hub closes the stream once the server is up; EventSource would reconnect.
-        if (source.readyState === EventSource.CLOSED) return;
-      };
     } catch (err) {
       setState("failed");
       setError((err as Error).message);

@@ -5,6 +5,7 @@ import Link from "next/link";
 import { useDeferredValue, useMemo, useState } from "react";
 import { useRouter } from "next/navigation";
 import { postBuild } from "@/lib/builds/client";
+import { formatDateTime, formatSize } from "@/lib/format";
 import { deleteLibraryEntry, fetchLibrary, fetchLibraryUpdates, libraryKeys, patchVisibility } from "@/lib/library/client";
 import type { LibraryEntryView, LibraryQuery } from "@/lib/library/schema";
 import { providerLabels } from "@/lib/repos/types";
@@ -17,8 +18,6 @@ const STATUS_BADGE: Record<string, string> = {
   cancelled: "bg-stone-200 text-stone-700 dark:bg-stone-800 dark:text-stone-300",
 };
 
-const formatDate = (iso: string | null) => (iso ? new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" }) : "—");
-const formatSize = (bytes: number | null) => (bytes === null ? "—" : bytes > 1e9 ? `${(bytes / 1e9).toFixed(1)} GB` : `${Math.round(bytes / 1e6)} MB`);
 
 export function LibraryView() {
   const [view, setView] = useState<"mine" | "shared">("mine");
@@ -183,13 +182,13 @@ export function LibraryView() {
                             </Link>
                           )}
                         </td>
-                        <td className="px-2 py-3">{formatDate(entry.builtAt)}</td>
+                        <td className="px-2 py-3">{formatDateTime(entry.builtAt)}</td>
                         <td className="px-2 py-3">{formatSize(entry.sizeBytes)}</td>
                         <td className="px-2 py-3">
                           {view === "shared" ? entry.owner : entry.visibility}
                         </td>
                         <td className="px-2 py-3">
-                          {entry.launchCount ? `${entry.launchCount}× · ${formatDate(entry.lastLaunchedAt)}` : "never"}
+                          {entry.launchCount ? `${entry.launchCount}× · ${formatDateTime(entry.lastLaunchedAt)}` : "never"}
                         </td>
                         <td className="space-y-2 px-4 py-3">
                           {entry.status === "built" && <LaunchButton entryId={entry.id} />}

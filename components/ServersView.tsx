@@ -2,10 +2,10 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
+import { formatDateTime } from "@/lib/format";
 import { deleteServer, fetchServers, serverKeys } from "@/lib/library/client";
 import { EmptyState } from "./EmptyState";
 
-const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" }) : "—");
 
 export function ServersView() {
   const servers = useQuery({ queryKey: serverKeys.all, queryFn: fetchServers, refetchInterval: 5000 });
@@ -50,8 +50,8 @@ export function ServersView() {
                   <span className="ml-2 text-xs text-stone-500">{server.ready ? "running" : server.pending ? `${server.pending}ing…` : "stopped"}</span>
                 </td>
                 <td className="max-w-xs break-all px-2 py-3 font-mono text-xs">{server.image ?? "default"}</td>
-                <td className="px-2 py-3">{when(server.started)}</td>
-                <td className="px-2 py-3">{when(server.lastActivity)}</td>
+                <td className="px-2 py-3">{formatDateTime(server.started)}</td>
+                <td className="px-2 py-3">{formatDateTime(server.lastActivity)}</td>
                 <td className="space-x-3 px-4 py-3 text-sm">
                   {server.ready && <a href={server.url} className="underline underline-offset-2">Open</a>}
                   {(server.ready || server.pending) && (

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { commitFiles, startGitDaemon } from "../test/git-server";
-import { HUB, KILN, quantile, signIn } from "./bench-support";
+import { KILN, quantile, signIn } from "./bench-support";
 
 const HUB_API = `http://127.0.0.1:${process.env.HUB_API_PORT ?? 8081}/hub/api`;
 const STATE = process.env.KILN_STATE ?? "/var/lib/kiln";

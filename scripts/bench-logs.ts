@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { commitFiles, startGitDaemon } from "../test/git-server";
-import { HUB, KILN, quantile, signIn } from "./bench-support";
+import { KILN, quantile, signIn } from "./bench-support";
 
 const GIT_PORT = Number(process.env.KILN_E2E_GIT_PORT ?? 9418);
 const STATE = process.env.KILN_STATE ?? "/var/lib/kiln";

@@ -4,11 +4,6 @@ import { buildViewSchema, requestBuildResponseSchema, type BuildView, type Reque
 
 // Client-side calls of the builds API, parsed with the same schemas the server uses.
 
-export const buildKeys = {
-  all: ["builds"] as const,
-  detail: (id: string) => [...buildKeys.all, id] as const,
-};
-
 export async function postBuild(request: LaunchRequest): Promise<RequestBuildResponse> {
   const body = await fetchJson("/api/builds", {
     method: "POST",

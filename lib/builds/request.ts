@@ -53,8 +53,7 @@ export async function requestBuild(user: KilnUser, input: LaunchRequest): Promis
   const name = imageName(settings.imagePrefix, buildSlug(parsed.target), resolved.resolvedRef);
 
   // Refuse before writing anything when the engine is down: nothing half-recorded.
-  const present = await imagePresent(name, settings.push);
-  const presentSize = present ? (await imageInfo(name))?.sizeBytes : undefined;
+  const { present, sizeBytes: presentSize } = await imagePresent(name, settings.push);
 
   const { outcome, buildId } = await db().$transaction(async (tx) => {
     // One request at a time per image, across every Kiln replica.
@@ -112,10 +111,12 @@ export async function requestBuild(user: KilnUser, input: LaunchRequest): Promis
   return { outcome, build };
 }
 
-async function imagePresent(name: string, useRegistry: boolean): Promise<boolean> {
+/** Whether the image exists in the engine (with its size) or, when pushing, in the registry. */
+async function imagePresent(name: string, useRegistry: boolean): Promise<{ present: boolean; sizeBytes?: number }> {
   try {
     await engineVersion(5000);
-    if (await imageInfo(name)) return true;
+    const info = await imageInfo(name);
+    if (info) return { present: true, sizeBytes: info.sizeBytes };
   } catch (error) {
     throw unavailable(
       "engine",
@@ -123,9 +124,9 @@ async function imagePresent(name: string, useRegistry: boolean): Promise<boolean
       error,
     );
   }
-  if (!useRegistry) return false;
+  if (!useRegistry) return { present: false };
   try {
-    return await registryHasImage(name);
+    return { present: await registryHasImage(name) };
   } catch (error) {
     throw unavailable("registry", "The image registry is not answering, so nothing was queued. Try again in a minute.", error);
   }

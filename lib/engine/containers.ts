@@ -40,16 +40,6 @@ export async function containersWithLabel(label: string, value?: string): Promis
   return list.map((c) => ({ id: c.Id, running: c.State === "running", exitCode: null, labels: c.Labels ?? {} }));
 }
 
-export async function containerState(id: string): Promise<ContainerState | null> {
-  try {
-    const info = await engine().getContainer(id).inspect();
-    return { id: info.Id, running: info.State.Running, exitCode: info.State.Running ? null : info.State.ExitCode, labels: info.Config.Labels ?? {} };
-  } catch (error) {
-    if ((error as { statusCode?: number }).statusCode === 404) return null;
-    throw error;
-  }
-}
-
 /** The container's whole output from its start, following it until the container exits. */
 export async function followOutput(id: string): Promise<Readable> {
   return (await engine().getContainer(id).logs({ follow: true, stdout: true, stderr: true })) as unknown as Readable;

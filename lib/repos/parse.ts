@@ -186,7 +186,7 @@ function withRef(target: RepoTarget, typedRef: string, urlRef: string | undefine
   return { target, ref, displayName: displayName(target) };
 }
 
-export function isRecord(target: RepoTarget): boolean {
+function isRecord(target: RepoTarget): boolean {
   return ["zenodo", "figshare", "hydroshare", "dataverse"].includes(target.provider);
 }
 
