@@ -117,3 +117,104 @@ export function commitFiles(
   git(bare, "symbolic-ref", "HEAD", "refs/heads/main");
   return sha;
 }
+
+export interface GitHttpServer {
+  port: number;
+  /** `http://<host>:<port>/<name>.git`; `host` defaults to 127.0.0.1. */
+  url(name: string, host?: string): string;
+  /** Each request as "METHOD /path?query". */
+  requests: string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * git's smart HTTP (git http-backend as a CGI) serving every repository under `root` on 127.0.0.1.
+ * `redirect` may answer a request path with a Location to send instead.
+ */
+export async function startGitHttpServer(
+  root: string,
+  options: { redirect?: (path: string) => string | undefined } = {},
+): Promise<GitHttpServer> {
+  const { createServer: createHttpServer } = await import("node:http");
+  const requests: string[] = [];
+  const server = createHttpServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://git.invalid");
+    requests.push(`${req.method} ${url.pathname}${url.search}`);
+    const location = options.redirect?.(url.pathname);
+    if (location) {
+      res.writeHead(301, { location });
+      res.end();
+      return;
+    }
+    const cgi = spawn("git", ["http-backend"], {
+      env: {
+        NODE_ENV: "test",
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        GIT_PROJECT_ROOT: root,
+        GIT_HTTP_EXPORT_ALL: "1",
+        REQUEST_METHOD: req.method ?? "GET",
+        PATH_INFO: decodeURIComponent(url.pathname),
+        QUERY_STRING: url.search.slice(1),
+        CONTENT_TYPE: req.headers["content-type"] ?? "",
+        REMOTE_ADDR: "127.0.0.1",
+        ...(req.headers["git-protocol"] ? { GIT_PROTOCOL: String(req.headers["git-protocol"]) } : {}),
+      },
+      stdio: ["pipe", "pipe", "ignore"],
+    });
+    req.pipe(cgi.stdin!);
+    const chunks: Buffer[] = [];
+    cgi.stdout!.on("data", (chunk: Buffer) => chunks.push(chunk));
+    cgi.on("close", () => {
+      const output = Buffer.concat(chunks);
+      const split = output.indexOf("\r\n\r\n");
+      const head = split === -1 ? "" : output.subarray(0, split).toString("latin1");
+      const headers: Record<string, string> = {};
+      let status = 200;
+      for (const line of head.split("\r\n")) {
+        const colon = line.indexOf(":");
+        if (colon === -1) continue;
+        const name = line.slice(0, colon).trim().toLowerCase();
+        const value = line.slice(colon + 1).trim();
+        if (name === "status") status = Number.parseInt(value, 10);
+        else headers[name] = value;
+      }
+      res.writeHead(split === -1 ? 500 : status, headers);
+      res.end(split === -1 ? output : output.subarray(split + 4));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    port,
+    url: (name, host = "127.0.0.1") => `http://${host}:${port}/${name}.git`,
+    requests,
+    stop: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+export interface Listener {
+  port: number;
+  /** Connections accepted so far. */
+  connections: number;
+  stop(): Promise<void>;
+}
+
+/** A plain TCP listener on 127.0.0.1 that only counts who connects: proof that nothing was fetched from it. */
+export async function startListener(): Promise<Listener> {
+  const sockets = new Set<import("node:net").Socket>();
+  const listener: Listener = { port: 0, connections: 0, stop: async () => undefined };
+  const server = createServer((socket) => {
+    listener.connections += 1;
+    sockets.add(socket);
+    socket.on("error", () => undefined);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  listener.port = (server.address() as { port: number }).port;
+  listener.stop = () =>
+    new Promise((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      server.close(() => resolve());
+    });
+  return listener;
+}

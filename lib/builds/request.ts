@@ -7,7 +7,7 @@ import { imageInfo } from "@/lib/engine/images";
 import { registryHasImage } from "@/lib/engine/registry";
 import { binderSpec, buildSlug, parseRepository, RepoInputError } from "@/lib/repos/parse";
 import { resolveRepo, ResolveError, type ResolvedRepo } from "@/lib/repos/resolve";
-import { assertFetchable, UnsafeUrlError } from "@/lib/repos/safety";
+import { UnsafeUrlError } from "@/lib/repos/safety";
 import type { LaunchRequest, ParsedRepo } from "@/lib/repos/types";
 import { imageName } from "./naming";
 import { buildSettings, providerConfig, providerHosts, safetyRules } from "./settings";
@@ -26,13 +26,12 @@ export async function resolveRequest(input: LaunchRequest): Promise<{ parsed: Pa
     throw error;
   }
   try {
-    // Plain git is asked directly (ls-remote), so check the address before any fetch.
-    if (parsed.target.provider === "git") await assertFetchable(parsed.target.url, safetyRules());
-    const resolved = await resolveRepo(parsed, providerConfig());
-    await assertFetchable(resolved.repoUrl, safetyRules());
+    // Checks every address before Kiln or the builder connects, and pins the builder to them.
+    const resolved = await resolveRepo(parsed, providerConfig(), { rules: safetyRules() });
     return { parsed, resolved };
   } catch (error) {
     if (error instanceof UnsafeUrlError) throw fieldError("repository", error.message);
+    if (error instanceof RepoInputError) throw fieldError(error.field, error.message);
     if (error instanceof ResolveError) {
       if (error.unavailable) throw unavailable("provider", error.message, error);
       throw fieldError(error.field, error.message);
@@ -78,6 +77,7 @@ export async function requestBuild(user: KilnUser, input: LaunchRequest): Promis
       displayName: parsed.displayName,
       requestedRef: parsed.ref || "latest",
       resolvedRef: resolved.resolvedRef,
+      fetchPins: resolved.fetchPins,
       imageName: name,
       builderImage: settings.builderImage,
       requestedById: requester.id,

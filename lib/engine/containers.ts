@@ -11,6 +11,8 @@ export interface ContainerSpec {
   env: string[];
   labels: Record<string, string>;
   binds: string[];
+  /** `name:address` lines for the container's /etc/hosts (pins a name to the address Kiln checked). */
+  extraHosts?: string[];
 }
 
 export interface ContainerState {
@@ -29,7 +31,7 @@ export async function runContainer(spec: ContainerSpec): Promise<string> {
     Env: spec.env,
     Labels: spec.labels,
     Tty: true,
-    HostConfig: { NetworkMode: "host", Binds: spec.binds, AutoRemove: false },
+    HostConfig: { NetworkMode: "host", Binds: spec.binds, AutoRemove: false, ...(spec.extraHosts?.length ? { ExtraHosts: spec.extraHosts } : {}) },
   });
   await container.start();
   return container.id;

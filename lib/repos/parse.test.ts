@@ -68,7 +68,8 @@ describe("plain git", () => {
     expect(parse("https://git.example.org/lab/repo.git").target).toEqual({ provider: "git", url: "https://git.example.org/lab/repo.git" });
     expect(parse("git://127.0.0.1:9418/demo.git").target).toEqual({ provider: "git", url: "git://127.0.0.1:9418/demo.git" });
     expect(parse("ssh://git@host.example/repo.git").target.provider).toBe("git");
-    expect(parse("git@host.example:lab/repo.git").target).toEqual({ provider: "git", url: "git@host.example:lab/repo.git" });
+    // As BinderHub: scp-like addresses become ssh:// URLs, so git receives one grammar.
+    expect(parse("git@host.example:lab/repo.git")).toMatchObject({ target: { provider: "git", url: "ssh://git@host.example/lab/repo.git" }, displayName: "host.example/lab/repo" });
   });
   it("round-trips through the git/ spec", () => {
     const spec = binderSpec({ provider: "git", url: "https://git.example.org/lab/repo.git" }, "main");
@@ -120,6 +121,73 @@ describe("bad input", () => {
       expect((error as RepoInputError).field).toBe("ref");
     }
     expect(() => parse("gh/org/repo/main", "--upload-pack=evil")).toThrow(/cannot start with -/);
+  });
+});
+
+describe("fetching safety", () => {
+  it("refuses a backslash that makes git and WHATWG disagree on the host", () => {
+    // WHATWG sees host github.com; git (curl) connects to localhost:9555.
+    expect(() => parse("git/http%3A%2F%2Fgithub.com%5C%40localhost%3A9555%2Fx/HEAD")).toThrow(/backslash/);
+    expect(() => parse("http://github.com\\@localhost:9555/x")).toThrow(RepoInputError);
+    expect(() => parse("https://github.com\\@localhost:9555/o/r")).toThrow(RepoInputError);
+  });
+
+  it("refuses file:// and schemes BinderHub does not allow, as URLs and inside git/ specs", () => {
+    for (const input of ["file:///srv/repo.git", "git/file%3A%2F%2F%2Fsrv%2Frepo.git/HEAD", "git/git%2Bssh%3A%2F%2Fh.example%2Fr/HEAD", "https://mybinder.org/v2/git/file%3A%2F%2F%2Fsrv%2Fr.git/HEAD"]) {
+      expect(() => parse(input), input).toThrow(/URLs are not supported/);
+    }
+  });
+
+  it("refuses credentials with a message, and never repeats them", () => {
+    for (const input of [
+      "http://user:secret@host.example/repo",
+      "https://secret@host.example/repo.git",
+      "git/https%3A%2F%2Fuser%3Asecret%40host.example%2Frepo/HEAD",
+      "https://user:secret@github.com/org/repo",
+    ]) {
+      try {
+        parse(input);
+        expect.unreachable(input);
+      } catch (error) {
+        expect(error, input).toBeInstanceOf(RepoInputError);
+        expect((error as Error).message).toMatch(/builds only public repositories; remove the user name and password/);
+        expect((error as Error).message).not.toContain("secret");
+      }
+    }
+  });
+
+  it("keeps an ssh user name out of the display name and never lets a user name read as an option", () => {
+    const parsed = parse("ssh://git@host.example/lab/r.git");
+    expect(parsed.displayName).toBe("host.example/lab/r");
+    expect(() => parse("--help@github.com:org/repo")).toThrow(RepoInputError);
+    expect(() => parse("git/--help%40github.com%3Aorg%2Frepo/HEAD")).toThrow(RepoInputError);
+    expect(() => parse("-ohttps://x.example/r.git")).toThrow(RepoInputError);
+  });
+
+  it.each([
+    "gl/%ZZ/x",
+    "git/%E0%A4%A/HEAD",
+    "gh/org/repo/%ZZ",
+    "https://github.com/%ZZ/repo",
+    "https://gitlab.com/group/%E0%A4%A/-/tree/main",
+    "zenodo/10.5281%ZZ",
+    "http://[::1/x.git",
+    "http://[host:80]/x.git",
+    "https://[github.com:443]/o/r",
+    "git/http%3A%2F%2F%5Bhost%3A80%5D%2Fx/HEAD",
+    "git/http%3A%2F%2F%5B%3A%3A1%2Fx/HEAD",
+    "git/%5B%3A%3A1%5D/HEAD",
+    "http://h.example:99999/x.git",
+    "gh/org%2F..%2Fx/repo",
+    "gh/org/repo/main%00",
+  ])("answers %s with a RepoInputError, never another error", (input) => {
+    expect(() => parse(input)).toThrow(RepoInputError);
+  });
+
+  it("checks GitHub, GitLab and Gist names before they go into a URL", () => {
+    expect(() => parse("https://github.com/org%2F..%2F..%2Fx/repo")).toThrow(/can only have letters/);
+    expect(() => parse("gl/group%2F..%2Fproject/main")).toThrow(RepoInputError);
+    expect(() => parse("gist/alice/..%2Fx/HEAD")).toThrow(RepoInputError);
   });
 });
 

@@ -1,20 +1,19 @@
+import { decodeComponent, looksLikeGitUrl, parseFetchUrl, RepoInputError } from "./git-url";
 import { binderPrefixes, type ParsedRepo, type ProviderHosts, type RepoTarget } from "./types";
 
 // Recognises what people paste: provider URLs, DOIs, any git URL, Binder specs and launch links.
-// Pure and shared, so the Launch form can say what it recognised while you type.
+// Pure and shared, so the Launch form can say what it recognised while you type. Plain git URLs
+// go through parseFetchUrl, the one parser of what git and repo2docker receive.
 
-export class RepoInputError extends Error {
-  constructor(message: string, readonly field: "repository" | "ref" = "repository") {
-    super(message);
-  }
-  override name = "RepoInputError";
-}
+export { RepoInputError };
 
-const DOI = /^(?:doi:|https?:\/\/(?:dx\.)?doi\.org\/)?(10\.\d{4,9}\/[^\s?#]+)$/i;
+const DOI = /^(?:doi:|https?:\/\/(?:dx\.)?doi\.org\/)?(10\.\d{4,9}\/[^\s?#\\]+)$/i;
 const SHA = /^[0-9a-f]{40}$/i;
 const HEX32 = /^[0-9a-f]{32}$/i;
 const SPEC = /^(gh|gl|gist|git|zenodo|figshare|hydroshare|dataverse)\/(.+)$/;
-const SCP_LIKE = /^([\w.-]+@)?([\w.-]+):(?!\/\/)([\w./~-]+)$/;
+/** A GitHub owner or repository, a GitLab group or project, a gist owner: what the hosts themselves allow. */
+const NAME = /^(?!\.\.?$)[A-Za-z0-9_.-]+$/;
+const GIST_ID = /^[A-Za-z0-9]+$/;
 
 /**
  * The path segments of `url` below a provider's base URL, or null when it is not under it.
@@ -28,7 +27,12 @@ function below(url: URL, base: string): string[] | null {
   return prefix.every((segment, i) => parts[i] === segment) ? parts.slice(prefix.length) : null;
 }
 const trimGit = (name: string) => name.replace(/\.git$/, "");
-const segments = (path: string) => path.split("/").filter(Boolean).map(decodeURIComponent);
+const segments = (path: string) => path.split("/").filter(Boolean).map((part) => decodeComponent(part));
+
+function checkName(name: string, what: string): string {
+  if (!NAME.test(name)) throw new RepoInputError(`${what} “${name}” can only have letters, digits, _, . and -.`);
+  return name;
+}
 
 export function isFullSha(ref: string): boolean {
   return SHA.test(ref);
@@ -44,24 +48,26 @@ export function parseRepository(input: string, ref: string, hosts: ProviderHosts
   const doi = DOI.exec(text);
   if (doi?.[1]) return withRef(fromDoi(doi[1]), ref, undefined);
 
-  const scp = SCP_LIKE.exec(text);
-  if (scp && !text.includes("://")) return withRef({ provider: "git", url: text }, ref, undefined);
-
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new RepoInputError(
-      "Kiln does not recognise this. Paste a repository URL (https://github.com/org/repo, any git URL), a DOI (10.5281/zenodo.123) or a Binder spec (gh/org/repo/main).",
-    );
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(text)?.[1]?.toLowerCase();
+  if (scheme) {
+    // Checks the scheme, refuses user info and backslashes, and reads the host as git would;
+    // provider pages may carry queries, so their path is checked only when taken as plain git.
+    parseFetchUrl(text, scheme === "https" || scheme === "http" ? "web" : "git");
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      throw new RepoInputError("This URL is malformed. Check what you pasted.");
+    }
+    return fromUrl(url, text, ref, hosts);
   }
-  if (!["https:", "http:", "git:", "ssh:"].includes(url.protocol)) {
-    throw new RepoInputError(`${url.protocol.replace(":", "")}: URLs are not supported. Use an https, http, git or ssh URL.`);
-  }
-  return fromUrl(url, ref, hosts);
+  if (looksLikeGitUrl(text)) return withRef({ provider: "git", url: parseFetchUrl(text).url }, ref, undefined);
+  throw new RepoInputError(
+    "Kiln does not recognise this. Paste a repository URL (https://github.com/org/repo, any git URL), a DOI (10.5281/zenodo.123) or a Binder spec (gh/org/repo/main).",
+  );
 }
 
-function fromUrl(url: URL, ref: string, hosts: ProviderHosts): ParsedRepo {
+function fromUrl(url: URL, text: string, ref: string, hosts: ProviderHosts): ParsedRepo {
   const isWeb = url.protocol === "https:" || url.protocol === "http:";
   const under = (base: string) => (isWeb ? below(url, base) : null);
   let parts: string[] | null;
@@ -70,12 +76,12 @@ function fromUrl(url: URL, ref: string, hosts: ProviderHosts): ParsedRepo {
     const [owner, repo, kind, ...rest] = parts;
     if (!owner || !repo) throw new RepoInputError("A GitHub URL needs an owner and a repository, like https://github.com/org/repo.");
     const urlRef = (kind === "tree" || kind === "commit") && rest.length ? rest.join("/") : undefined;
-    return withRef({ provider: "github", owner, repo: trimGit(repo) }, ref, urlRef);
+    return withRef({ provider: "github", owner: checkName(owner, "A GitHub owner"), repo: checkName(trimGit(repo), "A GitHub repository") }, ref, urlRef);
   }
   if ((parts = under(hosts.gist))) {
     const id = parts.length >= 2 ? parts[1] : parts[0];
     if (!id) throw new RepoInputError("A Gist URL looks like https://gist.github.com/user/0123abcd.");
-    return withRef({ provider: "gist", owner: parts.length >= 2 ? parts[0]! : "", id: trimGit(id) }, ref, parts[2]);
+    return withRef(gist(parts.length >= 2 ? parts[0]! : "", trimGit(id)), ref, parts[2]);
   }
   if ((parts = under(hosts.gitlab))) {
     const dash = parts.indexOf("-");
@@ -84,7 +90,7 @@ function fromUrl(url: URL, ref: string, hosts: ProviderHosts): ParsedRepo {
     const after = dash === -1 ? [] : parts.slice(dash + 1);
     const urlRef = (after[0] === "tree" || after[0] === "commit") && after.length > 1 ? after.slice(1).join("/") : undefined;
     const project = [...projectParts.slice(0, -1), trimGit(projectParts.at(-1)!)].join("/");
-    return withRef({ provider: "gitlab", project }, ref, urlRef);
+    return withRef(gitlab(project), ref, urlRef);
   }
   if ((parts = under(hosts.zenodo))) {
     const doiAt = parts.indexOf("doi");
@@ -115,8 +121,8 @@ function fromUrl(url: URL, ref: string, hosts: ProviderHosts): ParsedRepo {
     if (!doi?.[1]) throw new RepoInputError("A Dataverse URL needs ?persistentId=doi:..., as on a dataset's page.");
     return withRef({ provider: "dataverse", doi: doi[1], host: new URL(dataverse).host }, ref, undefined);
   }
-  // Anything else is taken as a plain git repository.
-  return withRef({ provider: "git", url: url.toString() }, ref, undefined);
+  // Anything else is taken as a plain git repository, exactly as typed (WHATWG's rewrite is not what git would read).
+  return withRef({ provider: "git", url: parseFetchUrl(text).url }, ref, undefined);
 }
 
 function fromDoi(doi: string): RepoTarget {
@@ -139,25 +145,24 @@ function fromSpec(spec: string, ref: string): ParsedRepo {
     case "gh": {
       const [owner, repo, ...refParts] = parts;
       if (!owner || !repo) throw new RepoInputError("A GitHub spec looks like gh/org/repo/ref.");
-      return withRef({ provider: "github", owner, repo: trimGit(repo) }, ref, decodeRef(refParts));
+      return withRef({ provider: "github", owner: checkName(owner, "A GitHub owner"), repo: checkName(trimGit(repo), "A GitHub repository") }, ref, decodeRef(refParts));
     }
     case "gl": {
       const [project, ...refParts] = parts;
-      if (!project || !decodeURIComponent(project).includes("/")) {
-        throw new RepoInputError("A GitLab spec looks like gl/group%2Fproject/ref (the project path URL-encoded).");
-      }
-      return withRef({ provider: "gitlab", project: decodeURIComponent(project) }, ref, decodeRef(refParts));
+      const path = decodeComponent(project ?? "");
+      if (!path.includes("/")) throw new RepoInputError("A GitLab spec looks like gl/group%2Fproject/ref (the project path URL-encoded).");
+      return withRef(gitlab(path), ref, decodeRef(refParts));
     }
     case "gist": {
       const [owner, id, ...refParts] = parts;
       if (!owner || !id) throw new RepoInputError("A Gist spec looks like gist/user/id/ref.");
-      return withRef({ provider: "gist", owner, id }, ref, decodeRef(refParts));
+      return withRef(gist(owner, id), ref, decodeRef(refParts));
     }
     case "git": {
       const [encoded, ...refParts] = parts;
-      const url = decodeURIComponent(encoded ?? "");
-      if (!url.includes(":")) throw new RepoInputError("A git spec looks like git/<URL-encoded repository URL>/ref.");
-      return withRef({ provider: "git", url }, ref, decodeRef(refParts));
+      const url = decodeComponent(encoded ?? "");
+      if (!looksLikeGitUrl(url)) throw new RepoInputError("A git spec looks like git/<URL-encoded repository URL>/ref.");
+      return withRef({ provider: "git", url: parseFetchUrl(url).url }, ref, decodeRef(refParts));
     }
     case "hydroshare": {
       if (!HEX32.test(parts[0] ?? "")) throw new RepoInputError("A HydroShare spec looks like hydroshare/<32 hex digits>.");
@@ -165,7 +170,7 @@ function fromSpec(spec: string, ref: string): ParsedRepo {
     }
     default: {
       // zenodo/<doi>, figshare/<doi>, dataverse/<doi>
-      const doi = DOI.exec(decodeURIComponent(rest));
+      const doi = DOI.exec(decodeComponent(rest));
       if (!doi?.[1]) throw new RepoInputError(`A ${prefix} spec looks like ${prefix}/10.1234/abcd (a DOI).`);
       return withRef(fromDoi(doi[1]), ref, undefined);
     }
@@ -174,14 +179,29 @@ function fromSpec(spec: string, ref: string): ParsedRepo {
 
 function decodeRef(parts: string[]): string | undefined {
   const joined = parts.join("/");
-  return joined ? decodeURIComponent(joined) : undefined;
+  return joined ? decodeComponent(joined, "The ref") : undefined;
+}
+
+function gitlab(project: string): RepoTarget {
+  for (const part of project.split("/")) checkName(part, "A GitLab group or project");
+  return { provider: "gitlab", project };
+}
+
+function gist(owner: string, id: string): RepoTarget {
+  if (owner) checkName(owner, "A gist owner");
+  if (!GIST_ID.test(id)) throw new RepoInputError(`A gist id has only letters and digits, not “${id}”.`);
+  return { provider: "gist", owner, id };
 }
 
 /** The ref typed in its own field wins over one inside the URL; git hosts default to HEAD. */
 function withRef(target: RepoTarget, typedRef: string, urlRef: string | undefined): ParsedRepo {
   const ref = typedRef.trim() || urlRef || (isRecord(target) ? "" : "HEAD");
-  if (/\s/.test(ref) || ref.includes("..") || ref.startsWith("-")) {
-    throw new RepoInputError("A ref is a branch, tag or commit name without spaces, and cannot start with - or contain ..", "ref");
+  // git check-ref-format's rules, which also keep a ref from ever reading as an option.
+  if (/[\x00-\x20\x7f~^:?*[\\]/.test(ref) || ref.includes("..") || ref.includes("@{") || ref.startsWith("-") || ref.startsWith("/") || /[/.]$/.test(ref)) {
+    throw new RepoInputError(
+      "A ref is a branch, tag or commit name without spaces or any of ~ ^ : ? * [ \\; it cannot start with - or contain ..",
+      "ref",
+    );
   }
   return { target, ref, displayName: displayName(target) };
 }
@@ -195,7 +215,7 @@ function displayName(target: RepoTarget): string {
     case "github": return `${target.owner}/${target.repo}`;
     case "gitlab": return target.project;
     case "gist": return target.owner ? `${target.owner}/${target.id}` : target.id;
-    case "git": return target.url.replace(/^[a-z+]+:\/\//, "").replace(/\.git$/, "");
+    case "git": return target.url.replace(/^[a-z]+:\/\/(?:[^@/]+@)?/, "").replace(/\.git$/, "");
     case "zenodo": return `Zenodo record ${target.recordId}`;
     case "figshare": return `Figshare article ${target.articleId}`;
     case "hydroshare": return `HydroShare resource ${target.resourceId}`;

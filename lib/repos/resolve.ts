@@ -1,8 +1,13 @@
 import "server-only";
 import { execFile } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { promisify } from "node:util";
 import { z } from "zod";
+import { encodePin, gitConfigEnv, type FetchPlan } from "./fetch-plan";
 import { isFullSha } from "./parse";
+import { planFetch, type Lookup, type SafetyRules } from "./safety";
 import type { ParsedRepo, ProviderHosts, RepoTarget } from "./types";
 
 // Resolves a requested ref to an immutable version the way BinderHub does: a commit SHA for git
@@ -23,6 +28,14 @@ export interface ResolvedRepo {
   repoUrl: string;
   /** The immutable version: commit SHA, record id, article version. */
   resolvedRef: string;
+  /** The addresses repoUrl's host was checked at, `host:port:addr[,addr]`; the builder is pinned to them. */
+  fetchPins: string[];
+}
+
+/** Which addresses Kiln may fetch from, and (in tests) how host names are resolved. */
+export interface FetchSafety {
+  rules: SafetyRules;
+  lookup?: Lookup;
 }
 
 /** A repository, ref or record that does not exist, or a provider that could not be asked. */
@@ -48,13 +61,27 @@ async function getJson(url: string, what: string, headers: Record<string, string
   return { status: response.status, body: await response.json().catch(() => null) };
 }
 
-export async function resolveRepo(parsed: ParsedRepo, config: ProviderConfig): Promise<ResolvedRepo> {
+/**
+ * Resolves the ref and checks (and pins) the address repo2docker will fetch from. Throws
+ * ResolveError, UnsafeUrlError, or RepoInputError for a URL the one parser refuses.
+ */
+export async function resolveRepo(parsed: ParsedRepo, config: ProviderConfig, safety: FetchSafety): Promise<ResolvedRepo> {
   const { target, ref } = parsed;
+  // Plain git is asked directly (ls-remote), so its address is checked before any connection.
+  if (target.provider === "git") return resolveGit(target.url, ref, safety);
+  const resolved = await resolveProvider(target, ref, config);
+  const kind = target.provider === "github" || target.provider === "gitlab" || target.provider === "gist" ? "git" : "web";
+  const plan = await planFetch(resolved.repoUrl, kind, safety.rules, safety.lookup);
+  return { repoUrl: plan.url, resolvedRef: resolved.resolvedRef, fetchPins: plan.pins.map(encodePin) };
+}
+
+type ProviderResult = Omit<ResolvedRepo, "fetchPins">;
+
+function resolveProvider(target: Exclude<RepoTarget, { provider: "git" }>, ref: string, config: ProviderConfig): Promise<ProviderResult> {
   switch (target.provider) {
     case "github": return resolveGitHub(target, ref, config);
     case "gitlab": return resolveGitLab(target, ref, config);
     case "gist": return resolveGist(target, ref, config);
-    case "git": return resolveGit(target.url, ref);
     case "zenodo": return resolveZenodo(target, config);
     case "figshare": return resolveFigshare(target, ref, config);
     case "hydroshare": return resolveHydroShare(target, config);
@@ -64,7 +91,7 @@ export async function resolveRepo(parsed: ParsedRepo, config: ProviderConfig): P
 
 const commitSchema = z.object({ sha: z.string().regex(/^[0-9a-f]{40}$/) });
 
-async function resolveGitHub(target: Extract<RepoTarget, { provider: "github" }>, ref: string, config: ProviderConfig) {
+async function resolveGitHub(target: Extract<RepoTarget, { provider: "github" }>, ref: string, config: ProviderConfig): Promise<ProviderResult> {
   const headers: Record<string, string> = { accept: "application/vnd.github+json" };
   if (config.githubToken) headers.authorization = `Bearer ${config.githubToken}`;
   const name = `${target.owner}/${target.repo}`;
@@ -81,7 +108,7 @@ async function resolveGitHub(target: Extract<RepoTarget, { provider: "github" }>
   return { repoUrl: `${config.github}/${target.owner}/${target.repo}`, resolvedRef: commit.data.sha };
 }
 
-async function resolveGitLab(target: Extract<RepoTarget, { provider: "gitlab" }>, ref: string, config: ProviderConfig) {
+async function resolveGitLab(target: Extract<RepoTarget, { provider: "gitlab" }>, ref: string, config: ProviderConfig): Promise<ProviderResult> {
   const headers: Record<string, string> = config.gitlabToken ? { "private-token": config.gitlabToken } : {};
   const { status, body } = await getJson(
     `${config.gitlab}/api/v4/projects/${encodeURIComponent(target.project)}/repository/commits/${encodeURIComponent(ref)}`,
@@ -104,7 +131,7 @@ const gistSchema = z.object({
   history: z.array(z.object({ version: z.string() })).min(1),
 });
 
-async function resolveGist(target: Extract<RepoTarget, { provider: "gist" }>, ref: string, config: ProviderConfig) {
+async function resolveGist(target: Extract<RepoTarget, { provider: "gist" }>, ref: string, config: ProviderConfig): Promise<ProviderResult> {
   const headers: Record<string, string> = { accept: "application/vnd.github+json" };
   if (config.githubToken) headers.authorization = `Bearer ${config.githubToken}`;
   const { status, body } = await getJson(`${config.githubApi}/gists/${encodeURIComponent(target.id)}`, "GitHub's Gist API", headers);
@@ -119,33 +146,103 @@ async function resolveGist(target: Extract<RepoTarget, { provider: "gist" }>, re
   return { repoUrl: `${config.gist}/${target.id}.git`, resolvedRef };
 }
 
-/** `git ls-remote`: HEAD, a branch, a tag (peeled to its commit), or a full SHA taken as is. */
-export async function resolveGit(url: string, ref: string): Promise<ResolvedRepo> {
-  if (isFullSha(ref)) return { repoUrl: url, resolvedRef: ref.toLowerCase() };
+const GIT_UNREADABLE =
+  "Kiln could not read a git repository at this URL. Check the URL, and that the repository is public and its server answers.";
+
+/**
+ * `git ls-remote`: HEAD, a branch, a tag (peeled to its commit), or a full SHA, which must name a
+ * commit in the repository. Git runs pinned to the addresses that were checked.
+ */
+export async function resolveGit(url: string, ref: string, safety: FetchSafety): Promise<ResolvedRepo> {
+  const plan = await planFetch(url, "git", safety.rules, safety.lookup);
+  const done = (sha: string): ResolvedRepo => ({ repoUrl: plan.url, resolvedRef: sha, fetchPins: plan.pins.map(encodePin) });
   let stdout: string;
   try {
-    ({ stdout } = await run("git", ["ls-remote", "--", url], {
-      timeout: TIMEOUT_MS * 2,
-      // Never prompt for credentials: a private repository must fail, not hang.
-      env: { PATH: "/usr/local/bin:/usr/bin:/bin", GIT_TERMINAL_PROMPT: "0", GIT_SSH_COMMAND: "ssh -o BatchMode=yes -o ConnectTimeout=10", NODE_ENV: "production" },
-      maxBuffer: 64 * 1024 * 1024,
-    }));
+    ({ stdout } = await runGit(plan, ["ls-remote", "--", pinnedUrl(plan)]));
   } catch (error) {
-    const stderr = String((error as { stderr?: string }).stderr ?? "").trim().split("\n").at(-1) ?? "";
-    throw new ResolveError(`Could not read the git repository at ${url}: ${stderr || (error as Error).message}. Check the URL and that it is public.`);
+    logGitFailure("ls-remote", plan.url, error);
+    throw new ResolveError(GIT_UNREADABLE);
   }
   const refs = new Map<string, string>();
   for (const line of stdout.split("\n")) {
     const [sha, name] = line.split("\t");
     if (sha && name) refs.set(name, sha);
   }
+  if (isFullSha(ref)) {
+    const sha = ref.toLowerCase();
+    if (![...refs.values()].includes(sha)) await assertCommit(plan, sha);
+    return done(sha);
+  }
   const candidates = ref === "HEAD" ? ["HEAD"] : [`refs/tags/${ref}^{}`, `refs/tags/${ref}`, `refs/heads/${ref}`, ref];
   const sha = candidates.map((name) => refs.get(name)).find(Boolean);
-  if (!sha) throw new ResolveError(`${url} has no branch or tag named “${ref}”. Use a branch, a tag or a full 40-character commit SHA.`, "ref");
-  return { repoUrl: url, resolvedRef: sha };
+  if (!sha) throw new ResolveError(`This repository has no branch or tag named “${ref}”. Use a branch, a tag or a full 40-character commit SHA.`, "ref");
+  return done(sha);
 }
 
-async function resolveZenodo(target: Extract<RepoTarget, { provider: "zenodo" }>, config: ProviderConfig) {
+/** Fetches just the commit (no trees or blobs where the server can filter) into a scratch repository. */
+async function assertCommit(plan: FetchPlan, sha: string): Promise<void> {
+  const scratch = await mkdtemp(path.join(tmpdir(), "kiln-sha-"));
+  try {
+    await runGit(plan, ["init", "--bare", "-q", scratch]);
+    let type = "";
+    try {
+      // Protocol v2 lets a client ask for any commit, not only branch tips.
+      await runGit(plan, ["-C", scratch, "fetch", "-q", "--no-tags", "--depth=1", "--filter=tree:0", "--", pinnedUrl(plan), sha]);
+      type = (await runGit(plan, ["-C", scratch, "cat-file", "-t", sha])).stdout.trim();
+    } catch (error) {
+      logGitFailure("fetch of a commit", plan.url, error);
+    }
+    if (type !== "commit") {
+      throw new ResolveError(
+        `This repository has no commit ${sha}. Check the SHA (all 40 characters), or use a branch or tag name.`,
+        "ref",
+      );
+    }
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The URL git connects to. http(s) is pinned through curl's resolve list and ssh through ssh's
+ * HostName, both keeping the name for TLS and host keys; git's own protocol has no such hook,
+ * so it connects to the checked address itself.
+ */
+function pinnedUrl(plan: FetchPlan): string {
+  const address = plan.pins[0]?.addresses[0];
+  if (plan.scheme !== "git" || !address) return plan.url;
+  const host = address.includes(":") ? `[${address}]` : address;
+  return plan.url.replace(/^git:\/\/[^/]+/, `git://${host}:${plan.port}`);
+}
+
+function runGit(plan: FetchPlan, args: string[]) {
+  const address = plan.pins[0]?.addresses[0];
+  const ssh = ["ssh", "-o BatchMode=yes", "-o ConnectTimeout=10"];
+  if (plan.scheme === "ssh" && address) ssh.push(`-o HostName=${address}`, `-o HostKeyAlias=${plan.host}`);
+  return run("git", args, {
+    timeout: TIMEOUT_MS * 2,
+    env: {
+      PATH: "/usr/local/bin:/usr/bin:/bin",
+      NODE_ENV: "production",
+      // Never prompt for credentials: a private repository must fail, not hang.
+      GIT_TERMINAL_PROMPT: "0",
+      GIT_SSH_COMMAND: ssh.join(" "),
+      // No system or user configuration: an insteadOf there would change the URL after the check.
+      GIT_CONFIG_NOSYSTEM: "1",
+      GIT_CONFIG_GLOBAL: "/dev/null",
+      ...gitConfigEnv(plan.pins),
+    },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+}
+
+/** Git's own words go to the server log for admins; researchers get a summary (it may describe other hosts and ports). */
+function logGitFailure(what: string, url: string, error: unknown): void {
+  const stderr = String((error as { stderr?: string }).stderr ?? "").trim().split("\n").slice(-3).join(" | ");
+  console.warn(`[kiln] git ${what} failed for ${url}: ${stderr || (error as Error).message}`);
+}
+
+async function resolveZenodo(target: Extract<RepoTarget, { provider: "zenodo" }>, config: ProviderConfig): Promise<ProviderResult> {
   const { status, body } = await getJson(`${config.zenodo}/api/records/${target.recordId}`, "Zenodo");
   const record = z.object({ id: z.union([z.number(), z.string()]) }).safeParse(body);
   if (status === 404 || status === 410 || !record.success) throw new ResolveError(`Zenodo has no public record ${target.recordId}.`);
@@ -154,7 +251,7 @@ async function resolveZenodo(target: Extract<RepoTarget, { provider: "zenodo" }>
   return { repoUrl: `${config.zenodo}/records/${id}`, resolvedRef: id };
 }
 
-async function resolveFigshare(target: Extract<RepoTarget, { provider: "figshare" }>, ref: string, config: ProviderConfig) {
+async function resolveFigshare(target: Extract<RepoTarget, { provider: "figshare" }>, ref: string, config: ProviderConfig): Promise<ProviderResult> {
   const version = target.version ?? (ref && ref !== "HEAD" ? ref.replace(/^v/, "") : undefined);
   const url = version
     ? `${config.figshareApi}/articles/${target.articleId}/versions/${encodeURIComponent(version)}`
@@ -173,7 +270,7 @@ async function resolveFigshare(target: Extract<RepoTarget, { provider: "figshare
 
 const hydroshareSchema = z.object({ dates: z.array(z.object({ type: z.string(), start_date: z.string() })) });
 
-async function resolveHydroShare(target: Extract<RepoTarget, { provider: "hydroshare" }>, config: ProviderConfig) {
+async function resolveHydroShare(target: Extract<RepoTarget, { provider: "hydroshare" }>, config: ProviderConfig): Promise<ProviderResult> {
   const { status, body } = await getJson(`${config.hydroshare}/hsapi/resource/${target.resourceId}/scimeta/elements`, "HydroShare");
   const meta = hydroshareSchema.safeParse(body);
   if (status === 404 || !meta.success) throw new ResolveError(`HydroShare has no public resource ${target.resourceId}.`);
@@ -191,7 +288,7 @@ const datasetSchema = z.object({
   }),
 });
 
-async function resolveDataverse(target: Extract<RepoTarget, { provider: "dataverse" }>, config: ProviderConfig) {
+async function resolveDataverse(target: Extract<RepoTarget, { provider: "dataverse" }>, config: ProviderConfig): Promise<ProviderResult> {
   const base = target.host ? config.dataverse.find((url) => new URL(url).host === target.host) : await dataverseOfDoi(target.doi, config);
   if (!base) throw new ResolveError(`Kiln is not configured for the Dataverse at ${target.host}.`);
   const { status, body } = await getJson(

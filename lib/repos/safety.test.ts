@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { assertFetchable, hostAndPort, isBlockedAddress, UnsafeUrlError } from "./safety";
+import { RepoInputError } from "./git-url";
+import { isBlockedAddress, planFetch, UnsafeUrlError } from "./safety";
 
 const rules = { allowedHosts: [], trustedHosts: [] };
 const dns = (table: Record<string, string[]>) => async (host: string) => table[host] ?? [];
@@ -12,38 +13,61 @@ describe("isBlockedAddress", () => {
   it.each(["140.82.112.3", "8.8.8.8", "2606:4700::6810:84e5"])("allows %s", (address) => expect(isBlockedAddress(address)).toBe(false));
 });
 
-describe("hostAndPort", () => {
-  it("knows each scheme's port and scp-like URLs", () => {
-    expect(hostAndPort("https://github.com/o/r")).toEqual({ host: "github.com", port: "443" });
-    expect(hostAndPort("git://127.0.0.1:9418/x.git")).toEqual({ host: "127.0.0.1", port: "9418" });
-    expect(hostAndPort("git@Host.Example:lab/r.git")).toEqual({ host: "host.example", port: "22" });
-    expect(hostAndPort("http://[::1]:8080/r")).toEqual({ host: "::1", port: "8080" });
+describe("planFetch", () => {
+  it("lets public hosts through and returns the addresses it checked, IPv4 first, for pinning", async () => {
+    const plan = await planFetch("https://git.example.org/r.git", "git", rules, dns({ "git.example.org": ["2606:4700::6810:84e5", "93.184.216.34"] }));
+    expect(plan).toMatchObject({ url: "https://git.example.org/r.git", scheme: "https", host: "git.example.org", port: 443 });
+    expect(plan.pins).toEqual([{ host: "git.example.org", port: 443, addresses: ["93.184.216.34", "2606:4700::6810:84e5"] }]);
   });
-});
 
-describe("assertFetchable", () => {
-  it("lets public hosts through", async () => {
-    await expect(assertFetchable("https://git.example.org/r.git", rules, dns({ "git.example.org": ["93.184.216.34"] }))).resolves.toBeUndefined();
+  it("resolves a host once: the answer checked is the answer pinned (no second lookup to rebind)", async () => {
+    const answers = [["93.184.216.34"], ["127.0.0.1"]];
+    let calls = 0;
+    const rebinding = async () => answers[calls++] ?? [];
+    const plan = await planFetch("git://rebind.example:9418/x.git", "git", rules, rebinding);
+    expect(calls).toBe(1);
+    expect(plan.pins[0]?.addresses).toEqual(["93.184.216.34"]);
+  });
+
+  it("pins nothing for an address literal", async () => {
+    expect((await planFetch("https://93.184.216.34/r.git", "git", rules, dns({}))).pins).toEqual([]);
   });
 
   it("refuses loopback, private and metadata addresses, literal or by DNS, and says how to allow them", async () => {
-    for (const url of ["git://127.0.0.1:9418/x.git", "http://169.254.169.254/latest/meta-data", "https://localhost/r", "http://[::1]/r"]) {
-      await expect(assertFetchable(url, rules, dns({}))).rejects.toThrow(/local or private address.*KILN_ALLOWED_HOSTS/);
+    for (const url of ["git://127.0.0.1:9418/x.git", "http://169.254.169.254/latest/meta-data", "https://localhost/r", "http://[::1]/r", "http://[::ffff:7f00:1]/r"]) {
+      await expect(planFetch(url, "git", rules, dns({}))).rejects.toThrow(/local or private address.*KILN_ALLOWED_HOSTS/);
     }
-    await expect(assertFetchable("https://intranet.example/r", rules, dns({ "intranet.example": ["93.184.216.34", "10.1.1.1"] }))).rejects.toThrow(UnsafeUrlError);
+    await expect(planFetch("https://intranet.example/r", "git", rules, dns({ "intranet.example": ["93.184.216.34", "10.1.1.1"] }))).rejects.toThrow(UnsafeUrlError);
+    await expect(planFetch("https://mapped.example/r", "git", rules, dns({ "mapped.example": ["::ffff:10.0.0.1"] }))).rejects.toThrow(UnsafeUrlError);
   });
 
-  it("allows an allow-listed host, or only its listed port", async () => {
-    await expect(assertFetchable("git://127.0.0.1:9418/x.git", { ...rules, allowedHosts: ["127.0.0.1:9418"] })).resolves.toBeUndefined();
-    await expect(assertFetchable("http://127.0.0.1:8080/x.git", { ...rules, allowedHosts: ["127.0.0.1:9418"] })).rejects.toThrow(UnsafeUrlError);
-    await expect(assertFetchable("https://git.lab.internal/x", { ...rules, allowedHosts: ["git.lab.internal"] }, dns({ "git.lab.internal": ["10.0.0.2"] }))).resolves.toBeUndefined();
+  it("allows an allow-listed host, or only its listed port, and still pins a name", async () => {
+    await expect(planFetch("git://127.0.0.1:9418/x.git", "git", { ...rules, allowedHosts: ["127.0.0.1:9418"] })).resolves.toMatchObject({ pins: [] });
+    await expect(planFetch("http://127.0.0.1:8080/x.git", "git", { ...rules, allowedHosts: ["127.0.0.1:9418"] })).rejects.toThrow(UnsafeUrlError);
+    const plan = await planFetch("https://git.lab.internal/x", "git", { ...rules, allowedHosts: ["git.lab.internal"] }, dns({ "git.lab.internal": ["10.0.0.2"] }));
+    expect(plan.pins).toEqual([{ host: "git.lab.internal", port: 443, addresses: ["10.0.0.2"] }]);
   });
 
   it("trusts configured provider hosts", async () => {
-    await expect(assertFetchable("https://github.internal/o/r", { ...rules, trustedHosts: ["github.internal"] }, dns({ "github.internal": ["10.0.0.3"] }))).resolves.toBeUndefined();
+    await expect(planFetch("https://github.internal/o/r", "git", { ...rules, trustedHosts: ["github.internal"] }, dns({ "github.internal": ["10.0.0.3"] }))).resolves.toMatchObject({
+      host: "github.internal",
+    });
   });
 
   it("says so when a host does not exist", async () => {
-    await expect(assertFetchable("https://nowhere.invalid/r", rules, dns({}))).rejects.toThrow(/could not be found/);
+    await expect(planFetch("https://nowhere.invalid/r", "git", rules, dns({}))).rejects.toThrow(/could not be found/);
+    await expect(planFetch("https://broken.invalid/r", "git", rules, async () => Promise.reject(new Error("ENOTFOUND")))).rejects.toThrow(/could not be found/);
+  });
+
+  it("checks the host git would connect to, not the one WHATWG's parser sees", async () => {
+    // WHATWG reads host github.com here; curl reads user "github.com\" at localhost:9555.
+    let looked = 0;
+    const lookup = async () => {
+      looked += 1;
+      return ["140.82.112.3"];
+    };
+    await expect(planFetch("http://github.com\\@localhost:9555/x", "git", rules, lookup)).rejects.toThrow(RepoInputError);
+    await expect(planFetch("file:///etc/passwd", "git", rules, lookup)).rejects.toThrow(/file: URLs are not supported/);
+    expect(looked).toBe(0);
   });
 });

@@ -1,10 +1,12 @@
 import "server-only";
 import { lookup } from "node:dns/promises";
 import ipaddr from "ipaddr.js";
+import type { FetchPlan } from "./fetch-plan";
+import { parseFetchUrl } from "./git-url";
 
 // A build fetches whatever URL it is given, from inside the network Kiln runs in. Refuse
 // repositories on loopback, private, link-local or cloud-metadata addresses unless an admin
-// allow-listed the host.
+// allow-listed the host. The URL is read by parseFetchUrl, so the host checked is the host fetched.
 
 /** Address ranges a repository may not live in (ipaddr.js range names). */
 const BLOCKED_RANGES = new Set([
@@ -40,15 +42,6 @@ export function isBlockedAddress(address: string): boolean {
   return BLOCKED_RANGES.has(parsed.range());
 }
 
-/** Host and port of an https/http/git/ssh URL or an scp-like `user@host:path`. */
-export function hostAndPort(repoUrl: string): { host: string; port: string } {
-  const scp = /^(?:[\w.-]+@)?([\w.-]+):(?!\/\/)/.exec(repoUrl);
-  if (scp?.[1] && !repoUrl.includes("://")) return { host: scp[1].toLowerCase(), port: "22" };
-  const url = new URL(repoUrl);
-  const defaults: Record<string, string> = { "https:": "443", "http:": "80", "git:": "9418", "ssh:": "22" };
-  return { host: url.hostname.replace(/^\[|\]$/g, "").toLowerCase(), port: url.port || defaults[url.protocol] || "" };
-}
-
 export interface SafetyRules {
   /** Hosts or host:port pairs an admin allowed although they are private. */
   allowedHosts: string[];
@@ -56,27 +49,53 @@ export interface SafetyRules {
   trustedHosts: string[];
 }
 
-/** Throws UnsafeUrlError unless `repoUrl` is on a public address or allow-listed. */
-export async function assertFetchable(
-  repoUrl: string,
-  rules: SafetyRules,
-  resolve: (host: string) => Promise<string[]> = resolveAll,
-): Promise<void> {
-  const { host, port } = hostAndPort(repoUrl);
+export type Lookup = (host: string) => Promise<string[]>;
+
+const LOOKUP_TIMEOUT_MS = 10_000;
+
+/**
+ * Parses `url` with the one parser, resolves its host once and refuses it unless every address is
+ * public or the host is allow-listed. The plan it returns carries the addresses that were checked,
+ * for pinning; allow-listed names are resolved and pinned too, so every fetch sees one answer.
+ */
+export async function planFetch(url: string, kind: "git" | "web", rules: SafetyRules, lookup: Lookup = resolveAll): Promise<FetchPlan> {
+  const target = parseFetchUrl(url, kind);
+  const { host, port } = target;
+  const hostText = host.includes(":") ? `[${host}]` : host;
   const allowed = new Set([...rules.allowedHosts, ...rules.trustedHosts].map((entry) => entry.toLowerCase()));
-  if (allowed.has(host) || allowed.has(`${host}:${port}`)) return;
-  if (host === "localhost" || host.endsWith(".localhost")) throw refusal(host);
-  const addresses = ipaddr.isValid(host) ? [host] : await resolve(host).catch(() => {
-    throw new UnsafeUrlError(`The host ${host} could not be found. Check the repository URL.`);
-  });
-  if (addresses.length === 0) throw new UnsafeUrlError(`The host ${host} could not be found. Check the repository URL.`);
-  if (addresses.some(isBlockedAddress)) throw refusal(host);
+  const isAllowed = allowed.has(hostText) || allowed.has(`${hostText}:${port}`) || allowed.has(host);
+  if (!isAllowed && (host === "localhost" || host.endsWith(".localhost"))) throw refusal(host);
+  if (ipaddr.isValid(host)) {
+    if (!isAllowed && isBlockedAddress(host)) throw refusal(host);
+    return { ...target, pins: [] };
+  }
+  const notFound = () => new UnsafeUrlError(`The host ${host} could not be found. Check the repository URL.`);
+  let found: string[];
+  try {
+    found = await withTimeout(lookup(host), LOOKUP_TIMEOUT_MS);
+  } catch {
+    throw notFound();
+  }
+  const addresses = [...new Set(found.filter((address) => ipaddr.isValid(address)).map((address) => ipaddr.process(address).toString()))];
+  if (addresses.length === 0) throw notFound();
+  if (!isAllowed && addresses.some(isBlockedAddress)) throw refusal(host);
+  // IPv4 first: builders often have no IPv6 route.
+  addresses.sort((a, b) => Number(a.includes(":")) - Number(b.includes(":")));
+  return { ...target, pins: [{ host, port, addresses }] };
 }
 
 function refusal(host: string) {
   return new UnsafeUrlError(
     `Kiln does not build from ${host}: it is a local or private address. If this is your institution's git server, ask an admin to add it to KILN_ALLOWED_HOSTS.`,
   );
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("timed out")), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 async function resolveAll(host: string): Promise<string[]> {

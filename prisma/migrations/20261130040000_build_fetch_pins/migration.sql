@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "builds" ADD COLUMN     "fetch_pins" TEXT[] DEFAULT ARRAY[]::TEXT[];
