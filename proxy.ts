@@ -1,9 +1,12 @@
 import { NextResponse, type NextRequest } from "next/server";
-import { getToken } from "next-auth/jwt";
-import { publicBaseUrl, serverEnv } from "@/lib/env";
+import { cookieOptions, decodeSessionCookie, XSRF_COOKIE } from "@/lib/auth/cookies";
+import { xsrfTokenFor } from "@/lib/auth/xsrf";
+import { publicBaseUrl, servicePath } from "@/lib/env";
+import { problem } from "@/lib/http/problem";
 
-// Sends signed-out visitors to sign-in (pages) or answers 401 (API) before anything renders.
-// Routes check the session again themselves; this is the friendly front door, not the lock.
+// Sends signed-out visitors to sign-in (pages) or answers 401 (API) before anything renders, and
+// hands signed-in pages their CSRF token in the `_xsrf` cookie. Routes check the session again
+// themselves (including whether it was revoked); this is the friendly front door, not the lock.
 
 const PUBLIC_PATHS = ["/signin", "/api/auth", "/api/health", "/api/dataverse-installations", "/api/hub"];
 
@@ -11,21 +14,23 @@ export async function proxy(request: NextRequest) {
   const { pathname, search } = request.nextUrl;
   if (PUBLIC_PATHS.some((path) => pathname === path || pathname.startsWith(`${path}/`))) return NextResponse.next();
 
-  const token = await getToken({ req: request, secret: serverEnv().NEXTAUTH_SECRET });
-  if (token?.kiln) return NextResponse.next();
-
-  if (pathname.startsWith("/api/")) {
-    return NextResponse.json(
-      { type: "about:blank#not_signed_in", title: "not signed in", status: 401, code: "not_signed_in", detail: "Sign in through JupyterHub to use Kiln." },
-      { status: 401, headers: { "content-type": "application/problem+json" } },
-    );
+  const token = await decodeSessionCookie(request);
+  if (token?.kiln && typeof token.sid === "string") {
+    const response = NextResponse.next();
+    const xsrf = xsrfTokenFor(token.sid);
+    if (request.cookies.get(XSRF_COOKIE)?.value !== xsrf) {
+      // Readable by Kiln's own scripts (they echo it in X-XSRFToken), never sent off its path.
+      response.cookies.set(XSRF_COOKIE, xsrf, { ...cookieOptions({ httpOnly: false, sameSite: "strict" }) });
+    }
+    return response;
   }
+
+  if (pathname.startsWith("/api/")) return problem(401, "not_signed_in", "Sign in through JupyterHub to use Kiln.");
   // Built from the configured public URL: behind the Hub's proxy the Host header is not ours to trust.
   // nextUrl.basePath is empty for the bare prefix (/services/kiln), so use the configured one.
-  const prefix = serverEnv().JUPYTERHUB_SERVICE_PREFIX.replace(/\/+$/, "");
+  const prefix = servicePath();
   const path = pathname.startsWith(`${prefix}/`) || pathname === prefix ? pathname : `${prefix}${pathname}`;
-  const returnTo = `${path}${search}`;
-  return NextResponse.redirect(`${publicBaseUrl()}/signin?callbackUrl=${encodeURIComponent(returnTo)}`);
+  return NextResponse.redirect(`${publicBaseUrl()}/signin?callbackUrl=${encodeURIComponent(`${path}${search}`)}`);
 }
 
 export const config = {

@@ -4,6 +4,7 @@ import Link from "next/link";
 import { useEffect, useRef, useState } from "react";
 import { basePath } from "@/lib/api/base-path";
 import { postCancel } from "@/lib/builds/client";
+import { takeLaunchIntent } from "@/lib/builds/launch-intent";
 import { isFinished, type BuildStatus, type BuildView } from "@/lib/builds/schema";
 import { useBuildEvents } from "@/lib/builds/use-build-events";
 import { providerLabels } from "@/lib/repos/types";
@@ -54,7 +55,10 @@ function useTabState(build: BuildView) {
   }, [build.status, build.displayName]);
 }
 
-export function BuildWatcher({ initial, entryId, launchWhenBuilt = false }: { initial: BuildView; entryId: number | null; launchWhenBuilt?: boolean }) {
+export function BuildWatcher({ initial, entryId }: { initial: BuildView; entryId: number | null }) {
+  // Known only in the browser (this tab's "build and launch"), so decided after mounting.
+  const [launchWhenBuilt, setLaunchWhenBuilt] = useState<boolean | null>(null);
+  useEffect(() => setLaunchWhenBuilt(takeLaunchIntent(initial.id)), [initial.id]);
   const log = useRef<LogViewerHandle>(null);
   const { build, stream } = useBuildEvents(initial.id, initial, (lines) => log.current?.write(lines));
   const [now, setNow] = useState(() => Date.now());
@@ -134,7 +138,7 @@ export function BuildWatcher({ initial, entryId, launchWhenBuilt = false }: { in
           </p>
         )}
         {actionError && <p role="alert" className="text-sm text-red-700 dark:text-red-400">{actionError}</p>}
-        {build.status === "built" && entryId !== null && <LaunchButton entryId={entryId} auto={launchWhenBuilt} />}
+        {build.status === "built" && entryId !== null && launchWhenBuilt !== null && <LaunchButton entryId={entryId} auto={launchWhenBuilt} />}
         {build.status === "built" && (
           <p className="text-sm" data-testid="build-ready">
             <span className="font-medium text-emerald-700 dark:text-emerald-400">Ready.</span> Image{" "}

@@ -2,9 +2,10 @@
 
 import { useMutation } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
-import { useId, useMemo, useState, type FormEvent } from "react";
+import { useEffect, useId, useMemo, useState, type FormEvent } from "react";
 import { ApiError } from "@/lib/api/fetch-json";
 import { postBuild } from "@/lib/builds/client";
+import { rememberLaunchIntent } from "@/lib/builds/launch-intent";
 import { parseRepository, RepoInputError } from "@/lib/repos/parse";
 import { providerLabels, type ProviderHosts } from "@/lib/repos/types";
 
@@ -18,6 +19,10 @@ export function LaunchForm({ hosts }: { hosts: ProviderHosts }) {
   const [path, setPath] = useState("");
   const [launchAfter, setLaunchAfter] = useState(false);
   const [fieldErrors, setFieldErrors] = useState<Partial<Record<Field, string>>>({});
+  // Until the page is interactive the browser would submit the form itself, putting what was
+  // typed in the address bar; Build waits for the script instead.
+  const [interactive, setInteractive] = useState(false);
+  useEffect(() => setInteractive(true), []);
 
   // Recognised as you type, with the same parser the server uses.
   const recognised = useMemo(() => {
@@ -32,7 +37,10 @@ export function LaunchForm({ hosts }: { hosts: ProviderHosts }) {
 
   const build = useMutation({
     mutationFn: postBuild,
-    onSuccess: (result) => router.push(`/builds/${result.build.id}${launchAfter ? "?launch=1" : ""}`),
+    onSuccess: (result) => {
+      if (launchAfter) rememberLaunchIntent(result.build.id);
+      router.push(`/builds/${result.build.id}`);
+    },
     onError: (error) => {
       if (error instanceof ApiError && error.fieldErrors.length) {
         setFieldErrors(Object.fromEntries(error.fieldErrors.map((e) => [e.field, e.message])));
@@ -139,7 +147,7 @@ export function LaunchForm({ hosts }: { hosts: ProviderHosts }) {
       </label>
       <button
         type="submit"
-        disabled={build.isPending}
+        disabled={!interactive || build.isPending}
         className="rounded-md bg-kiln-600 px-5 py-2 font-medium text-white hover:bg-kiln-700 disabled:opacity-60"
       >
         {build.isPending ? "Checking the repository…" : "Build"}

@@ -14,9 +14,21 @@ export class ApiError extends Error {
   override name = "ApiError";
 }
 
-/** Client-side fetch of Kiln's own API, relative to the basePath. */
+/** The session's CSRF token, which Kiln hands its pages in the `_xsrf` cookie (JupyterHub's convention). */
+function xsrfToken(): string | undefined {
+  if (typeof document === "undefined") return undefined;
+  const entry = document.cookie.split("; ").find((pair) => pair.startsWith("_xsrf="));
+  return entry ? decodeURIComponent(entry.slice("_xsrf=".length)) : undefined;
+}
+
+/** Client-side fetch of Kiln's own API, relative to the basePath; state changes carry the CSRF token. */
 export async function fetchJson<T>(path: string, init?: RequestInit): Promise<T> {
-  const response = await fetch(`${basePath}${path}`, { ...init, headers: { accept: "application/json", ...init?.headers } });
+  const method = (init?.method ?? "GET").toUpperCase();
+  const token = method === "GET" || method === "HEAD" ? undefined : xsrfToken();
+  const response = await fetch(`${basePath}${path}`, {
+    ...init,
+    headers: { accept: "application/json", ...(token ? { "x-xsrftoken": token } : {}), ...init?.headers },
+  });
   const body: unknown = await response.json().catch(() => null);
   if (!response.ok) {
     const problem = (body ?? {}) as { code?: string; detail?: string; errors?: { field: string; message: string }[] };

@@ -1,13 +1,13 @@
 import "server-only";
 import type { NextAuthOptions } from "next-auth";
 import type { OAuthConfig } from "next-auth/providers/oauth";
-import { serverEnv } from "@/lib/env";
-
-const basePath = () => serverEnv().JUPYTERHUB_SERVICE_PREFIX.replace(/\/+$/, "");
+import { serverEnv, servicePath } from "@/lib/env";
 import { recordSignIn } from "@/lib/users/server";
+import { nextAuthCookies } from "./cookies";
 import { kilnUserFromHub, kilnUserSchema, type HubUser } from "./identity";
+import { createSession, revokeSession } from "./sessions";
 
-const SESSION_HOURS = 12;
+export const SESSION_HOURS = 12;
 
 /** JupyterHub as an OAuth2 provider: Kiln is the Hub service `kiln`, client id `service-kiln`. */
 function jupyterHubProvider(): OAuthConfig<HubUser> {
@@ -41,15 +41,19 @@ export function authOptions(): NextAuthOptions {
     secret: env.NEXTAUTH_SECRET,
     providers: [jupyterHubProvider()],
     session: { strategy: "jwt", maxAge: SESSION_HOURS * 3600 },
+    cookies: nextAuthCookies(),
     // next-auth resolves these against the origin, so they carry the basePath.
-    pages: { signIn: `${basePath()}/signin`, error: `${basePath()}/signin` },
+    pages: { signIn: `${servicePath()}/signin`, error: `${servicePath()}/signin` },
     callbacks: {
-      async jwt({ token, profile }) {
-        // `profile` is only present at sign-in: the Hub's answer to GET /hub/api/user.
+      async jwt({ token, profile, account }) {
+        // `profile` and `account` are only present at sign-in: the Hub's answer to GET /hub/api/user
+        // and the token the Hub issued to Kiln for this user (revoked when they sign out of the Hub).
         if (profile) {
           const user = kilnUserFromHub(profile, env.KILN_MODERATOR_SCOPE);
           await recordSignIn(user);
           token.kiln = user;
+          token.sid = await createSession(user.name, SESSION_HOURS * 3600);
+          token.hubToken = account?.access_token;
         }
         return token;
       },
@@ -57,6 +61,11 @@ export function authOptions(): NextAuthOptions {
         const parsed = kilnUserSchema.safeParse(token.kiln);
         if (parsed.success) session.kiln = parsed.data;
         return session;
+      },
+    },
+    events: {
+      async signOut({ token }) {
+        if (typeof token?.sid === "string") await revokeSession(token.sid);
       },
     },
   };

@@ -1,25 +1,37 @@
 import "server-only";
-import { getServerSession } from "next-auth";
+import { cookies, headers } from "next/headers";
 import { redirect } from "next/navigation";
-import { serverEnv } from "@/lib/env";
-import { authOptions } from "./options";
-import type { KilnUser } from "./identity";
+import { servicePath } from "@/lib/env";
+import { decodeSessionCookie } from "./cookies";
+import { kilnUserSchema, type KilnUser } from "./identity";
+import { sessionIsLive } from "./sessions";
 
 export type { KilnUser };
 
+export interface KilnSession {
+  user: KilnUser;
+  /** The server-side session id; the CSRF token is derived from it. */
+  sessionId: string;
+}
+
+/** The signed-in session, or null: the cookie must decode and its server-side session be live. */
+export async function currentSession(): Promise<KilnSession | null> {
+  const token = await decodeSessionCookie({ headers: await headers(), cookies: await cookies() });
+  const user = kilnUserSchema.safeParse(token?.kiln);
+  if (!token || !user.success || typeof token.sid !== "string") return null;
+  if (!(await sessionIsLive(token.sid, user.data.name, token.hubToken))) return null;
+  return { user: user.data, sessionId: token.sid };
+}
+
 /** The signed-in user, or null. */
 export async function currentUser(): Promise<KilnUser | null> {
-  const session = await getServerSession(authOptions());
-  return session?.kiln ?? null;
+  return (await currentSession())?.user ?? null;
 }
 
 /** For pages: the signed-in user, or a redirect to sign-in that comes back to `returnPath`. */
 export async function requireUserForPage(returnPath: string): Promise<KilnUser> {
   const user = await currentUser();
-  if (!user) {
-    // next-auth reads callbackUrl from the origin, so it carries the service prefix.
-    const prefix = serverEnv().JUPYTERHUB_SERVICE_PREFIX.replace(/\/+$/, "");
-    redirect(`/signin?callbackUrl=${encodeURIComponent(`${prefix}${returnPath}`)}`);
-  }
+  // next-auth reads callbackUrl from the origin, so it carries the service prefix.
+  if (!user) redirect(`/signin?callbackUrl=${encodeURIComponent(`${servicePath()}${returnPath}`)}`);
   return user;
 }

@@ -9,6 +9,9 @@ export const activeStatuses: readonly BuildStatus[] = ["queued", "fetching", "bu
 export const runningStatuses: readonly BuildStatus[] = ["fetching", "building", "pushing"];
 export const isFinished = (status: BuildStatus) => !activeStatuses.includes(status);
 
+/** A build's id in a path: a UUID, or there is no such build. */
+export const buildIdParamsSchema = z.object({ id: z.guid() }).strict();
+
 export const buildViewSchema = z
   .object({
     id: z.uuid(),

@@ -1,55 +1,102 @@
 import "server-only";
 import { NextResponse, type NextRequest } from "next/server";
 import { z } from "zod";
+import { XSRF_HEADER } from "@/lib/auth/cookies";
+import { currentSession, type KilnSession, type KilnUser } from "@/lib/auth/session";
+import { xsrfTokenMatches } from "@/lib/auth/xsrf";
+import { ConfigError, trustedOrigins } from "@/lib/env";
 import { AppError, badRequest, forbidden, notSignedIn } from "./errors";
-import { currentUser, type KilnUser } from "@/lib/auth/session";
-import { ConfigError } from "@/lib/env";
+import { fromDatabaseError } from "./prisma-errors";
+import { problem } from "./problem";
+
+export { problem };
 
 type Access = "public" | "user" | "moderator";
 
-interface RouteOptions<Query extends z.ZodType, Body extends z.ZodType> {
+interface RouteOptions<Params extends z.ZodType, Query extends z.ZodType, Body extends z.ZodType> {
   access: Access;
+  /** Path parameters; a value that does not fit is a 404 (no such thing can exist). */
+  params?: Params;
   query?: Query;
   body?: Body;
 }
 
-/** RFC 9457 problem details, the one error shape every route returns. */
-export function problem(status: number, code: string, detail: string, extra: Record<string, unknown> = {}) {
-  return NextResponse.json(
-    { type: `about:blank#${code}`, title: code.replaceAll("_", " "), status, code, detail, ...extra },
-    { status, headers: { "content-type": "application/problem+json" } },
-  );
-}
+/** What the handler gets: a non-null user exactly when the access level guarantees one. */
+type Context<A extends Access, Params extends z.ZodType, Query extends z.ZodType, Body extends z.ZodType> = {
+  request: NextRequest;
+  user: A extends "public" ? KilnUser | null : KilnUser;
+  params: z.infer<Params>;
+  query: z.infer<Query>;
+  body: z.infer<Body>;
+};
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /**
- * The one route wrapper: resolves the session, enforces access, parses query and body with zod,
- * and maps every error to problem+json so handlers never repeat try/catch.
+ * The one route wrapper: resolves the session, enforces access and the same-origin rules for
+ * state-changing requests, parses params, query and body with zod, and maps every error to
+ * problem+json so handlers never repeat try/catch.
  */
-export function route<Query extends z.ZodType = z.ZodUndefined, Body extends z.ZodType = z.ZodUndefined>(
-  options: RouteOptions<Query, Body>,
-  handler: (ctx: {
-    request: NextRequest;
-    user: KilnUser | null;
-    query: z.infer<Query>;
-    body: z.infer<Body>;
-    params: Record<string, string>;
-  }) => Promise<Response | unknown>,
+export function route<
+  A extends Access,
+  Params extends z.ZodType = z.ZodUndefined,
+  Query extends z.ZodType = z.ZodUndefined,
+  Body extends z.ZodType = z.ZodUndefined,
+>(
+  options: RouteOptions<Params, Query, Body> & { access: A },
+  handler: (ctx: Context<A, Params, Query, Body>) => Promise<Response | unknown>,
 ) {
-  return async (request: NextRequest, context: { params?: Promise<Record<string, string>> }) => {
+  return async (request: NextRequest, context: { params?: Promise<Record<string, string | string[]>> }) => {
     try {
-      const user = options.access === "public" ? await currentUser().catch(() => null) : await currentUser();
-      if (options.access !== "public" && !user) throw notSignedIn();
-      if (options.access === "moderator" && !user?.isModerator) throw forbidden("use Kiln's admin pages");
+      const session = options.access === "public" ? await currentSession().catch(() => null) : await currentSession();
+      if (options.access !== "public" && !session) throw notSignedIn();
+      if (options.access === "moderator" && !session?.user.isModerator) throw forbidden("use Kiln's admin pages");
+      if (session && !SAFE_METHODS.has(request.method)) assertSameOrigin(request, session);
 
+      const params = options.params ? parseParams(options.params, (await context.params) ?? {}) : undefined;
       const query = options.query ? parseOrThrow(options.query, Object.fromEntries(request.nextUrl.searchParams)) : undefined;
       const body = options.body ? parseOrThrow(options.body, await readJson(request)) : undefined;
-      const params = (await context.params) ?? {};
-      const result = await handler({ request, user, query: query as z.infer<Query>, body: body as z.infer<Body>, params });
+      const result = await handler({
+        request,
+        user: (session?.user ?? null) as Context<A, Params, Query, Body>["user"],
+        params: params as z.infer<Params>,
+        query: query as z.infer<Query>,
+        body: body as z.infer<Body>,
+      });
       return result instanceof Response ? result : NextResponse.json(result);
     } catch (error) {
       return errorResponse(error);
     }
   };
+}
+
+const crossSite = () =>
+  new AppError("cross_site_request", 403, "Kiln refused this request: it did not come from Kiln's own pages. Reload Kiln and try again.");
+
+/**
+ * A state-changing request made with the session cookie must come from Kiln's own pages: a
+ * trusted Origin (or Sec-Fetch-Site: same-origin), the session's CSRF token in X-XSRFToken, and
+ * a JSON body, which no HTML form can send. Requests without a session never get here.
+ */
+function assertSameOrigin(request: NextRequest, session: KilnSession): void {
+  const origin = request.headers.get("origin");
+  const fetchSite = request.headers.get("sec-fetch-site");
+  if (origin !== null && !trustedOrigins().has(origin)) throw crossSite();
+  if (fetchSite !== null && fetchSite !== "same-origin") throw crossSite();
+  if (!xsrfTokenMatches(session.sessionId, request.headers.get(XSRF_HEADER))) {
+    throw new AppError("xsrf_missing", 403, "Kiln refused this request: its security token is missing or stale. Reload the page and try again.");
+  }
+  const hasBody = request.headers.get("content-length") !== null && request.headers.get("content-length") !== "0";
+  const type = request.headers.get("content-type")?.split(";")[0]?.trim().toLowerCase();
+  if ((hasBody || request.headers.has("transfer-encoding")) && type !== "application/json") {
+    throw new AppError("unsupported_media_type", 415, "Kiln accepts only JSON (Content-Type: application/json).");
+  }
+}
+
+function parseParams<T extends z.ZodType>(schema: T, raw: Record<string, string | string[]>): z.infer<T> {
+  const result = schema.safeParse(raw);
+  if (result.success) return result.data;
+  throw new AppError("not_found", 404, "There is no such thing here. Check the link.");
 }
 
 function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
@@ -60,6 +107,8 @@ function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown): z.infer<T
 }
 
 async function readJson(request: NextRequest): Promise<unknown> {
+  const type = request.headers.get("content-type")?.split(";")[0]?.trim().toLowerCase();
+  if (type !== "application/json") throw new AppError("unsupported_media_type", 415, "Send the request body as JSON (Content-Type: application/json).");
   try {
     return await request.json();
   } catch {
@@ -68,9 +117,10 @@ async function readJson(request: NextRequest): Promise<unknown> {
 }
 
 export function errorResponse(error: unknown): Response {
-  if (error instanceof AppError) {
-    if (error.status >= 500) console.error(`[kiln] ${error.code}: ${error.message}`, error.cause ?? "");
-    return problem(error.status, error.code, error.userMessage, error.details ? { errors: error.details } : {});
+  const mapped = error instanceof AppError ? error : fromDatabaseError(error);
+  if (mapped) {
+    if (mapped.status >= 500) console.error(`[kiln] ${mapped.code}: ${mapped.message}`, mapped.cause ?? "");
+    return problem(mapped.status, mapped.code, mapped.userMessage, mapped.details ? { errors: mapped.details } : {});
   }
   if (error instanceof ConfigError) {
     console.error(`[kiln] ${error.message}`);

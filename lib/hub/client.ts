@@ -102,3 +102,38 @@ export async function serverProgress(user: string, server: string, signal: Abort
   if (!response.ok || !response.body) throw new HubError(`JupyterHub answered ${response.status} for progress`, response.status);
   return response.body;
 }
+
+/**
+ * Whether a user's own OAuth token (issued to Kiln at sign-in) is still valid. The Hub revokes
+ * it when the user signs out of the Hub; "unknown" when the Hub could not be asked.
+ */
+export async function userTokenStatus(userToken: string, timeoutMs = 3000): Promise<"valid" | "revoked" | "unknown"> {
+  try {
+    const response = await fetch(`${serverEnv().JUPYTERHUB_API_URL}/user`, {
+      headers: { authorization: `token ${userToken}` },
+      signal: AbortSignal.timeout(timeoutMs),
+      cache: "no-store",
+    });
+    await response.body?.cancel();
+    if (response.ok) return "valid";
+    return response.status === 401 || response.status === 403 ? "revoked" : "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+/** Every running or starting server, of every user, whose image is `image`. */
+export async function activeServersWithImage(image: string): Promise<{ user: string; server: string }[]> {
+  const found: { user: string; server: string }[] = [];
+  // Paginated as the Hub allows; only users with an active (ready or pending) server are listed.
+  for (let offset = 0; ; offset += 200) {
+    const response = await hubFetch(`/users?state=active&offset=${offset}&limit=200`);
+    const users = z.array(userServersSchema).parse(await response.json());
+    for (const user of users) {
+      for (const server of Object.values(user.servers)) {
+        if (server.user_options?.image === image) found.push({ user: user.name, server: server.name });
+      }
+    }
+    if (users.length < 200) return found;
+  }
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { serverNameBase, uniqueServerName } from "./naming";
+import { serverNameBase, serverPathParts, uniqueServerName } from "./naming";
 
 const valid = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/;
 
@@ -23,5 +23,30 @@ describe("server names", () => {
     const long = uniqueServerName("org/" + "y".repeat(40), new Set(["y".repeat(30)]));
     expect(long).toBe(`${"y".repeat(28)}-2`);
     expect(long).toMatch(valid);
+  });
+});
+
+describe("paths opened inside a server", () => {
+  it.each([
+    "../../../hub/logout",
+    "/../../hub/logout",
+    "/lab/%2e%2e/%2E%2E/hub/logout",
+    "lab/./tree",
+    "lab\\..\\..\\hub",
+    "lab/%2f..%2fhub",
+    "lab/%ZZ",
+    "lab/tree/a\u0000b",
+  ])("refuses %j", (path) => {
+    expect(serverPathParts(path)).toBeNull();
+  });
+
+  it.each([
+    ["", []],
+    ["/lab/tree/notebooks/a b.ipynb", ["lab", "tree", "notebooks", "a b.ipynb"]],
+    ["/voila/render/x.ipynb?voila-theme=dark", ["voila", "render", "x.ipynb"]],
+    ["notebooks/index.ipynb", ["notebooks", "index.ipynb"]],
+    ["..hidden/file", ["..hidden", "file"]],
+  ])("keeps %j inside the server", (path, segments) => {
+    expect(serverPathParts(path)?.segments).toEqual(segments);
   });
 });

@@ -26,3 +26,28 @@ export function uniqueServerName(displayName: string, taken: Set<string>): strin
 export function repoFolder(displayName: string): string {
   return serverNameBase(displayName);
 }
+
+/**
+ * A path to open inside a user's server, split into its segments (still URL-encoded) and its
+ * query/fragment, or null when it could leave the server: a `.` or `..` segment (browsers
+ * resolve `%2e%2e` too), a backslash (browsers read it as `/`), or control characters.
+ */
+export function serverPathParts(path: string): { segments: string[]; rest: string } | null {
+  const cut = path.search(/[?#]/);
+  const pathPart = cut === -1 ? path : path.slice(0, cut);
+  const rest = cut === -1 ? "" : path.slice(cut);
+  if (/[\\\p{Cc}]/u.test(path)) return null;
+  const segments = pathPart.split("/").filter(Boolean);
+  for (const segment of segments) {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(segment);
+    } catch {
+      return null;
+    }
+    if (decoded === "." || decoded === ".." || /[/\\]/.test(decoded)) return null;
+  }
+  return { segments, rest };
+}
+
+export const UNSAFE_PATH_MESSAGE = "The path to open must stay inside your server: no “..”, “.” or backslashes.";

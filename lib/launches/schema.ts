@@ -1,6 +1,12 @@
 import { z } from "zod";
+import { serverPathParts, UNSAFE_PATH_MESSAGE } from "./naming";
 
-export const launchRequestSchema = z.object({ entryId: z.number().int().positive(), path: z.string().max(1024).optional() }).strict();
+export const launchRequestSchema = z
+  .object({
+    entryId: z.number().int().positive().max(2_147_483_647),
+    path: z.string().max(1024).refine((path) => serverPathParts(path) !== null, UNSAFE_PATH_MESSAGE).optional(),
+  })
+  .strict();
 
 export const launchResultSchema = z.object({ server: z.string(), ready: z.boolean(), openUrl: z.string() }).strict();
 export type LaunchResult = z.infer<typeof launchResultSchema>;
@@ -20,3 +26,5 @@ export type ServerView = z.infer<typeof serverViewSchema>;
 export const serversResponseSchema = z.object({ servers: z.array(serverViewSchema) }).strict();
 
 export const serverNameSchema = z.string().regex(/^[a-z][a-z0-9-]{0,29}$/, "not a server name");
+export const serverParamsSchema = z.object({ name: serverNameSchema }).strict();
+export const progressParamsSchema = z.object({ server: serverNameSchema }).strict();

@@ -6,18 +6,30 @@ import { serverEnv } from "@/lib/env";
 import { HubError, startServer, stopServer, userServers, type HubServer } from "@/lib/hub/client";
 import { AppError, unavailable } from "@/lib/http/errors";
 import { launchableEntry, recordLaunch } from "@/lib/library/server";
-import { repoFolder, uniqueServerName } from "./naming";
+import { repoFolder, serverPathParts, uniqueServerName } from "./naming";
 import type { LaunchResult, ServerView } from "./schema";
 
 const hubUnreachable = (error: unknown) =>
   unavailable("hub", "JupyterHub is not answering, so nothing was started. Try again in a minute; if it persists, tell your Hub admin.", error);
 
+/**
+ * A server's address as browsers reach it: with subdomains the Hub gives a full URL (the user's
+ * own host), otherwise a path on the Hub's origin.
+ */
+export function serverBaseUrl(user: string, server: string, model?: Pick<HubServer, "url">): string {
+  const url = (model?.url ?? `/user/${encodeURIComponent(user)}/${encodeURIComponent(server)}/`).replace(/\/+$/, "");
+  return /^https?:\/\//.test(url) ? url : `${serverEnv().JUPYTERHUB_PUBLIC_URL.replace(/\/+$/, "")}${url}`;
+}
+
 /** Where the browser goes once the server is up: the repository's folder, or the path asked for. */
-export function openUrl(user: string, server: string, folder: string, path: string): string {
-  const base = `${serverEnv().JUPYTERHUB_PUBLIC_URL}/user/${encodeURIComponent(user)}/${encodeURIComponent(server)}`;
-  if (path.startsWith("/")) return `${base}${path}`;
-  const file = path.replace(/^\.?\/*/, "");
-  return `${base}/lab/tree/${encodeURIComponent(folder)}${file ? `/${file.split("/").map(encodeURIComponent).join("/")}` : ""}`;
+export function openUrl(base: string, folder: string, path: string): string {
+  const folderUrl = `${base}/lab/tree/${encodeURIComponent(folder)}`;
+  // A stored path (someone else's shared entry, too) never leads out of the server.
+  const parts = serverPathParts(path.replace(/^\.\//, ""));
+  if (!parts) return folderUrl;
+  if (path.startsWith("/")) return `${base}/${parts.segments.join("/")}${parts.rest}`;
+  if (!parts.segments.length) return folderUrl;
+  return `${folderUrl}/${parts.segments.map((segment) => encodeURIComponent(decodeURIComponent(segment))).join("/")}`;
 }
 
 /** Starts (or reuses) a named server running the entry's image for `viewer`. */
@@ -39,7 +51,7 @@ export async function launchEntry(viewer: KilnUser, entryId: number, pathOverrid
   const running = same.find((s) => s.ready || s.pending);
   if (running) {
     await recordLaunch(entry.id);
-    return { server: running.name, ready: running.ready, openUrl: openUrl(viewer.name, running.name, folder, path) };
+    return { server: running.name, ready: running.ready, openUrl: openUrl(serverBaseUrl(viewer.name, running.name, running), folder, path) };
   }
 
   // A stopped server of this image is started again rather than adding one more name.
@@ -56,7 +68,8 @@ export async function launchEntry(viewer: KilnUser, entryId: number, pathOverrid
     throw new AppError("spawn_failed", 502, `JupyterHub could not start the server: ${detail}`);
   }
   await recordLaunch(entry.id);
-  return { server: name, ready: false, openUrl: openUrl(viewer.name, name, folder, path) };
+  const started = (await userServers(viewer.name).catch(() => [])).find((s) => s.name === name);
+  return { server: name, ready: false, openUrl: openUrl(serverBaseUrl(viewer.name, name, started), folder, path) };
 }
 
 export async function listServers(viewer: KilnUser): Promise<ServerView[]> {
@@ -73,7 +86,7 @@ export async function listServers(viewer: KilnUser): Promise<ServerView[]> {
     pending: s.pending,
     started: s.started,
     lastActivity: s.last_activity,
-    url: `${serverEnv().JUPYTERHUB_PUBLIC_URL}${s.url}`,
+    url: `${serverBaseUrl(viewer.name, s.name, s)}/`,
   }));
 }
 

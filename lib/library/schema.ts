@@ -31,9 +31,18 @@ export const libraryEntrySchema = z
   .strict();
 export type LibraryEntryView = z.infer<typeof libraryEntrySchema>;
 
+/** PostgreSQL integer ids: a larger number cannot name an entry. */
+export const MAX_ID = 2_147_483_647;
+
+/** A library entry's id in a path. */
+export const entryIdParamsSchema = z
+  .object({ id: z.string().regex(/^[1-9]\d{0,9}$/).transform(Number).pipe(z.number().max(MAX_ID)) })
+  .strict();
+
 export const libraryQuerySchema = z
   .object({
-    q: z.string().trim().max(200).optional(),
+    // Control characters (NUL among them) cannot be searched for; PostgreSQL refuses NUL.
+    q: z.string().trim().max(200).regex(/^[^\p{Cc}]*$/u, "Search for letters, digits and punctuation only.").optional(),
     status: z.enum(["building", "built", "failed"]).optional(),
     visibility: z.enum(visibilities).optional(),
     view: z.enum(["mine", "shared"]).default("mine"),

@@ -6,7 +6,7 @@ import { toView } from "@/lib/builds/store";
 import { launchRequestSchema } from "@/lib/repos/types";
 
 export const POST = route({ access: "user", body: launchRequestSchema }, async ({ user, body }) => {
-  const { outcome, build } = await requestBuild(user!, body);
+  const { outcome, build } = await requestBuild(user, body);
   const response = requestBuildResponseSchema.parse({ outcome, build: await toView(build, user) });
   return NextResponse.json(response, { status: outcome === "queued" ? 201 : 200 });
 });

@@ -8,20 +8,13 @@ import { entryIdFor } from "@/lib/library/server";
 
 export const metadata: Metadata = { title: "Build" };
 
-export default async function BuildPage({
-  params,
-  searchParams,
-}: {
-  params: Promise<{ id: string }>;
-  searchParams: Promise<Record<string, string | string[] | undefined>>;
-}) {
+export default async function BuildPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
-  const launchWhenBuilt = (await searchParams).launch === "1";
   const user = await requireUserForPage(`/builds/${id}`);
   try {
     const build = await buildView(id, user);
     const entryId = await entryIdFor(id, user.name);
-    return <BuildWatcher initial={build} entryId={entryId} launchWhenBuilt={launchWhenBuilt} />;
+    return <BuildWatcher initial={build} entryId={entryId} />;
   } catch (error) {
     if (error instanceof AppError && error.status === 404) notFound();
     if (error instanceof AppError && error.status === 403) {

@@ -1,13 +1,13 @@
-import { badRequest } from "@/lib/http/errors";
+import { z } from "zod";
 import { route } from "@/lib/http/route";
-import { serverNameSchema } from "@/lib/launches/schema";
+import { serverParamsSchema } from "@/lib/launches/schema";
 import { stopUserServer } from "@/lib/launches/server";
 
+const removeQuerySchema = z.object({ remove: z.enum(["0", "1"]).default("0") }).strict();
+
 // DELETE stops the server; with ?remove=1 it also removes it from the Hub.
-export const DELETE = route({ access: "user" }, async ({ user, params, request }) => {
-  const name = serverNameSchema.safeParse(params.name);
-  if (!name.success) throw badRequest("That is not a server name.");
-  const remove = request.nextUrl.searchParams.get("remove") === "1";
-  await stopUserServer(user!, name.data, remove);
-  return { stopped: name.data, removed: remove };
+export const DELETE = route({ access: "user", params: serverParamsSchema, query: removeQuerySchema }, async ({ user, params, query }) => {
+  const remove = query.remove === "1";
+  await stopUserServer(user, params.name, remove);
+  return { stopped: params.name, removed: remove };
 });

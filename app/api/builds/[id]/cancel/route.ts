@@ -1,5 +1,7 @@
 import { route } from "@/lib/http/route";
 import { cancelBuild } from "@/lib/builds/server";
-import { buildViewSchema } from "@/lib/builds/schema";
+import { buildIdParamsSchema, buildViewSchema } from "@/lib/builds/schema";
 
-export const POST = route({ access: "user" }, async ({ user, params }) => buildViewSchema.parse(await cancelBuild(params.id!, user!)));
+export const POST = route({ access: "user", params: buildIdParamsSchema }, async ({ user, params }) =>
+  buildViewSchema.parse(await cancelBuild(params.id, user)),
+);
