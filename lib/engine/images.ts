@@ -1,5 +1,6 @@
 import "server-only";
-import { splitImageName } from "@/lib/builds/naming";
+import { registryOf, splitImageName } from "@/lib/builds/naming";
+import { registryAuth } from "./registry";
 import { engine } from "./client";
 
 export interface ImageInfo {
@@ -26,7 +27,9 @@ export async function imageInfo(name: string): Promise<ImageInfo | null> {
 /** Pushes `name` to its registry, reporting progress lines; rejects with the registry's error. */
 export async function pushImage(name: string, onLine: (line: string) => void): Promise<void> {
   const { repository, tag } = splitImageName(name);
-  const stream = await engine().getImage(repository).push({ tag });
+  const registry = registryOf(name);
+  const authconfig = registry ? registryAuth(registry) : undefined;
+  const stream = await engine().getImage(repository).push({ tag, ...(authconfig ? { authconfig } : {}) });
   await new Promise<void>((resolve, reject) => {
     engine().modem.followProgress(
       stream,

@@ -1,27 +1,64 @@
 import "server-only";
 import { registryOf, splitImageName } from "@/lib/builds/naming";
+import { serverEnv } from "@/lib/env";
 
-/**
- * Whether the registry named in `name` holds that tag (Registry HTTP API v2, HEAD manifest).
- * Loopback registries are spoken to over plain HTTP, as engines do; others over HTTPS.
- */
-export async function registryHasImage(name: string): Promise<boolean> {
+// The image registry, spoken to over its HTTP API v2 with Kiln's credentials (the registry
+// refuses anonymous callers, such as a build step on the same host).
+
+const MANIFEST_TYPES = [
+  "application/vnd.oci.image.manifest.v1+json",
+  "application/vnd.oci.image.index.v1+json",
+  "application/vnd.docker.distribution.manifest.v2+json",
+  "application/vnd.docker.distribution.manifest.list.v2+json",
+].join(", ");
+
+/** Kiln's registry credentials, as the engine's push API wants them (X-Registry-Auth). */
+export function registryAuth(registry: string): { username: string; password: string; serveraddress: string } | undefined {
+  const env = serverEnv();
+  if (!env.KILN_REGISTRY_USERNAME || !env.KILN_REGISTRY_PASSWORD) return undefined;
+  return { username: env.KILN_REGISTRY_USERNAME, password: env.KILN_REGISTRY_PASSWORD, serveraddress: registry };
+}
+
+/** The manifest URL of an image in its registry; loopback registries speak plain HTTP, as engines allow. */
+function manifestUrl(name: string, reference?: string): { url: string; registry: string } | undefined {
   const registry = registryOf(name);
-  if (!registry) return false;
+  if (!registry) return undefined;
   const { repository, tag } = splitImageName(name);
-  const path = repository.slice(registry.length + 1);
   const scheme = /^(127\.|localhost|\[::1\])/.test(registry) ? "http" : "https";
-  const response = await fetch(`${scheme}://${registry}/v2/${path}/manifests/${encodeURIComponent(tag)}`, {
-    method: "HEAD",
-    headers: {
-      accept: [
-        "application/vnd.oci.image.manifest.v1+json",
-        "application/vnd.oci.image.index.v1+json",
-        "application/vnd.docker.distribution.manifest.v2+json",
-        "application/vnd.docker.distribution.manifest.list.v2+json",
-      ].join(", "),
-    },
+  const path = repository.slice(registry.length + 1);
+  return { url: `${scheme}://${registry}/v2/${path}/manifests/${encodeURIComponent(reference ?? tag)}`, registry };
+}
+
+function authHeader(registry: string): Record<string, string> {
+  const auth = registryAuth(registry);
+  return auth ? { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString("base64")}` } : {};
+}
+
+async function manifestRequest(name: string, method: "HEAD" | "DELETE", reference?: string): Promise<Response | undefined> {
+  const target = manifestUrl(name, reference);
+  if (!target) return undefined;
+  const response = await fetch(target.url, {
+    method,
+    headers: { accept: MANIFEST_TYPES, ...authHeader(target.registry) },
     signal: AbortSignal.timeout(10_000),
   });
-  return response.ok;
+  if (response.status === 401 || response.status === 403) {
+    throw new Error(`the registry ${target.registry} refused Kiln's credentials (${response.status}); check KILN_REGISTRY_USERNAME and KILN_REGISTRY_PASSWORD`);
+  }
+  return response;
+}
+
+/** Whether the registry named in `name` holds that tag. */
+export async function registryHasImage(name: string): Promise<boolean> {
+  return (await manifestRequest(name, "HEAD"))?.ok ?? false;
+}
+
+/** Deletes the tag's manifest from its registry; false when it was not there. */
+export async function deleteRegistryImage(name: string): Promise<boolean> {
+  const head = await manifestRequest(name, "HEAD");
+  const digest = head?.ok ? head.headers.get("docker-content-digest") : null;
+  if (!digest) return false;
+  const response = await manifestRequest(name, "DELETE", digest);
+  if (response && !response.ok && response.status !== 404) throw new Error(`the registry answered ${response.status} to deleting ${name}`);
+  return Boolean(response?.ok);
 }

@@ -2,8 +2,11 @@ import "server-only";
 import type { KilnUser } from "@/lib/auth/identity";
 import { db } from "@/lib/db";
 import { containersFromImage, removeImage } from "@/lib/engine/images";
+import { deleteRegistryImage } from "@/lib/engine/registry";
+import { activeServersWithImage } from "@/lib/hub/client";
+import { buildSettings } from "@/lib/builds/settings";
 import type { Prisma } from "@/lib/generated/prisma/client";
-import { AppError, forbidden } from "@/lib/http/errors";
+import { AppError, forbidden, unavailable } from "@/lib/http/errors";
 import { resolveRequest } from "@/lib/builds/request";
 import { isFullSha } from "@/lib/repos/parse";
 import type { LibraryEntryView, LibraryQuery } from "./schema";
@@ -90,26 +93,45 @@ export async function setVisibility(id: number, viewer: KilnUser, visibility: "p
 export async function deleteEntry(id: number, viewer: KilnUser): Promise<{ imageRemoved: boolean; message: string }> {
   const row = await ownEntry(id, viewer);
   const image = row.build.imageName;
-  const running = (await containersFromImage(image)).filter((c) => c.running);
-  if (running.length) {
-    throw new AppError(
-      "image_in_use",
-      409,
-      `A server is running from this image (${running.map((c) => c.name).join(", ")}). Stop it from Servers, then delete.`,
-    );
-  }
-  const remaining = await db().$transaction(async (tx) => {
-    await tx.libraryEntry.delete({ where: { id: row.id } });
-    return tx.libraryEntry.count({ where: { build: { imageName: image } } });
-  });
-  if (remaining > 0) {
-    return { imageRemoved: false, message: `Removed from your library. The image stays: ${remaining} other ${remaining === 1 ? "library uses" : "libraries use"} it.` };
-  }
-  const removed = await removeImage(image);
-  return {
-    imageRemoved: removed,
-    message: removed ? "Removed from your library, and the image was deleted from the engine." : "Removed from your library. The image was already gone from the engine.",
-  };
+  await assertImageUnused(image, viewer);
+  // The lock a build request for this image takes: no build can adopt the image while it goes.
+  return db().$transaction(
+    async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${image}))`;
+      await tx.libraryEntry.delete({ where: { id: row.id } });
+      const remaining = await tx.libraryEntry.count({ where: { build: { imageName: image } } });
+      if (remaining > 0) {
+        return { imageRemoved: false, message: `Removed from your library. The image stays: ${remaining} other ${remaining === 1 ? "library uses" : "libraries use"} it.` };
+      }
+      const removed = await removeImage(image);
+      const removedFromRegistry = buildSettings().push ? await deleteRegistryImage(image) : false;
+      return {
+        imageRemoved: removed || removedFromRegistry,
+        message:
+          removed || removedFromRegistry
+            ? "Removed from your library, and the image was deleted from the engine and the registry."
+            : "Removed from your library. The image was already gone from the engine.",
+      };
+    },
+    { timeout: 60_000 },
+  );
+}
+
+/**
+ * Refuses while any container (running or stopped) or any running or starting server uses the
+ * image. Names only the viewer's own servers: someone else's are none of their business.
+ */
+async function assertImageUnused(image: string, viewer: KilnUser): Promise<void> {
+  const [containers, servers] = await Promise.all([
+    containersFromImage(image),
+    activeServersWithImage(image).catch((error: unknown) => {
+      throw unavailable("hub", "JupyterHub is not answering, so Kiln cannot tell whether a server uses this image. Try again in a minute.", error);
+    }),
+  ]);
+  if (!containers.length && !servers.length) return;
+  const own = servers.filter((s) => s.user === viewer.name).map((s) => s.server);
+  const whose = own.length ? `your server ${own.join(", ")}` : "someone's server";
+  throw new AppError("image_in_use", 409, `A server is running from this image (${whose}). ${own.length ? "Stop it from Servers" : "Wait until it stops"}, then delete.`);
 }
 
 /** Images `user` may run: their own built entries and every shared one. Asked by the Hub. */
