@@ -26,10 +26,14 @@ state_dir.mkdir(parents=True, exist_ok=True)
 public_url = env("KILN_HUB_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 kiln_url = env("KILN_URL", "http://127.0.0.1:3030")
 service_prefix = "/services/kiln"
+# With subdomains (JupyterHub's advice for isolating user servers from each other and from
+# services), users are at <user>.<domain> and Kiln at kiln--service.<domain>.
+subdomain_host = os.environ.get("KILN_SUBDOMAIN_HOST", "").rstrip("/")
+kiln_public_url = env("KILN_PUBLIC_URL", f"{public_url}{service_prefix}").rstrip("/")
 moderate_scope = "custom:kiln:moderate"
 
 # --- the Hub and its proxy, on loopback only -------------------------------------------
-c.JupyterHub.bind_url = public_url + "/"
+c.JupyterHub.bind_url = env("KILN_HUB_BIND_URL", public_url).rstrip("/") + "/"
 c.JupyterHub.hub_bind_url = env("KILN_HUB_API_BIND_URL", "http://127.0.0.1:8081")
 c.JupyterHub.hub_connect_url = c.JupyterHub.hub_bind_url
 c.JupyterHub.db_url = f"sqlite:///{state_dir / 'jupyterhub.sqlite'}"
@@ -39,7 +43,10 @@ c.ConfigurableHTTPProxy.command = [env("KILN_CHP_COMMAND", "configurable-http-pr
 c.ConfigurableHTTPProxy.api_url = env("KILN_CHP_API_URL", "http://127.0.0.1:8001")
 c.ConfigurableHTTPProxy.pid_file = str(state_dir / "proxy.pid")
 c.JupyterHub.template_paths = [str(Path(__file__).parent / "templates")]
-c.JupyterHub.template_vars = {"kiln_url": f"{service_prefix}/"}
+c.JupyterHub.template_vars = {"kiln_url": f"{kiln_public_url}/"}
+if subdomain_host:
+    c.JupyterHub.subdomain_host = subdomain_host
+    c.JupyterHub.public_url = public_url + "/"
 
 # --- who may sign in --------------------------------------------------------------------
 # The local stack's demo accounts; production swaps in its real authenticator.
@@ -82,7 +89,7 @@ c.JupyterHub.services = [
         "url": kiln_url,
         "api_token": env("KILN_HUB_API_TOKEN"),
         "oauth_client_id": "service-kiln",
-        "oauth_redirect_uri": f"{public_url}{service_prefix}/api/auth/callback/jupyterhub",
+        "oauth_redirect_uri": f"{kiln_public_url}/api/auth/callback/jupyterhub",
         "oauth_no_confirm": True,
         # What a signed-in user's token may carry to Kiln: who they are, their groups,
         # and the moderator scope when they hold it.
@@ -90,6 +97,13 @@ c.JupyterHub.services = [
         "display": True,
     }
 ]
+test_token = os.environ.get("KILN_TEST_HUB_TOKEN")
+if test_token:
+    # The local stack only: the test suite makes its own users (an admin, a moderator, people)
+    # with this service's token, so it never touches the demo accounts. Only an admin may make
+    # an admin, hence the (deprecated, still supported) admin flag.
+    c.JupyterHub.services.append({"name": "kiln-tests", "api_token": test_token, "admin": True})
+
 c.JupyterHub.load_roles = [
     {
         "name": "user",

@@ -1,11 +1,15 @@
 # Sourced after lib.sh: the stack's configuration, with secrets generated once and kept.
 # A .env file at the repository root may override any of it (see .env.example).
 
+# Every service a container can reach on loopback authenticates with one of these: never
+# committed, never passed to containers. Secrets missing from an older file are added.
 SECRETS="$KILN_STATE/secrets.env"
-if [[ ! -f $SECRETS ]]; then
-  # In a subshell: a umask of 077 left in this shell would make every file written later private.
-  (umask 077 && printf 'KILN_HUB_API_TOKEN=%s\nNEXTAUTH_SECRET=%s\n' "$(openssl rand -hex 32)" "$(openssl rand -hex 32)" >"$SECRETS")
-fi
+for name in KILN_HUB_API_TOKEN NEXTAUTH_SECRET KILN_DB_PASSWORD KILN_REGISTRY_PASSWORD KILN_TEST_HUB_TOKEN; do
+  if ! grep -q "^$name=" "$SECRETS" 2>/dev/null; then
+    # In a subshell: a umask of 077 left in this shell would make every file written later private.
+    (umask 077 && printf '%s=%s\n' "$name" "$(openssl rand -hex 32)" >>"$SECRETS")
+  fi
+done
 set -a
 # shellcheck disable=SC1090
 source "$SECRETS"
@@ -21,7 +25,7 @@ KILN_URL="${KILN_URL:-http://127.0.0.1:$KILN_PORT}"
 KILN_HUB_STATE="${KILN_HUB_STATE:-$KILN_STATE/hub}"
 KILN_CHP_COMMAND="${KILN_CHP_COMMAND:-$KILN_ROOT/node_modules/.bin/configurable-http-proxy}"
 DOCKER_HOST="${DOCKER_HOST:-unix://$PODMAN_SOCKET}"
-DATABASE_URL="${DATABASE_URL:-postgresql://kiln:kiln@127.0.0.1:5432/kiln}"
+DATABASE_URL="${DATABASE_URL:-postgresql://kiln:$KILN_DB_PASSWORD@127.0.0.1:5432/kiln}"
 JUPYTERHUB_API_URL="${JUPYTERHUB_API_URL:-$KILN_HUB_API_BIND_URL/hub/api}"
 JUPYTERHUB_API_TOKEN="$KILN_HUB_API_TOKEN"
 JUPYTERHUB_PUBLIC_URL="$KILN_HUB_PUBLIC_URL"
@@ -34,6 +38,8 @@ KILN_BUILDER_ENV="${KILN_BUILDER_ENV:-R2D_DATAVERSE_INSTALLATIONS_URL=$KILN_URL/
 KILN_REGISTRY_ADDR="${KILN_REGISTRY_ADDR:-127.0.0.1:5000}"
 KILN_IMAGE_PREFIX="${KILN_IMAGE_PREFIX:-$KILN_REGISTRY_ADDR/kiln-}"
 KILN_REGISTRY_PUSH="${KILN_REGISTRY_PUSH:-true}"
+KILN_REGISTRY_USERNAME="${KILN_REGISTRY_USERNAME:-kiln}"
+# The engine pulls with these too (scripts/engine.sh writes its auth file); containers never see them.
 # The end-to-end tests' git server (git daemon) on loopback; builds may fetch from it.
 KILN_E2E_GIT_PORT="${KILN_E2E_GIT_PORT:-9418}"
 KILN_ALLOWED_HOSTS="${KILN_ALLOWED_HOSTS:-127.0.0.1:$KILN_E2E_GIT_PORT}"

@@ -2,6 +2,8 @@
 # The container engine: Podman serving the Docker Engine API on a unix socket.
 # Usage: engine.sh start|stop|status
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/config.sh"
+ENGINE_AUTH_FILE=/run/containers/0/auth.json
 
 configure() {
   # crun fails on this hybrid cgroup setup; the default ulimits exceed the hard nofile limit;
@@ -27,15 +29,26 @@ CONF
   fi
 }
 
+# The engine pulls Kiln's images from the registry with Kiln's credentials (DockerSpawner asks it
+# to pull without any). Podman's API reads root's default auth file for that (it ignores
+# REGISTRY_AUTH_FILE); the file is the engine's, never mounted into a container.
+write_auth_file() {
+  local auth; auth=$(printf '%s:%s' "$KILN_REGISTRY_USERNAME" "$KILN_REGISTRY_PASSWORD" | base64 -w0)
+  mkdir -p "$(dirname "$ENGINE_AUTH_FILE")"
+  (umask 077 && printf '{"auths":{"%s":{"auth":"%s"}}}\n' "${KILN_REGISTRY_ADDR:-127.0.0.1:5000}" "$auth" >"$ENGINE_AUTH_FILE")
+}
+
 engine_up() { curl -sf --unix-socket "$PODMAN_SOCKET" http://d/_ping >/dev/null; }
 
 case "${1:-start}" in
   start)
     configure
+    write_auth_file
     if pid_alive "$KILN_STATE/podman.pid" && engine_up; then exit 0; fi
     mkdir -p "$(dirname "$PODMAN_SOCKET")"
     rm -f "$PODMAN_SOCKET"
-    start_daemon podman podman system service --time=0 "unix://$PODMAN_SOCKET"
+    # A clean environment: the stack's secrets are no business of the engine's.
+    start_daemon podman env -i PATH="$PATH" HOME="${HOME:-/root}" podman system service --time=0 "unix://$PODMAN_SOCKET"
     wait_for "the container engine" 30 engine_up
     ;;
   stop) stop_pid "$KILN_STATE/podman.pid" ;;

@@ -2,11 +2,12 @@
 # PostgreSQL from Debian's packages: one cluster on 127.0.0.1, a role and a database for Kiln.
 # Usage: postgres.sh start|stop
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/config.sh"
 
 PG_VERSION=$(ls /usr/lib/postgresql | sort -n | tail -1)
 PG_PORT="${PG_PORT:-5432}"
 DB_USER="${KILN_DB_USER:-kiln}"
-DB_PASSWORD="${KILN_DB_PASSWORD:-kiln}"
+DB_PASSWORD="$KILN_DB_PASSWORD"
 DB_NAME="${KILN_DB_NAME:-kiln}"
 
 pg_ready() { pg_isready -q -h 127.0.0.1 -p "$PG_PORT"; }
@@ -26,9 +27,11 @@ case "${1:-start}" in
     as_postgres psql -q -p "$PG_PORT" -v ON_ERROR_STOP=1 <<SQL
 DO \$\$ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$DB_USER') THEN
-    CREATE ROLE $DB_USER LOGIN CREATEDB PASSWORD '$DB_PASSWORD';
+    CREATE ROLE $DB_USER LOGIN CREATEDB;
   END IF;
 END \$\$;
+-- The per-install secret, every start: an install made with a committed password loses it.
+ALTER ROLE $DB_USER PASSWORD '$DB_PASSWORD';
 SQL
     if ! as_postgres psql -p "$PG_PORT" -tAc "SELECT 1 FROM pg_database WHERE datname = '$DB_NAME'" | grep -q 1; then
       as_postgres createdb -p "$PG_PORT" -O "$DB_USER" "$DB_NAME"

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { PageHeading } from "@/components/PageHeading";
 import { requireUserForPage } from "@/lib/auth/session";
 import { canModerate } from "@/lib/auth/permissions";
+import { sharesOriginWithUserServers } from "@/lib/env";
 import { AdminSummary } from "./AdminSummary";
 
 export const metadata: Metadata = { title: "Admin" };
@@ -19,6 +20,22 @@ export default async function AdminPage() {
   return (
     <>
       <PageHeading title="Admin">Moderate shared images, ban repositories and set quotas.</PageHeading>
+      {sharesOriginWithUserServers() && (
+        <section
+          role="note"
+          aria-labelledby="origin-warning"
+          data-testid="origin-warning"
+          className="mb-6 rounded-xl border border-amber-300 bg-amber-50 p-4 text-amber-950 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100"
+        >
+          <h2 id="origin-warning" className="font-semibold">User servers share Kiln’s address</h2>
+          <p className="mt-1 text-sm">
+            This Hub runs without <code>subdomain_host</code>, so a page that someone serves from their own server is on the
+            same origin as Kiln and can act as Kiln in the browser of whoever opens it. JupyterHub recommends subdomains to
+            isolate user servers from each other and from services: set <code>c.JupyterHub.subdomain_host</code> and Kiln’s{" "}
+            <code>KILN_PUBLIC_URL</code> (see Kiln’s README, “Deployment”).
+          </p>
+        </section>
+      )}
       <AdminSummary />
     </>
   );
