@@ -1,4 +1,8 @@
+import { randomBytes } from "node:crypto";
 import { defineConfig, devices } from "@playwright/test";
+
+// This run's Hub users are e2e-<random>-…; set once here, inherited by every worker.
+process.env.KILN_E2E_RUN ??= `e2e-${randomBytes(3).toString("hex")}`;
 
 // Runs against the stack that scripts/stack-up.sh started; never starts its own servers.
 const hubUrl = process.env.KILN_HUB_PUBLIC_URL ?? "http://127.0.0.1:8000";

@@ -3,7 +3,8 @@ import { BuildPage } from "./pages/build-page";
 import { KilnShell } from "./pages/kiln-shell";
 import { LaunchPage } from "./pages/launch-page";
 import { dockerRepo, printLines } from "./support/repos";
-import { podman, stackEnv, stackScript } from "./support/stack";
+import { kilnRequest } from "./support/kiln-api";
+import { podman, registryFetch, stackEnv, stackScript } from "./support/stack";
 
 const { users } = stackEnv();
 const [alice, bob] = users as [string, string];
@@ -40,7 +41,7 @@ test("a pasted git repository is built while the user watches, and its image car
   // Pushed too: the registry on 127.0.0.1 has the tag.
   const [registry, ...rest] = view.imageName.split("/");
   const [name, tag] = rest.join("/").split(":");
-  const tags = await (await fetch(`http://${registry}/v2/${name}/tags/list`)).json();
+  const tags = await (await registryFetch(`http://${registry}/v2/${name}/tags/list`)).json();
   expect(tags.tags).toContain(tag);
 
   // Every line is stored, once, in order.
@@ -209,7 +210,7 @@ test("a second build of the same user waits in the queue and shows its position"
   // Cancelling the queued build ends it at once; cancelling the first frees the builder.
   await build.cancel();
   await build.expectPhase("Cancelled", 15_000);
-  expect((await (await page.request.post(`api/builds/${firstId}/cancel`)).json()).id).toBe(firstId);
+  expect((await (await kilnRequest(page, "POST", `api/builds/${firstId}/cancel`)).json()).id).toBe(firstId);
   await page.goto(`builds/${firstId}`);
   await build.expectPhase("Cancelled", 60_000);
   expect(secondId).not.toBe(firstId);

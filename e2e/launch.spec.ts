@@ -5,7 +5,8 @@ import { KilnShell } from "./pages/kiln-shell";
 import { LaunchPage } from "./pages/launch-page";
 import { LibraryPage } from "./pages/library-page";
 import { repoWithFiles } from "./support/repos";
-import { podman, removeAllServers, stackEnv, stackScript } from "./support/stack";
+import { kilnRequest } from "./support/kiln-api";
+import { podman, registryFetch, removeAllServers, stackEnv, stackScript } from "./support/stack";
 
 const { users } = stackEnv();
 const [alice, bob] = users as [string, string];
@@ -85,7 +86,7 @@ test("a private image stays private until shared, and the Hub itself refuses it 
 
   // Bob asks the Hub directly, with his own token, for a server running Alice's private image.
   await other.page.goto(`${stackEnv().hubUrl}/hub/token`);
-  const xsrf = (await other.context.cookies()).find((c) => c.name === "_xsrf")?.value ?? "";
+  const xsrf = (await other.context.cookies()).find((c) => c.name === "_xsrf" && c.path.startsWith("/hub"))?.value ?? "";
   const created = await other.page.request.post(`${stackEnv().hubUrl}/hub/api/users/${bob}/tokens`, {
     headers: { "X-XSRFToken": xsrf },
     data: { note: "e2e: calling the Hub directly", expires_in: 600 },
@@ -153,7 +154,7 @@ test("reaching the named-server limit is explained in words", async ({ browser }
   const entries = (await (await page.request.get("api/library")).json()).entries as { id: number; displayName: string }[];
   const ids = repos.map((repo) => entries.find((e) => e.displayName.endsWith(repo.name))!.id);
   for (const id of ids.slice(0, limit)) {
-    const response = await page.request.post("api/launches", { data: { entryId: id } });
+    const response = await kilnRequest(page, "POST", "api/launches", { entryId: id });
     expect(response.ok(), await response.text()).toBe(true);
   }
   const library = new LibraryPage(page);
@@ -238,7 +239,7 @@ test.describe("launch errors are shown in words", () => {
     try {
       // The Hub's proxy went down with it, so ask Kiln directly.
       const kiln = `http://127.0.0.1:${process.env.KILN_PORT ?? 3030}/services/kiln`;
-      const response = await page.request.post(`${kiln}/api/launches`, { data: { entryId: entry.id } });
+      const response = await kilnRequest(page, "POST", `${kiln}/api/launches`, { entryId: entry.id });
       expect(response.status()).toBe(503);
       expect((await response.json()).detail).toMatch(/JupyterHub is not answering/);
     } finally {
@@ -249,13 +250,13 @@ test.describe("launch errors are shown in words", () => {
     await podman("rmi", entry.imageName);
     const [registry, ...rest] = entry.imageName.split("/");
     const [name, tag] = rest.join("/").split(":");
-    const head = await fetch(`http://${registry}/v2/${name}/manifests/${tag}`, {
+    const head = await registryFetch(`http://${registry}/v2/${name}/manifests/${tag}`, {
       method: "HEAD",
       headers: { accept: "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json" },
     });
     const digest = head.headers.get("docker-content-digest");
-    expect((await fetch(`http://${registry}/v2/${name}/manifests/${digest}`, { method: "DELETE" })).status).toBe(202);
-    const response = await page.request.post("api/launches", { data: { entryId: entry.id } });
+    expect((await registryFetch(`http://${registry}/v2/${name}/manifests/${digest}`, { method: "DELETE" })).status).toBe(202);
+    const response = await kilnRequest(page, "POST", "api/launches", { entryId: entry.id });
     expect(response.status()).toBe(410);
     expect((await response.json()).detail).toMatch(/deleted from the engine meanwhile/);
     await context.close();

@@ -13,7 +13,7 @@ test("a user signs in on the Hub's login page and lands in Kiln seeing their nam
   await expect(page.getByRole("heading", { level: 1, name: "Launch" })).toBeVisible();
   await expect(shell.currentUser).toHaveText(alice);
   const me = await page.request.get("api/me");
-  expect(await me.json()).toEqual({ name: alice, isAdmin: false, isModerator: false, groups: ["researchers"] });
+  expect(await me.json()).toEqual({ name: alice, isAdmin: false, isModerator: false, groups: [] });
 });
 
 test("a signed-out visitor to a page is sent to the Hub login and comes back to that page", async ({ page }) => {

@@ -28,7 +28,7 @@ export class LaunchPage {
   /** Submits and waits for the build page; returns the build id from the URL. */
   async build(repository: string, ref = ""): Promise<string> {
     await this.submit(repository, ref);
-    await this.page.waitForURL(/\/builds\/[0-9a-f-]{36}(\?launch=1)?$/, { timeout: 30_000 });
+    await this.page.waitForURL(/\/builds\/[0-9a-f-]{36}$/, { timeout: 30_000 });
     return /\/builds\/([0-9a-f-]{36})/.exec(this.page.url())![1]!;
   }
 }

@@ -2,11 +2,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startGitDaemon } from "@/test/git-server";
-import { stackEnv } from "./stack";
+import { hubApi, podman, removeAllServers, stackEnv } from "./stack";
 
 /**
  * Refuses to run against anything but the local stack (the specs sign in and stop services),
- * and serves the specs' git repositories on the port Kiln's KILN_ALLOWED_HOSTS names.
+ * makes this run's own Hub users (so the demo accounts are never touched), and serves the
+ * specs' git repositories on the port Kiln's KILN_ALLOWED_HOSTS names.
  */
 export default async function globalSetup() {
   const { hubUrl, gitPort } = stackEnv();
@@ -18,11 +19,39 @@ export default async function globalSetup() {
   if (!response?.ok) {
     throw new Error(`Kiln is not healthy at ${hubUrl}/services/kiln/api/health; run scripts/stack-up.sh first`);
   }
+  const users = await createTestUsers();
   const root = mkdtempSync(path.join(tmpdir(), "kiln-e2e-git-"));
   process.env.KILN_E2E_GIT_ROOT = root;
   const daemon = await startGitDaemon(root, gitPort);
   return async () => {
     await daemon.stop();
     rmSync(root, { recursive: true, force: true });
+    await removeTestUsers(users);
   };
+}
+
+async function hubOk(pathname: string, init: RequestInit): Promise<void> {
+  const response = await hubApi(pathname, init);
+  if (!response.ok) throw new Error(`the Hub answered ${response.status} to ${init.method ?? "GET"} ${pathname}: ${await response.text()}`);
+}
+
+/** This run's users (stackEnv names them): an admin, a moderator by group, and three people. */
+async function createTestUsers(): Promise<string[]> {
+  const { admin, moderator, users: people } = stackEnv();
+  await hubOk("/users", { method: "POST", body: JSON.stringify({ usernames: [admin], admin: true }) });
+  await hubOk("/users", { method: "POST", body: JSON.stringify({ usernames: [moderator, ...people] }) });
+  await hubOk("/groups/kiln-moderators/users", { method: "POST", body: JSON.stringify({ users: [moderator] }) });
+  return [admin, moderator, ...people];
+}
+
+/** Deletes this run's users from the Hub, their servers and their home volumes. */
+async function removeTestUsers(users: string[]): Promise<void> {
+  for (const user of users) {
+    await removeAllServers(user).catch(() => undefined);
+    await hubApi(`/users/${user}`, { method: "DELETE" });
+  }
+  const run = users[0]?.split("-").slice(0, 2).join("-");
+  if (!run) return;
+  const volumes = (await podman("volume", "ls", "-q", "--filter", `name=${run}`).catch(() => "")).split("\n").filter(Boolean);
+  if (volumes.length) await podman("volume", "rm", "-f", ...volumes).catch(() => undefined);
 }

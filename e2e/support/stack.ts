@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 
-// What the specs know of the local stack: its URLs, demo accounts and service scripts.
+// What the specs know of the local stack: its URLs, this run's own users and service scripts.
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, "../..");
@@ -11,11 +11,45 @@ export function stackEnv() {
   return {
     hubUrl: process.env.KILN_HUB_PUBLIC_URL ?? "http://127.0.0.1:8000",
     password: process.env.KILN_DEMO_PASSWORD ?? "kiln-demo",
-    admin: process.env.KILN_DEMO_ADMIN ?? "admin",
-    users: (process.env.KILN_DEMO_USERS ?? "alice,bob").split(","),
+    // This run's own users (global-setup makes them on the Hub), never the demo accounts.
+    admin: `${testRun()}-admin`,
+    moderator: `${testRun()}-mod`,
+    users: ["alice", "bob", "carol"].map((name) => `${testRun()}-${name}`),
     gitPort: Number(process.env.KILN_E2E_GIT_PORT ?? 9418),
     engineSocket: process.env.PODMAN_SOCKET ?? "/run/podman/podman.sock",
   };
+}
+
+/** e2e-<random>, chosen once per run in playwright.config.ts and inherited by every worker. */
+function testRun(): string {
+  const run = process.env.KILN_E2E_RUN;
+  if (!run) throw new Error("KILN_E2E_RUN is not set: run the specs through playwright.config.ts");
+  return run;
+}
+
+/** A secret of the local stack (scripts/config.sh keeps them in $KILN_STATE/secrets.env). */
+export async function stackSecret(name: string): Promise<string> {
+  if (process.env[name]) return process.env[name]!;
+  const { readFile } = await import("node:fs/promises");
+  const secrets = await readFile(path.join(process.env.KILN_STATE ?? "/var/lib/kiln", "secrets.env"), "utf8");
+  const value = new RegExp(`^${name}=(.+)$`, "m").exec(secrets)?.[1];
+  if (!value) throw new Error(`${name} is not in secrets.env; run scripts/stack-up.sh`);
+  return value;
+}
+
+/** Kiln's own database, for specs that inspect or age records (never the demo users'). */
+export async function stackDatabase(): Promise<import("pg").Client> {
+  const { default: pg } = await import("pg");
+  const url = process.env.DATABASE_URL ?? `postgresql://kiln:${await stackSecret("KILN_DB_PASSWORD")}@127.0.0.1:5432/kiln`;
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  return client;
+}
+
+/** The registry's HTTP API with Kiln's credentials (it refuses anonymous callers). */
+export async function registryFetch(url: string, init: RequestInit = {}): Promise<Response> {
+  const auth = Buffer.from(`kiln:${await stackSecret("KILN_REGISTRY_PASSWORD")}`).toString("base64");
+  return fetch(url, { ...init, headers: { authorization: `Basic ${auth}`, ...init.headers } });
 }
 
 /** Runs one of scripts/*.sh (e.g. `engine.sh stop`) as the stack itself would. */
@@ -29,11 +63,9 @@ export async function podman(...args: string[]): Promise<string> {
   return stdout.trim();
 }
 
-/** The Hub's REST API with Kiln's service token, for setting up and cleaning after specs. */
+/** The Hub's REST API with the test service's token, for setting up and cleaning after specs. */
 export async function hubApi(pathname: string, init: RequestInit = {}): Promise<Response> {
-  const { readFile } = await import("node:fs/promises");
-  const secrets = await readFile(path.join(process.env.KILN_STATE ?? "/var/lib/kiln", "secrets.env"), "utf8");
-  const token = /^KILN_HUB_API_TOKEN=(.+)$/m.exec(secrets)?.[1];
+  const token = await stackSecret("KILN_TEST_HUB_TOKEN");
   return fetch(`http://127.0.0.1:${process.env.HUB_API_PORT ?? 8081}/hub/api${pathname}`, {
     ...init,
     headers: { authorization: `token ${token}`, "content-type": "application/json", ...init.headers },

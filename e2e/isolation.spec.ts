@@ -1,0 +1,70 @@
+import { expect, test } from "@playwright/test";
+import { BuildPage } from "./pages/build-page";
+import { KilnShell } from "./pages/kiln-shell";
+import { LaunchPage } from "./pages/launch-page";
+import { commitFiles } from "@/test/git-server";
+import { dockerRepo } from "./support/repos";
+import { podman, stackSecret, stackEnv } from "./support/stack";
+
+// Builds and servers share the host's network on the local stack, so every loopback service
+// they can reach must ask for a secret they do not have.
+
+const { users } = stackEnv();
+const carol = users[2]!;
+
+// Podman's builder has no heredocs in Dockerfiles, so the probe is a file of the repository.
+const probe = `import urllib.request, urllib.error
+def status(url, method="GET", data=None):
+    try:
+        return urllib.request.urlopen(urllib.request.Request(url, method=method, data=data), timeout=5).status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except Exception as error:
+        return type(error).__name__
+print("probe registry-catalog", status("http://127.0.0.1:5000/v2/_catalog"))
+print("probe registry-push", status("http://127.0.0.1:5000/v2/kiln-evil/blobs/uploads/", "POST", b""))
+print("probe hub-api", status("http://127.0.0.1:8081/hub/api/users"))
+print("probe proxy-api", status("http://127.0.0.1:8001/api/routes"))
+print("probe kiln-api", status("http://127.0.0.1:3030/services/kiln/api/library"))
+`;
+
+test("a build step reaches no loopback service without a secret, and the builder carries none", async ({ page }) => {
+  test.setTimeout(180_000);
+  const repo = dockerRepo("hostile-probe", "COPY probe.py /tmp/probe.py\nRUN python3 /tmp/probe.py\nRUN sleep 8");
+  commitFiles(process.env.KILN_E2E_GIT_ROOT!, repo.name, { "probe.py": probe });
+  await new KilnShell(page).signInThroughHub(carol);
+  const id = await new LaunchPage(page).build(repo.url);
+  const build = new BuildPage(page);
+  await build.expectLogShows("probe kiln-api", 120_000);
+
+  // While it runs: the builder container's environment holds none of the stack's secrets.
+  const env = await podman("ps", "-q", "--filter", `label=org.kiln.build-id=${id}`).then((cid) =>
+    cid ? podman("inspect", "--format", "{{json .Config.Env}}", cid) : "",
+  );
+  for (const name of ["KILN_DB_PASSWORD", "KILN_REGISTRY_PASSWORD", "NEXTAUTH_SECRET", "KILN_HUB_API_TOKEN"]) {
+    expect(env, name).not.toContain(await stackSecret(name));
+  }
+  await build.expectPhase("Built");
+
+  const log = await build.rawLog(id);
+  const answers = Object.fromEntries([...log.matchAll(/^probe ([\w-]+) (\S+)$/gm)].map((m) => [m[1], m[2]]));
+  expect(answers).toEqual({
+    "registry-catalog": "401",
+    "registry-push": "401",
+    "hub-api": "403",
+    "proxy-api": "403",
+    "kiln-api": "401",
+  });
+});
+
+test("PostgreSQL refuses the password that used to be committed", async () => {
+  const { default: pg } = await import("pg");
+  const client = new pg.Client({ connectionString: "postgresql://kiln:kiln@127.0.0.1:5432/kiln", connectionTimeoutMillis: 5000 });
+  const error = await client.connect().then(
+    () => null,
+    (e: { code?: string }) => e,
+  );
+  await client.end().catch(() => undefined);
+  // 28P01: invalid_password.
+  expect(error?.code).toBe("28P01");
+});
