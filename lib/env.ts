@@ -12,6 +12,7 @@ const examples = {
   JUPYTERHUB_PUBLIC_URL: "http://127.0.0.1:8000",
   JUPYTERHUB_SERVICE_PREFIX: "/services/kiln/",
   NEXTAUTH_URL: "http://127.0.0.1:8000/services/kiln/api/auth",
+  KILN_PUBLIC_URL: "https://kiln--service.hub.example.org/services/kiln (with the Hub's subdomain_host)",
   NEXTAUTH_SECRET: "the output of `openssl rand -hex 32`",
   KILN_MODERATOR_SCOPE: "custom:kiln:moderate",
   KILN_HEALTH_TIMEOUT_MS: "3000",
@@ -33,11 +34,18 @@ const examples = {
   KILN_BUILDER_ENV: "R2D_DATAVERSE_INSTALLATIONS_URL=https://example.org/installations.json",
   KILN_IMAGE_PREFIX: "registry.example.org/kiln/ or kiln-",
   KILN_REGISTRY_PUSH: "true",
+  KILN_REGISTRY_USERNAME: "kiln",
+  KILN_REGISTRY_PASSWORD: "the registry password (scripts/registry.sh generates one per install)",
   KILN_BUILD_CONCURRENCY: "2",
   KILN_BUILD_PER_USER: "1",
   KILN_BUILD_TIMEOUT_SECONDS: "3600",
   KILN_BUILD_IDLE_SECONDS: "600",
   KILN_BUILD_LOG_MAX_BYTES: "10485760",
+  KILN_BUILD_LOG_MAX_LINE_BYTES: "65536",
+  KILN_BUILD_QUEUED_PER_USER: "5",
+  KILN_STREAMS_PER_USER: "10",
+  KILN_DB_POOL_SIZE: "10",
+  KILN_DB_VIEWER_POOL_SIZE: "3",
 } as const;
 
 /** A comma-separated list; each item checked by `item`. */
@@ -64,6 +72,9 @@ const serverEnvSchema = z.object({
   JUPYTERHUB_PUBLIC_URL: z.url("must be the Hub's URL as browsers reach it"),
   JUPYTERHUB_SERVICE_PREFIX: z.string().regex(/^\/.*\/$/, "must start and end with /").default(examples.JUPYTERHUB_SERVICE_PREFIX),
   NEXTAUTH_URL: z.url("must be Kiln's public URL followed by /api/auth"),
+  // Kiln's URL as browsers reach it; by default the Hub's URL and the service prefix. A Hub with
+  // subdomain_host serves Kiln on a host of its own.
+  KILN_PUBLIC_URL: httpUrl("Kiln's URL as browsers reach it").optional(),
   NEXTAUTH_SECRET: z.string().min(32, "must be at least 32 characters"),
   KILN_MODERATOR_SCOPE: z.string().min(1).default(examples.KILN_MODERATOR_SCOPE),
   KILN_HEALTH_TIMEOUT_MS: positive("milliseconds").default(3000),
@@ -93,11 +104,22 @@ const serverEnvSchema = z.object({
     .regex(/^([a-z0-9.-]+(:\d+)?\/)?[a-z0-9][a-z0-9._\/-]*$/, "must be a lowercase image name prefix like registry.example.org/kiln/ or kiln-")
     .default("kiln-"),
   KILN_REGISTRY_PUSH: flag,
+  // Credentials for the registry (push, check, delete); unset for a registry without authentication.
+  KILN_REGISTRY_USERNAME: optionalSecret,
+  KILN_REGISTRY_PASSWORD: optionalSecret,
   KILN_BUILD_CONCURRENCY: positive("builds").default(2),
   KILN_BUILD_PER_USER: positive("builds").default(1),
   KILN_BUILD_TIMEOUT_SECONDS: positive("seconds").default(3600),
   KILN_BUILD_IDLE_SECONDS: positive("seconds").default(600),
   KILN_BUILD_LOG_MAX_BYTES: positive("bytes").default(10 * 1024 * 1024),
+  KILN_BUILD_LOG_MAX_LINE_BYTES: positive("bytes").pipe(z.number().min(1024, "must be at least 1024 bytes")).default(64 * 1024),
+  KILN_BUILD_QUEUED_PER_USER: positive("builds").default(5),
+  KILN_STREAMS_PER_USER: positive("streams").default(10),
+
+  // PostgreSQL connections per Kiln process: the main pool, and the small one live log viewers
+  // and log downloads share, so no number of viewers can starve the builds.
+  KILN_DB_POOL_SIZE: positive("connections").default(10),
+  KILN_DB_VIEWER_POOL_SIZE: positive("connections").default(3),
 });
 
 export type ServerEnv = z.infer<typeof serverEnvSchema>;
@@ -138,7 +160,25 @@ export function serverEnv(): ServerEnv {
   return cached;
 }
 
+/** The service prefix without its trailing slash: Next's basePath and the path of Kiln's cookies. */
+export function servicePath(env: ServerEnv = serverEnv()): string {
+  return env.JUPYTERHUB_SERVICE_PREFIX.replace(/\/+$/, "");
+}
+
 /** Kiln's URL as browsers reach it through the Hub's proxy, without a trailing slash. */
 export function publicBaseUrl(env: ServerEnv = serverEnv()): string {
-  return `${env.JUPYTERHUB_PUBLIC_URL.replace(/\/+$/, "")}${env.JUPYTERHUB_SERVICE_PREFIX.replace(/\/+$/, "")}`;
+  return env.KILN_PUBLIC_URL ?? `${env.JUPYTERHUB_PUBLIC_URL.replace(/\/+$/, "")}${servicePath(env)}`;
+}
+
+/** The origins a browser may send Kiln's state-changing requests from: Kiln's own pages only. */
+export function trustedOrigins(env: ServerEnv = serverEnv()): Set<string> {
+  return new Set([new URL(publicBaseUrl(env)).origin, new URL(env.NEXTAUTH_URL).origin]);
+}
+
+/**
+ * Whether user servers share Kiln's origin (the Hub runs without subdomain_host): then a page a
+ * user serves can act as Kiln's own pages in a visitor's browser, which moderators should know.
+ */
+export function sharesOriginWithUserServers(env: ServerEnv = serverEnv()): boolean {
+  return new URL(publicBaseUrl(env)).origin === new URL(env.JUPYTERHUB_PUBLIC_URL).origin;
 }

@@ -1,137 +1,358 @@
 import "server-only";
 import type pg from "pg";
-import { dedicatedConnection } from "@/lib/db";
+import { dedicatedConnection, viewerDb } from "@/lib/db";
 import type { KilnUser } from "@/lib/auth/identity";
+import { AppError } from "@/lib/http/errors";
 import { isFinished, type BuildView, type LogLine } from "./schema";
-import { BUILD_CHANNEL, findBuild, mayCancel, readLines, toView } from "./store";
+import { streamSettings } from "./settings";
+import { BUILD_CHANNEL, findBuild, mayCancel, readLinePage, readNewestLines, toView, type BuildWithRequester } from "./store";
 
 // Live build updates for every viewer in this process. PostgreSQL is the only source: a NOTIFY
-// says "build X changed", and one query per build (not per viewer) fetches what is new. Each
-// viewer keeps a cursor (the last seq it was sent), so a line is sent once and never skipped.
+// says "build X changed", and one refresh per build (not per viewer) reads what is new into a
+// shared window of the build's recent lines. Every viewer's stream is pull-based: it makes its
+// next event only when its reader has taken the last ones, from the window, or from the
+// database through the viewers' own pool when it has fallen behind the window. Each viewer keeps
+// a cursor (the last seq it was sent), so a line is sent once and never skipped, and the event
+// id is that seq, so a reconnect resumes after it.
+//
+// Memory: per watched build, the window (WINDOW_BYTES); per viewer, at most STREAM_BUFFER_BYTES
+// queued plus one event (EVENT_BYTES of lines, or one longer line), however slowly it reads.
 
-const PAGE = 2000;
-const QUEUED_POLL_MS = 3000;
+const WINDOW_LINES = 5000;
+const WINDOW_BYTES = 1024 * 1024;
+/** About the most one `lines` event carries; it always carries at least one line. */
+export const EVENT_BYTES = 32 * 1024;
+const EVENT_LINES = 1000;
+/** What a viewer's stream queues before it stops making events. */
+export const STREAM_BUFFER_BYTES = 32 * 1024;
+const HEARTBEAT_MS = 15_000;
+/** Re-reads watched builds now and then: queue positions move without a NOTIFY for this build. */
+const POLL_MS = 3000;
 
-export type BuildEvent =
-  | { type: "lines"; lines: LogLine[] }
-  | { type: "status"; build: BuildView }
-  | { type: "end" };
+const END = "event: end\ndata: {}\n\n";
+const HEARTBEAT = ": keep-alive\n\n";
 
-interface Subscriber {
-  viewer: KilnUser;
+interface Viewer {
+  user: KilnUser;
   cursor: number;
-  live: boolean;
   lastStatus: string;
-  send: (event: BuildEvent) => void;
   closed: boolean;
+  wake: (() => void) | undefined;
+  controller: ReadableStreamDefaultController<Uint8Array> | undefined;
+}
+
+/** One watched build: its latest row and the window of its recent lines. */
+class Feed {
+  build: BuildWithRequester | undefined;
+  view: BuildView | undefined;
+  gone = false;
+  /** Contiguous recent lines, oldest first; every line up to headSeq is in it or older than it. */
+  lines: LogLine[] = [];
+  bytes = 0;
+  headSeq = 0;
+  readonly viewers = new Set<Viewer>();
+  readonly waiting = new Set<() => void>();
+  ready: Promise<void> = Promise.resolve();
+  refreshing = false;
+  dirty = false;
+
+  constructor(readonly buildId: string) {}
+
+  get firstSeq(): number {
+    return this.lines[0]?.seq ?? this.headSeq + 1;
+  }
+
+  wakeAll(): void {
+    for (const wake of [...this.waiting]) wake();
+  }
+}
+
+export interface BuildEventStats {
+  builds: number;
+  viewers: number;
+  windowBytes: number;
+  /** The most bytes any one viewer's stream holds queued right now. */
+  maxQueuedBytes: number;
 }
 
 class BuildEventHub {
   private connection: pg.Client | undefined;
   private connecting: Promise<void> | undefined;
-  private readonly subscribers = new Map<string, Set<Subscriber>>();
-  private readonly pumping = new Map<string, Promise<void>>();
-  private readonly dirty = new Set<string>();
+  private readonly feeds = new Map<string, Feed>();
+  private readonly openByUser = new Map<string, number>();
   private poller: ReturnType<typeof setInterval> | undefined;
+  private readonly encoder = new TextEncoder();
 
   private ensureListening(): Promise<void> {
     if (this.connection) return Promise.resolve();
     this.connecting ??= (async () => {
       const connection = await dedicatedConnection();
       connection.on("notification", (message) => {
-        if (message.payload) this.pump(message.payload);
+        const feed = message.payload ? this.feeds.get(message.payload) : undefined;
+        if (feed) this.refresh(feed);
       });
       connection.on("error", () => {
-        // The database went away: listen again, then catch every viewer up.
+        // The database went away: listen again, then catch every build up.
         this.connection = undefined;
-        setTimeout(() => void this.ensureListening().then(() => this.pumpAll()).catch(() => undefined), 1000).unref();
+        void connection.end().catch(() => undefined);
+        setTimeout(() => void this.ensureListening().then(() => this.refreshAll()).catch(() => undefined), 1000).unref();
       });
       await connection.query(`LISTEN ${BUILD_CHANNEL}`);
       this.connection = connection;
-      this.poller ??= setInterval(() => this.pumpAll(), QUEUED_POLL_MS).unref();
+      this.poller ??= setInterval(() => this.refreshAll(), POLL_MS).unref();
     })().finally(() => {
       this.connecting = undefined;
     });
     return this.connecting;
   }
 
-  /** Sends everything after `afterSeq`, then every change until the build ends. Returns unsubscribe. */
-  async subscribe(buildId: string, viewer: KilnUser, afterSeq: number, send: (event: BuildEvent) => void): Promise<() => void> {
+  /**
+   * The Server-Sent Events stream of a build for one viewer: `status` first, then `lines` after
+   * `afterSeq` (id = last seq), status changes, and `end` once the build has finished and every
+   * line was sent. Throws a 429 when the viewer already has their share of open streams.
+   */
+  async open(build: BuildWithRequester, user: KilnUser, afterSeq: number, signal: AbortSignal): Promise<ReadableStream<Uint8Array>> {
     await this.ensureListening();
-    const subscriber: Subscriber = { viewer, cursor: afterSeq, live: false, lastStatus: "", send, closed: false };
-    let set = this.subscribers.get(buildId);
-    if (!set) this.subscribers.set(buildId, (set = new Set()));
-    set.add(subscriber);
-    const unsubscribe = () => {
-      subscriber.closed = true;
-      set.delete(subscriber);
-      if (set.size === 0) this.subscribers.delete(buildId);
-    };
-    // Catch up from the database page by page, then join the live pumps.
-    for (;;) {
-      const lines = await readLines(buildId, subscriber.cursor, PAGE);
-      if (subscriber.closed) return unsubscribe;
-      if (lines.length) {
-        subscriber.cursor = lines.at(-1)!.seq;
-        send({ type: "lines", lines });
-      }
-      if (lines.length < PAGE) break;
+    const { perUser } = streamSettings();
+    if ((this.openByUser.get(user.name) ?? 0) >= perUser) {
+      throw new AppError(
+        "too_many_streams",
+        429,
+        `You are already watching ${perUser} build logs at once, the most Kiln allows per person. Close some other Kiln tabs and reload this one.`,
+      );
     }
-    subscriber.live = true;
-    this.pump(buildId);
-    return unsubscribe;
+    const feed = this.feedFor(build.id);
+    const viewer: Viewer = { user, cursor: afterSeq, lastStatus: "", closed: false, wake: undefined, controller: undefined };
+    feed.viewers.add(viewer);
+    this.openByUser.set(user.name, (this.openByUser.get(user.name) ?? 0) + 1);
+
+    const release = () => {
+      if (viewer.closed) return;
+      viewer.closed = true;
+      viewer.wake?.();
+      signal.removeEventListener("abort", onAbort);
+      feed.viewers.delete(viewer);
+      const open = (this.openByUser.get(user.name) ?? 1) - 1;
+      if (open > 0) this.openByUser.set(user.name, open);
+      else this.openByUser.delete(user.name);
+      if (!feed.viewers.size && this.feeds.get(feed.buildId) === feed) this.feeds.delete(feed.buildId);
+    };
+    const close = () => {
+      release();
+      try {
+        viewer.controller?.close();
+      } catch {
+        // already closed or cancelled
+      }
+    };
+    const onAbort = () => close();
+    signal.addEventListener("abort", onAbort);
+    if (signal.aborted) release();
+
+    return new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          viewer.controller = controller;
+          controller.enqueue(this.encoder.encode("retry: 2000\n\n"));
+        },
+        pull: async (controller) => {
+          let text: string | null;
+          try {
+            text = await this.next(feed, viewer);
+          } catch (error) {
+            // The viewers' database is away or overloaded: end this stream; the browser
+            // reconnects and resumes after the last id it saw.
+            console.error(`[kiln] build events for ${feed.buildId}`, error);
+            text = null;
+          }
+          if (!viewer.closed && text !== null) controller.enqueue(this.encoder.encode(text));
+          if (viewer.closed || text === null || text === END) close();
+        },
+        cancel: () => release(),
+      },
+      { highWaterMark: STREAM_BUFFER_BYTES, size: (chunk) => chunk.byteLength },
+    );
   }
 
-  private pumpAll(): void {
-    for (const buildId of this.subscribers.keys()) this.pump(buildId);
+  stats(): BuildEventStats {
+    let viewers = 0;
+    let windowBytes = 0;
+    let maxQueuedBytes = 0;
+    for (const feed of this.feeds.values()) {
+      windowBytes += feed.bytes;
+      for (const viewer of feed.viewers) {
+        viewers += 1;
+        const desired = viewer.controller?.desiredSize ?? STREAM_BUFFER_BYTES;
+        maxQueuedBytes = Math.max(maxQueuedBytes, STREAM_BUFFER_BYTES - (desired ?? STREAM_BUFFER_BYTES));
+      }
+    }
+    return { builds: this.feeds.size, viewers, windowBytes, maxQueuedBytes };
   }
 
-  /** Runs one pump per build at a time; a notification during a pump runs it once more. */
-  private pump(buildId: string): void {
-    if (!this.subscribers.has(buildId)) return;
-    if (this.pumping.has(buildId)) {
-      this.dirty.add(buildId);
+  private feedFor(buildId: string): Feed {
+    const existing = this.feeds.get(buildId);
+    if (existing) return existing;
+    const feed = new Feed(buildId);
+    this.feeds.set(buildId, feed);
+    feed.refreshing = true;
+    feed.ready = this.load(feed).then(
+      () => this.afterRefresh(feed),
+      (error: unknown) => {
+        // Nobody else will use this feed: the next viewer starts a new one.
+        feed.refreshing = false;
+        if (this.feeds.get(buildId) === feed) this.feeds.delete(buildId);
+        throw error;
+      },
+    );
+    feed.ready.catch(() => undefined);
+    return feed;
+  }
+
+  private refreshAll(): void {
+    for (const feed of this.feeds.values()) this.refresh(feed);
+  }
+
+  /** One refresh per build at a time; a change during one runs it once more. */
+  private refresh(feed: Feed): void {
+    if (feed.refreshing) {
+      feed.dirty = true;
       return;
     }
-    const run = this.pumpOnce(buildId)
-      .catch((error: unknown) => console.error(`[kiln] build events for ${buildId}`, error))
-      .finally(() => {
-        this.pumping.delete(buildId);
-        if (this.dirty.delete(buildId)) this.pump(buildId);
-      });
-    this.pumping.set(buildId, run);
+    feed.refreshing = true;
+    this.load(feed).then(
+      () => this.afterRefresh(feed),
+      (error: unknown) => {
+        console.error(`[kiln] build events for ${feed.buildId}`, error);
+        feed.refreshing = false;
+        setTimeout(() => this.feeds.get(feed.buildId) === feed && this.refresh(feed), 1000).unref();
+      },
+    );
   }
 
-  private async pumpOnce(buildId: string): Promise<void> {
-    const live = () => [...(this.subscribers.get(buildId) ?? [])].filter((s) => s.live && !s.closed);
-    if (!live().length) return;
-    const build = await findBuild(buildId);
-    if (!build) return;
-    // Lines first: a viewer must have every line before it hears the build has ended.
-    for (;;) {
-      const subscribers = live();
-      if (!subscribers.length) return;
-      const from = Math.min(...subscribers.map((s) => s.cursor));
-      const lines = await readLines(buildId, from, PAGE);
-      for (const subscriber of subscribers) {
-        const fresh = lines.filter((line) => line.seq > subscriber.cursor);
-        if (!fresh.length) continue;
-        subscriber.cursor = fresh.at(-1)!.seq;
-        subscriber.send({ type: "lines", lines: fresh });
-      }
-      if (lines.length < PAGE) break;
-    }
-    const view = await toView(build, null);
-    for (const subscriber of live()) {
-      const personal = { ...view, canCancel: mayCancel(build, subscriber.viewer) };
-      const key = JSON.stringify(personal);
-      if (key !== subscriber.lastStatus) {
-        subscriber.lastStatus = key;
-        subscriber.send({ type: "status", build: personal });
-      }
-      if (isFinished(build.status) && subscriber.cursor >= build.logLines) subscriber.send({ type: "end" });
+  private afterRefresh(feed: Feed): void {
+    feed.refreshing = false;
+    if (feed.dirty && this.feeds.get(feed.buildId) === feed) {
+      feed.dirty = false;
+      this.refresh(feed);
     }
   }
+
+  /** Reads the build's row and its new lines into the window; then wakes its viewers. */
+  private async load(feed: Feed): Promise<void> {
+    const client = viewerDb();
+    const build = await findBuild(feed.buildId, client);
+    if (!build) {
+      feed.gone = true;
+      feed.wakeAll();
+      return;
+    }
+    // Every line up to build.logLines was committed with (or before) this row.
+    const target = build.logLines;
+    let fresh: LogLine[] = [];
+    let reset = false;
+    if (target - feed.headSeq > WINDOW_LINES) {
+      fresh = await readNewestLines(client, feed.buildId, target, WINDOW_LINES, WINDOW_BYTES);
+      reset = true;
+    } else if (target > feed.headSeq) {
+      fresh = await readLinePage(client, feed.buildId, { afterSeq: feed.headSeq, toSeq: target }, WINDOW_LINES, WINDOW_BYTES);
+    }
+    const view = await toView(build, null, client);
+
+    if (reset) {
+      feed.lines = fresh;
+      feed.bytes = 0;
+      for (const line of fresh) feed.bytes += Buffer.byteLength(line.text);
+      feed.headSeq = target;
+    } else if (fresh.length) {
+      for (const line of fresh) {
+        feed.lines.push(line);
+        feed.bytes += Buffer.byteLength(line.text);
+      }
+      feed.headSeq = fresh.at(-1)!.seq;
+      if (feed.headSeq < target) feed.dirty = true; // the page stopped at its byte limit
+    }
+    let drop = 0;
+    while (drop < feed.lines.length - 1 && (feed.lines.length - drop > WINDOW_LINES || feed.bytes > WINDOW_BYTES)) {
+      feed.bytes -= Buffer.byteLength(feed.lines[drop]!.text);
+      drop += 1;
+    }
+    if (drop) feed.lines = feed.lines.slice(drop);
+    feed.build = build;
+    feed.view = view;
+    feed.wakeAll();
+  }
+
+  /** The viewer's next event: lines after its cursor, a status change, `end`, or a heartbeat. */
+  private async next(feed: Feed, viewer: Viewer): Promise<string | null> {
+    await feed.ready;
+    for (;;) {
+      if (viewer.closed) return null;
+      if (feed.gone) return END;
+      const build = feed.build!;
+      const status = () => {
+        const personal = JSON.stringify({ ...feed.view!, canCancel: mayCancel(build, viewer.user) });
+        if (personal === viewer.lastStatus) return null;
+        viewer.lastStatus = personal;
+        return `event: status\ndata: ${personal}\n\n`;
+      };
+      // The status first, so a reconnecting viewer knows where the build is before its lines.
+      if (!viewer.lastStatus) return status()!;
+      if (viewer.cursor < feed.headSeq) {
+        const inWindow = viewer.cursor + 1 >= feed.firstSeq;
+        const candidates = inWindow
+          ? feed.lines.slice(viewer.cursor + 1 - feed.firstSeq, viewer.cursor + 1 - feed.firstSeq + EVENT_LINES)
+          : await readLinePage(viewerDb(), feed.buildId, { afterSeq: viewer.cursor }, EVENT_LINES, EVENT_BYTES);
+        if (viewer.closed) return null;
+        const event = linesEvent(candidates, viewer.cursor);
+        if (event) {
+          viewer.cursor = event.lastSeq;
+          return event.text;
+        }
+        // Nothing after the cursor in the database (it cannot be behind the window): skip ahead.
+        viewer.cursor = Math.max(viewer.cursor, feed.firstSeq - 1);
+        continue;
+      }
+      const changed = status();
+      if (changed) return changed;
+      if (isFinished(build.status) && viewer.cursor >= build.logLines) return END;
+      if (!(await this.wait(feed, viewer))) return HEARTBEAT;
+    }
+  }
+
+  /** Resolves true when the build changes, false when a heartbeat is due. */
+  private wait(feed: Feed, viewer: Viewer): Promise<boolean> {
+    return new Promise((resolve) => {
+      const finish = (changed: boolean) => {
+        clearTimeout(timer);
+        feed.waiting.delete(wake);
+        viewer.wake = undefined;
+        resolve(changed);
+      };
+      const wake = () => finish(true);
+      const timer = setTimeout(() => finish(false), HEARTBEAT_MS);
+      feed.waiting.add(wake);
+      viewer.wake = wake;
+    });
+  }
+}
+
+/** A `lines` event of the lines after `cursor` in `candidates`, within EVENT_BYTES (at least one line). */
+function linesEvent(candidates: LogLine[], cursor: number): { text: string; lastSeq: number } | undefined {
+  const parts: string[] = [];
+  let bytes = 0;
+  let lastSeq = cursor;
+  for (const line of candidates) {
+    if (line.seq <= lastSeq) continue;
+    if (line.seq !== lastSeq + 1 && parts.length) break; // only contiguous lines
+    const part = JSON.stringify([line.seq, line.text]);
+    const size = Buffer.byteLength(part);
+    if (parts.length && bytes + size > EVENT_BYTES) break;
+    parts.push(part);
+    bytes += size + 1;
+    lastSeq = line.seq;
+  }
+  if (!parts.length) return undefined;
+  return { text: `id: ${lastSeq}\nevent: lines\ndata: [${parts.join(",")}]\n\n`, lastSeq };
 }
 
 const holder = globalThis as unknown as { kilnBuildEvents?: BuildEventHub };

@@ -11,7 +11,7 @@ import { UnsafeUrlError } from "@/lib/repos/safety";
 import type { LaunchRequest, ParsedRepo } from "@/lib/repos/types";
 import { imageName } from "./naming";
 import { buildSettings, providerConfig, providerHosts, safetyRules } from "./settings";
-import { findBuild, wakeScheduler, type BuildWithRequester } from "./store";
+import { assertMayQueue, findBuild, wakeScheduler, type BuildWithRequester } from "./store";
 import { activeStatuses } from "./schema";
 
 const fieldError = (field: "repository" | "ref", message: string) => badRequest(message, [{ field, message }]);
@@ -101,6 +101,8 @@ export async function requestBuild(user: KilnUser, input: LaunchRequest): Promis
       await tx.buildLogLine.create({ data: { buildId: created.id, seq: 1, text: `${name} is already in the ${settings.push ? "registry" : "engine"}; nothing to build.` } });
       return { outcome: "ready" as const, buildId: await join(created.id) };
     }
+    // A new build: at most a few waiting per person, so nobody can fill the queue.
+    await assertMayQueue(requester.id, tx);
     const created = await tx.build.create({ data: fields, select: { id: true } });
     return { outcome: "queued" as const, buildId: await join(created.id) };
   });

@@ -1,9 +1,12 @@
 import "server-only";
 import type { Readable } from "node:stream";
+import { setTimeout as sleep } from "node:timers/promises";
+import { isTransientDatabaseError } from "@/lib/db";
 import { containersWithLabel, followOutput, removeContainer, runContainer, stopContainer, waitForExit } from "@/lib/engine/containers";
 import { imageInfo, pushImage } from "@/lib/engine/images";
 import type { Build } from "@/lib/generated/prisma/client";
-import { LineSplitter, parseOutputLine } from "./output";
+import { builderFetchSettings } from "@/lib/repos/fetch-plan";
+import { cutMark, formatBytes, LineSplitter, parseOutputLine, type RawLine } from "./output";
 import type { BuildStatus } from "./schema";
 import { buildSettings } from "./settings";
 import { appendOutput, finishBuild, updateBuild } from "./store";
@@ -11,19 +14,37 @@ import { appendOutput, finishBuild, updateBuild } from "./store";
 // Runs one build's repo2docker container and records everything it prints. A runner can also
 // pick up a container that an earlier Kiln process started: it replays the output from the
 // start and skips the lines already recorded, so nothing is lost or stored twice.
+//
+// Memory is bounded whatever the build prints: a line is cut at logMaxLineBytes, and when more
+// than PENDING_LINES_MAX lines (or PENDING_BYTES_MAX) wait to be stored, Kiln stops reading the
+// container until they are; the engine holds the rest.
 
 export const BUILD_LABEL = "org.kiln.build-id";
 const FLUSH_MS = 50;
 const FLUSH_LINES = 500;
+/** How often only the count of lines read is saved (after the log is capped, nothing else changes). */
+const COUNTER_FLUSH_MS = 1000;
+const PENDING_LINES_MAX = 2000;
+const PENDING_BYTES_MAX = 4 * 1024 * 1024;
+/**
+ * What a stored line costs against the log's cap beyond its text: its newline plus about what
+ * PostgreSQL spends on the row and its index entry. So empty lines cannot make millions of rows.
+ */
+export const LINE_OVERHEAD_BYTES = 128;
+/** How long the runner retries a database that is away before leaving the build to the scheduler. */
+const DATABASE_RETRY_MS = 30_000;
 
 type Settings = ReturnType<typeof buildSettings>;
 type StopReason = "cancelled" | "timeout" | "idle";
 
-/** A connection-level database failure (restart, network), as opposed to a bad query. */
-function isDatabaseGone(error: unknown): boolean {
-  const text = `${(error as { code?: string }).code ?? ""} ${(error as Error).message ?? ""}`;
-  // Prisma's connection codes, PostgreSQL's 08xxx (connection) and 57P0x (shutdown) states.
-  return /P1001|P1017|\b08\d{3}\b|\b57P0\d\b|ECONNREFUSED|ECONNRESET|Connection terminated|terminating connection|shutting down|Can't reach database|DatabaseNotReachable|ConnectionClosed/i.test(text);
+/** The bytes a line uses of the log's cap. */
+export function lineCost(text: string): number {
+  return Buffer.byteLength(text, "utf8") + LINE_OVERHEAD_BYTES;
+}
+
+/** The database stayed away for longer than the runner waits for it. */
+class DatabaseAwayError extends Error {
+  override name = "DatabaseAwayError";
 }
 
 /** "90 seconds", "10 minutes": how limits are named in failure messages. */
@@ -37,21 +58,28 @@ export function duration(ms: number): string {
 export class BuildRunner {
   private stopReason: StopReason | undefined;
   private containerId: string | undefined;
+  private output: Readable | undefined;
   private nextSeq: number;
   private linesConsumed: number;
   private skip: number;
+  /** The log's cap used so far (lineCost of every stored line); the whole cap once capped. */
   private logBytes: number;
+  private capped: boolean;
   private truncated: boolean;
+  private truncatedStored: boolean;
   private status: BuildStatus;
   private failure: string | undefined;
   private lastLine = "";
   private pending: string[] = [];
   private pendingBytes = 0;
   private pendingStatus: BuildStatus | undefined;
+  private paused = false;
+  private flushQueued = false;
   private flushing: Promise<void> = Promise.resolve();
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   private deadlineTimer: ReturnType<typeof setTimeout> | undefined;
+  private failConsume: ((error: unknown) => void) | undefined;
   /** Settles when the runner stops: "abandoned" when it lost the database mid-build. */
   readonly done: Promise<"finished" | "abandoned">;
 
@@ -61,20 +89,34 @@ export class BuildRunner {
     this.linesConsumed = 0;
     this.skip = build.linesConsumed;
     this.logBytes = build.logBytes;
+    this.capped = build.logBytes >= settings.logMaxBytes;
     this.truncated = build.logTruncated;
+    this.truncatedStored = build.logTruncated;
     this.status = build.status;
-    this.done = this.run().then(() => "finished" as const, async (error: unknown) => {
-      if (isDatabaseGone(error)) {
-        // The container goes on; when the database is back the scheduler re-attaches to it.
-        console.error(`[kiln] build ${build.id}: lost the database; the build will be picked up again`, (error as Error).message);
-        return "abandoned" as const;
-      }
-      console.error(`[kiln] build ${build.id} failed inside Kiln`, error);
-      await finishBuild(build.id, "failed", `Kiln could not run this build: ${(error as Error).message}`, {
-        error: "Kiln could not run this build. Try again; if it persists, tell your Hub admin.",
-      }).catch(() => undefined);
-      return "finished" as const;
-    });
+    this.done = this.run().then(
+      () => "finished" as const,
+      async (error: unknown) => {
+        this.stopWatching();
+        if (error instanceof DatabaseAwayError || isTransientDatabaseError(error)) {
+          // The container goes on; when the database is back the scheduler re-attaches to it.
+          console.error(`[kiln] build ${build.id}: lost the database; the build will be picked up again`, error);
+          return "abandoned" as const;
+        }
+        console.error(`[kiln] build ${build.id} failed inside Kiln`, error);
+        await this.persist(() =>
+          finishBuild(build.id, "failed", `Kiln could not run this build: ${(error as Error).message}`, {
+            error: "Kiln could not run this build. Try again; if it persists, tell your Hub admin.",
+          }),
+        ).catch((finishError: unknown) => console.error(`[kiln] build ${build.id}: could not record the failure`, finishError));
+        // Never leave the builder behind (the scheduler's sweep catches it if the engine is away now).
+        if (this.containerId) {
+          await removeContainer(this.containerId).catch((removeError: unknown) =>
+            console.error(`[kiln] build ${build.id}: could not remove its builder container`, removeError),
+          );
+        }
+        return "finished" as const;
+      },
+    );
   }
 
   get id() {
@@ -91,6 +133,37 @@ export class BuildRunner {
     if (this.containerId) await stopContainer(this.containerId, 2);
   }
 
+  private stopLater(reason: StopReason): void {
+    this.stop(reason).catch((error: unknown) => console.error(`[kiln] build ${this.build.id}: could not stop its container`, error));
+  }
+
+  /** Stops timers and reading, on every way out. */
+  private stopWatching(): void {
+    clearTimeout(this.deadlineTimer);
+    clearTimeout(this.idleTimer);
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    this.output?.destroy();
+  }
+
+  /**
+   * Runs a database write, retrying while the database is away, busy or slow (a transient
+   * error by class and code); after DATABASE_RETRY_MS the runner gives the build up to the
+   * scheduler. The writes are idempotent, so a retry after an unheard commit is harmless.
+   */
+  private async persist<T>(write: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + DATABASE_RETRY_MS;
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await write();
+      } catch (error) {
+        if (!isTransientDatabaseError(error)) throw error;
+        if (Date.now() >= deadline) throw new DatabaseAwayError("The database stayed unavailable", { cause: error });
+        await sleep(Math.min(100 * 2 ** attempt, 3000));
+      }
+    }
+  }
+
   private async run(): Promise<void> {
     // Found by label, not by the stored id: Kiln may have died between creating it and saving its id.
     const [existing] = await containersWithLabel(BUILD_LABEL, this.build.id);
@@ -98,20 +171,23 @@ export class BuildRunner {
       this.containerId = existing.id;
     } else {
       if (!(await imageInfo(this.build.builderImage))) {
-        await finishBuild(this.build.id, "failed", `The builder image ${this.build.builderImage} is not in the container engine.`, {
-          error: `The builder image ${this.build.builderImage} is missing from the container engine. A Hub admin needs to pull or build it.`,
-        });
+        await this.persist(() =>
+          finishBuild(this.build.id, "failed", `The builder image ${this.build.builderImage} is not in the container engine.`, {
+            error: `The builder image ${this.build.builderImage} is missing from the container engine. A Hub admin needs to pull or build it.`,
+          }),
+        );
         return;
       }
-      this.containerId = await runContainer(this.containerSpec());
-      await updateBuild(this.build.id, { containerId: this.containerId, status: "fetching", startedAt: this.build.startedAt ?? new Date() });
+      const containerId = await runContainer(this.containerSpec());
+      this.containerId = containerId;
+      await this.persist(() => updateBuild(this.build.id, { containerId, status: "fetching", startedAt: this.build.startedAt ?? new Date() }));
       this.status = "fetching";
     }
     if (this.stopReason) await stopContainer(this.containerId, 2); // cancelled while starting
 
     const startedAt = (this.build.startedAt ?? new Date()).getTime();
     const remaining = Math.max(0, startedAt + this.settings.timeoutMs - Date.now());
-    this.deadlineTimer = setTimeout(() => void this.stop("timeout"), remaining);
+    this.deadlineTimer = setTimeout(() => this.stopLater("timeout"), remaining);
     this.resetIdle();
 
     await this.consume(await followOutput(this.containerId));
@@ -138,6 +214,9 @@ export class BuildRunner {
       "org.kiln.spec": b.spec,
       "org.kiln.builder": b.builderImage,
     };
+    // The builder reaches the repository's host only at the addresses Kiln checked, and its git
+    // follows no redirects and no file:// (submodules included).
+    const pinned = builderFetchSettings(b.fetchPins);
     return {
       name: `kiln-build-${b.id}`,
       image: b.builderImage,
@@ -151,37 +230,81 @@ export class BuildRunner {
         "--ref", b.resolvedRef,
         "--target-repo-dir", "/srv/repo",
         ...Object.entries(imageLabels).flatMap(([key, value]) => ["--label", `${key}=${value}`]),
+        "--",
         b.repoUrl,
       ],
       env: [
         `DOCKER_HOST=unix://${this.settings.engineSocketInBuilder}`,
         `CONTAINER_HOST=unix://${this.settings.engineSocketInBuilder}`,
         ...this.settings.builderEnv,
+        ...pinned.env,
       ],
       labels,
       binds: socket ? [`${socket}:${this.settings.engineSocketInBuilder}`] : [],
+      extraHosts: pinned.extraHosts,
     };
   }
 
   private consume(stream: Readable): Promise<void> {
-    const splitter = new LineSplitter();
+    const splitter = new LineSplitter(this.settings.logMaxLineBytes);
+    this.output = stream;
     return new Promise((resolve, reject) => {
+      let ended = false;
+      let waiting = false;
+      const fail = (error: unknown) => {
+        this.failConsume = undefined;
+        stream.destroy();
+        reject(error);
+      };
+      const finish = () => {
+        for (const line of splitter.end()) this.onLine(line);
+        this.failConsume = undefined;
+        resolve();
+      };
+      // Backpressure: when too much waits to be stored, stop (mid-chunk if need be) and read no
+      // more until it is; the rest of the chunk waits in `lines`, the rest of the output in the engine.
+      const handle = (lines: RawLine[], from: number) => {
+        for (let i = from; i < lines.length; i += 1) {
+          this.onLine(lines[i]!);
+          if (this.pending.length >= PENDING_LINES_MAX || this.pendingBytes >= PENDING_BYTES_MAX) {
+            waiting = true;
+            this.paused = true;
+            stream.pause();
+            this.flush().then(() => {
+              waiting = false;
+              this.paused = false;
+              handle(lines, i + 1);
+              if (waiting) return;
+              if (ended) finish();
+              else stream.resume();
+            }, fail);
+            return;
+          }
+        }
+      };
+      this.failConsume = fail;
       stream.on("data", (chunk: Buffer) => {
         this.resetIdle();
-        for (const line of splitter.push(chunk)) this.onLine(line);
+        handle(splitter.push(chunk), 0);
       });
       stream.on("end", () => {
-        for (const line of splitter.end()) this.onLine(line);
-        resolve();
+        ended = true;
+        if (!waiting) finish();
       });
-      stream.on("error", reject);
+      stream.on("error", fail);
     });
   }
 
-  private onLine(raw: string): void {
+  private onLine(raw: RawLine): void {
     this.linesConsumed += 1;
     if (this.linesConsumed <= this.skip) return; // recorded by an earlier run of Kiln
-    for (const line of parseOutputLine(raw)) {
+    const lines = parseOutputLine(raw.text);
+    if (raw.cutBytes) {
+      this.truncated = true;
+      const last = lines[lines.length - 1]!;
+      last.text += cutMark(raw.cutBytes, this.settings.logMaxLineBytes);
+    }
+    for (const line of lines) {
       if (line.failure) this.failure = line.failure.trim();
       if ((line.phase === "fetching" || line.phase === "building") && line.phase !== this.status) {
         this.status = line.phase;
@@ -193,81 +316,110 @@ export class BuildRunner {
     this.scheduleFlush();
   }
 
+  private capNotice(): string {
+    return `\u001b[33m… Kiln keeps the first ${formatBytes(this.settings.logMaxBytes)} of a build's log; the rest is not stored. The build goes on.\u001b[0m`;
+  }
+
   private keep(text: string): void {
-    if (this.truncated) return;
-    const bytes = Buffer.byteLength(text, "utf8") + 1;
-    if (this.logBytes + this.pendingBytes + bytes > this.settings.logMaxBytes) {
+    if (this.capped) return;
+    const cost = lineCost(text);
+    const notice = this.capNotice();
+    // Room is always left for the notice, so the log never goes over its cap.
+    if (this.logBytes + this.pendingBytes + cost + lineCost(notice) > this.settings.logMaxBytes) {
+      this.capped = true;
       this.truncated = true;
-      const limit = this.settings.logMaxBytes >= 1024 * 1024 ? `${Math.round(this.settings.logMaxBytes / 1024 / 1024)} MiB` : `${this.settings.logMaxBytes} bytes`;
-      this.pending.push(`\u001b[33m… Kiln keeps the first ${limit} of a build's log; the rest is not stored. The build goes on.\u001b[0m`);
+      this.pending.push(notice);
+      // The whole cap counts as used, so a runner that re-attaches knows the log is capped.
+      this.pendingBytes = this.settings.logMaxBytes - this.logBytes;
       return;
     }
     this.pending.push(text);
-    this.pendingBytes += bytes;
+    this.pendingBytes += cost;
   }
 
   private scheduleFlush(): void {
-    if (this.pending.length >= FLUSH_LINES) void this.flush();
-    else this.flushTimer ??= setTimeout(() => void this.flush(), FLUSH_MS);
+    if (this.pending.length >= FLUSH_LINES) {
+      if (!this.flushQueued) void this.flushOrFail();
+    } else {
+      this.flushTimer ??= setTimeout(() => void this.flushOrFail(), this.pending.length || this.pendingStatus ? FLUSH_MS : COUNTER_FLUSH_MS);
+    }
   }
 
-  /** Writes what is pending; flushes run one after another so seqs stay in order. */
+  /** A flush nobody awaits: its failure stops reading, which fails the run. */
+  private flushOrFail(): Promise<void> {
+    return this.flush().catch((error: unknown) => {
+      if (this.failConsume) this.failConsume(error);
+    });
+  }
+
+  /**
+   * Writes what is pending; flushes run one after another so seqs stay in order. At most one
+   * waits behind the running one: it takes everything pending when its turn comes.
+   */
   private flush(): Promise<void> {
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
+    if (this.flushQueued) return this.flushing;
+    this.flushQueued = true;
     this.flushing = this.flushing.then(async () => {
+      this.flushQueued = false;
       const lines = this.pending;
-      const bytes = this.pendingBytes;
       const status = this.pendingStatus;
-      if (!lines.length && !status && this.linesConsumed <= this.build.linesConsumed) return;
+      const newlyTruncated = this.truncated && !this.truncatedStored;
+      if (!lines.length && !status && !newlyTruncated && this.linesConsumed <= this.build.linesConsumed) return;
+      const logBytes = this.logBytes + this.pendingBytes;
+      const truncated = this.truncated;
       this.pending = [];
       this.pendingBytes = 0;
       this.pendingStatus = undefined;
       const firstSeq = this.nextSeq;
-      this.nextSeq += lines.length;
-      this.logBytes += bytes;
       const linesConsumed = Math.max(this.linesConsumed, this.build.linesConsumed);
-      await appendOutput(this.build.id, { firstSeq, lines, bytes, linesConsumed, truncated: this.truncated, status });
+      await this.persist(() => appendOutput(this.build.id, { firstSeq, lines, logBytes, linesConsumed, truncated, status }));
+      this.nextSeq += lines.length;
+      this.logBytes = logBytes;
       this.build.linesConsumed = linesConsumed;
+      this.truncatedStored ||= truncated;
     });
     return this.flushing;
   }
 
   private resetIdle(): void {
     clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => void this.stop("idle"), this.settings.idleMs);
+    // While reading is paused for the database, silence is Kiln's, not the build's.
+    this.idleTimer = setTimeout(() => (this.paused ? this.resetIdle() : this.stopLater("idle")), this.settings.idleMs);
   }
 
   private async finish(exitCode: number): Promise<void> {
     const id = this.build.id;
+    const finish = (...args: Parameters<typeof finishBuild>) => this.persist(() => finishBuild(...args));
     if (this.stopReason === "cancelled") {
-      await finishBuild(id, "cancelled", "\u001b[33mBuild cancelled.\u001b[0m", { error: "The build was cancelled.", exitCode });
+      await finish(id, "cancelled", "\u001b[33mBuild cancelled.\u001b[0m", { error: "The build was cancelled.", exitCode });
       return;
     }
     if (this.stopReason === "timeout") {
       const message = `The build took longer than the ${duration(this.settings.timeoutMs)} a build may take, so Kiln stopped it.`;
-      await finishBuild(id, "failed", `\u001b[31m${message}\u001b[0m`, { error: message, exitCode });
+      await finish(id, "failed", `\u001b[31m${message}\u001b[0m`, { error: message, exitCode });
       return;
     }
     if (this.stopReason === "idle") {
       const message = `The build printed nothing for ${duration(this.settings.idleMs)}, so Kiln stopped it.`;
-      await finishBuild(id, "failed", `\u001b[31m${message}\u001b[0m`, { error: message, exitCode });
+      await finish(id, "failed", `\u001b[31m${message}\u001b[0m`, { error: message, exitCode });
       return;
     }
     if (exitCode !== 0) {
       const reason = this.failure ?? this.lastLine ?? "";
       const message = `repo2docker failed (exit code ${exitCode})${reason ? `: ${reason.slice(0, 500)}` : "."}`;
-      await finishBuild(id, "failed", `\u001b[31m${message}\u001b[0m`, { error: message, exitCode });
+      await finish(id, "failed", `\u001b[31m${message}\u001b[0m`, { error: message, exitCode });
       return;
     }
     const image = await imageInfo(this.build.imageName);
     if (!image) {
       const message = "repo2docker finished but the image is not in the engine.";
-      await finishBuild(id, "failed", `\u001b[31m${message}\u001b[0m`, { error: message, exitCode });
+      await finish(id, "failed", `\u001b[31m${message}\u001b[0m`, { error: message, exitCode });
       return;
     }
     if (this.settings.push) {
-      await updateBuild(id, { status: "pushing" });
+      await this.persist(() => updateBuild(id, { status: "pushing" }));
       try {
         await pushImage(this.build.imageName, (line) => {
           this.keep(line);
@@ -275,12 +427,13 @@ export class BuildRunner {
         });
         await this.flush();
       } catch (error) {
+        if (error instanceof DatabaseAwayError) throw error;
         await this.flush();
         const message = `Pushing ${this.build.imageName} to the registry failed: ${(error as Error).message}`;
-        await finishBuild(id, "failed", `\u001b[31m${message}\u001b[0m`, { error: message, exitCode });
+        await finish(id, "failed", `\u001b[31m${message}\u001b[0m`, { error: message, exitCode });
         return;
       }
     }
-    await finishBuild(id, "built", `\u001b[32mBuilt ${this.build.imageName}.\u001b[0m`, { exitCode, imageSizeBytes: image.sizeBytes });
+    await finish(id, "built", `\u001b[32mBuilt ${this.build.imageName}.\u001b[0m`, { exitCode, imageSizeBytes: image.sizeBytes });
   }
 }

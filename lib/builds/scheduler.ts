@@ -14,6 +14,8 @@ import { finishBuild, QUEUE_CHANNEL } from "./store";
 
 const SCHEDULER_LOCK = 0x6b696c6e; // "kiln"
 const TICK_MS = 2000;
+const SWEEP_MS = 60_000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 class Scheduler {
   private readonly runners = new Map<string, BuildRunner>();
@@ -21,6 +23,7 @@ class Scheduler {
   private ticking = false;
   private again = false;
   private timer: ReturnType<typeof setInterval> | undefined;
+  private sweeper: ReturnType<typeof setInterval> | undefined;
 
   private retry: ReturnType<typeof setTimeout> | undefined;
 
@@ -44,6 +47,8 @@ class Scheduler {
       await this.recover();
       clearInterval(this.timer);
       this.timer = setInterval(() => void this.tick(), TICK_MS);
+      clearInterval(this.sweeper);
+      this.sweeper = setInterval(() => void this.sweep().catch(logError), SWEEP_MS);
       await this.tick();
     } catch (error) {
       logError(error);
@@ -63,6 +68,7 @@ class Scheduler {
     if (this.connection !== connection) return;
     console.error("[kiln] scheduler lost its database connection; retrying", error.message);
     clearInterval(this.timer);
+    clearInterval(this.sweeper);
     this.connection = undefined;
     void connection.end().catch(() => undefined);
     this.retryLater();
@@ -80,13 +86,23 @@ class Scheduler {
         await db().build.update({ where: { id: build.id }, data: { status: "queued", startedAt: null } });
       }
     }
-    // Containers of builds that are already finished (Kiln stopped before removing them).
+    await this.sweep();
+  }
+
+  /**
+   * Removes builder containers of finished builds that no runner owns: left behind when Kiln
+   * stopped, or when removing one failed at the end of its build. A container whose build is not
+   * in this database is not ours to remove (another Kiln may share the engine).
+   */
+  private async sweep(): Promise<void> {
+    const containers = (await containersWithLabel(BUILD_LABEL)).filter((c) => !this.runners.has(c.labels[BUILD_LABEL] ?? ""));
+    const ids = containers.map((c) => c.labels[BUILD_LABEL] ?? "").filter((id) => UUID.test(id));
+    if (!ids.length) return;
     const finished = new Set(
-      (await db().build.findMany({ where: { status: { notIn: [...activeStatuses] } }, select: { id: true } })).map((b) => b.id),
+      (await db().build.findMany({ where: { id: { in: ids }, status: { notIn: [...activeStatuses] } }, select: { id: true } })).map((b) => b.id),
     );
-    for (const container of await containersWithLabel(BUILD_LABEL)) {
-      const buildId = container.labels[BUILD_LABEL];
-      if (buildId && finished.has(buildId)) await removeContainer(container.id);
+    for (const container of containers) {
+      if (finished.has(container.labels[BUILD_LABEL] ?? "")) await removeContainer(container.id);
     }
   }
 

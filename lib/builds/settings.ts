@@ -49,5 +49,12 @@ export function buildSettings() {
     timeoutMs: env.KILN_BUILD_TIMEOUT_SECONDS * 1000,
     idleMs: env.KILN_BUILD_IDLE_SECONDS * 1000,
     logMaxBytes: env.KILN_BUILD_LOG_MAX_BYTES,
+    logMaxLineBytes: env.KILN_BUILD_LOG_MAX_LINE_BYTES,
+    queuedPerUser: env.KILN_BUILD_QUEUED_PER_USER,
   };
+}
+
+/** Limits on live log viewers, per Kiln process. */
+export function streamSettings() {
+  return { perUser: serverEnv().KILN_STREAMS_PER_USER };
 }

@@ -1,8 +1,10 @@
 import "server-only";
-import { db } from "@/lib/db";
+import { db, type Database } from "@/lib/db";
 import type { Build, Prisma } from "@/lib/generated/prisma/client";
 import type { KilnUser } from "@/lib/auth/identity";
+import { AppError } from "@/lib/http/errors";
 import { activeStatuses, type BuildStatus, type BuildView, type LogLine } from "./schema";
+import { buildSettings } from "./settings";
 
 // Builds and their log lines in PostgreSQL. Every change a viewer should see is followed by a
 // NOTIFY on BUILD_CHANNEL (payload: the build id), sent when its transaction commits.
@@ -15,21 +17,24 @@ export type BuildWithRequester = Build & { requestedBy: { name: string } };
 
 const withRequester = { requestedBy: { select: { name: true } } } satisfies Prisma.BuildInclude;
 
-export async function findBuild(id: string): Promise<BuildWithRequester | null> {
+// Reads take the client to use: live viewers and log downloads pass viewerDb(), their own small
+// pool, so they can never hold the connections the builds write with.
+
+export async function findBuild(id: string, client: Database = db()): Promise<BuildWithRequester | null> {
   if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
-  return db().build.findUnique({ where: { id }, include: withRequester });
+  return client.build.findUnique({ where: { id }, include: withRequester });
 }
 
-export async function queuePosition(build: Pick<Build, "status" | "createdAt">): Promise<number | null> {
+export async function queuePosition(build: Pick<Build, "status" | "createdAt">, client: Database = db()): Promise<number | null> {
   if (build.status !== "queued") return null;
-  return 1 + (await db().build.count({ where: { status: "queued", createdAt: { lt: build.createdAt } } }));
+  return 1 + (await client.build.count({ where: { status: "queued", createdAt: { lt: build.createdAt } } }));
 }
 
 export function mayCancel(build: Pick<Build, "status"> & { requestedBy: { name: string } }, viewer: KilnUser | null): boolean {
   return Boolean(viewer && activeStatuses.includes(build.status) && (viewer.isModerator || build.requestedBy.name === viewer.name));
 }
 
-export async function toView(build: BuildWithRequester, viewer: KilnUser | null): Promise<BuildView> {
+export async function toView(build: BuildWithRequester, viewer: KilnUser | null, client: Database = db()): Promise<BuildView> {
   return {
     id: build.id,
     provider: build.provider,
@@ -47,15 +52,15 @@ export async function toView(build: BuildWithRequester, viewer: KilnUser | null)
     finishedAt: build.finishedAt?.toISOString() ?? null,
     logLines: build.logLines,
     logTruncated: build.logTruncated,
-    queuePosition: await queuePosition(build),
+    queuePosition: await queuePosition(build, client),
     canCancel: mayCancel(build, viewer),
   };
 }
 
 /** Who may watch a build: those who asked for it, and moderators. */
-export async function mayView(buildId: string, viewer: KilnUser): Promise<boolean> {
+export async function mayView(buildId: string, viewer: KilnUser, client: Database = db()): Promise<boolean> {
   if (viewer.isModerator) return true;
-  const request = await db().libraryEntry.findFirst({ where: { buildId, user: { name: viewer.name } }, select: { id: true } });
+  const request = await client.libraryEntry.findFirst({ where: { buildId, user: { name: viewer.name } }, select: { id: true } });
   return request !== null;
 }
 
@@ -65,14 +70,20 @@ export interface OutputBatch {
   /** First seq of `lines`. */
   firstSeq: number;
   lines: string[];
-  bytes: number;
+  /** The log's byte budget used once these lines are stored (see the runner's lineCost). */
+  logBytes: number;
   /** Lines read from the container so far, stored or not. */
   linesConsumed: number;
+  /** Something was left out (a line cut, or the log capped); never unset once set. */
   truncated: boolean;
   status?: BuildStatus;
 }
 
-/** Stores a batch of lines and the counters that go with them in one transaction. */
+/**
+ * Stores a batch of lines and the counters that go with them in one transaction. Idempotent, so
+ * the runner may retry a batch whose commit it did not hear about: lines already stored are
+ * skipped and the counters are set, not incremented.
+ */
 export async function appendOutput(buildId: string, batch: OutputBatch): Promise<void> {
   const seqs = batch.lines.map((_, i) => batch.firstSeq + i);
   // PostgreSQL text cannot hold NUL.
@@ -81,22 +92,23 @@ export async function appendOutput(buildId: string, batch: OutputBatch): Promise
   if (texts.length) {
     steps.push(db().$executeRaw`
       INSERT INTO build_log_lines (build_id, seq, text)
-      SELECT ${buildId}::uuid, s, t FROM unnest(${seqs}::int[], ${texts}::text[]) AS x(s, t)`);
+      SELECT ${buildId}::uuid, s, t FROM unnest(${seqs}::int[], ${texts}::text[]) AS x(s, t)
+      ON CONFLICT (build_id, seq) DO NOTHING`);
   }
   steps.push(
     db().build.update({
       where: { id: buildId },
       data: {
-        logLines: { increment: texts.length },
-        logBytes: { increment: batch.bytes },
+        ...(texts.length ? { logLines: batch.firstSeq + texts.length - 1, lastOutputAt: new Date() } : {}),
+        logBytes: batch.logBytes,
         linesConsumed: batch.linesConsumed,
-        logTruncated: batch.truncated,
-        lastOutputAt: new Date(),
+        ...(batch.truncated ? { logTruncated: true } : {}),
         ...(batch.status ? { status: batch.status } : {}),
       },
     }),
-    notify(BUILD_CHANNEL, buildId),
   );
+  // Viewers care about lines and status; a counter-only update wakes nobody.
+  if (texts.length || batch.status || batch.truncated) steps.push(notify(BUILD_CHANNEL, buildId));
   await db().$transaction(steps);
 }
 
@@ -104,39 +116,111 @@ export async function updateBuild(buildId: string, data: Prisma.BuildUpdateInput
   await db().$transaction([db().build.update({ where: { id: buildId }, data }), notify(BUILD_CHANNEL, buildId)]);
 }
 
-/** Finishes a build and appends its closing line, atomically. */
+/** Generous waits for the few interactive transactions: under load a retry costs more. */
+const INTERACTIVE = { maxWait: 10_000, timeout: 20_000 };
+
+/**
+ * Finishes a build and appends its closing line, atomically. Does nothing (and returns false)
+ * when the build has already finished, so a retried or repeated finish never adds a line.
+ */
 export async function finishBuild(
   buildId: string,
   status: Extract<BuildStatus, "built" | "failed" | "cancelled">,
   closingLine: string,
   fields: { error?: string | null; exitCode?: number | null; imageSizeBytes?: number } = {},
-): Promise<void> {
-  await db().$transaction(async (tx) => {
-    const build = await tx.build.update({
+): Promise<boolean> {
+  return db().$transaction(async (tx) => {
+    const [row] = await tx.$queryRaw<{ status: BuildStatus; log_lines: number }[]>`
+      SELECT status, log_lines FROM builds WHERE id = ${buildId}::uuid FOR UPDATE`;
+    if (!row || !activeStatuses.includes(row.status)) return false;
+    await tx.build.update({
       where: { id: buildId },
       data: {
         status,
         finishedAt: new Date(),
         error: fields.error ?? null,
         exitCode: fields.exitCode ?? null,
-        logLines: { increment: 1 },
+        logLines: row.log_lines + 1,
         ...(fields.imageSizeBytes !== undefined ? { imageSizeBytes: BigInt(fields.imageSizeBytes) } : {}),
       },
-      select: { logLines: true },
     });
-    await tx.buildLogLine.create({ data: { buildId, seq: build.logLines, text: closingLine } });
+    await tx.buildLogLine.create({ data: { buildId, seq: row.log_lines + 1, text: closingLine } });
     await tx.$executeRaw`SELECT pg_notify(${BUILD_CHANNEL}, ${buildId})`;
-  });
+    return true;
+  }, INTERACTIVE);
 }
 
-export async function readLines(buildId: string, afterSeq: number, limit: number): Promise<LogLine[]> {
-  return db().buildLogLine.findMany({
+export async function readLines(buildId: string, afterSeq: number, limit: number, client: Database = db()): Promise<LogLine[]> {
+  return client.buildLogLine.findMany({
     where: { buildId, seq: { gt: afterSeq } },
     orderBy: { seq: "asc" },
     take: limit,
     select: { seq: true, text: true },
   });
 }
+
+/**
+ * The lines after `afterSeq` (and up to `toSeq`), at most `limit` of them and about `maxBytes`
+ * of text: always the first line, then lines while the total stays within `maxBytes`. So a
+ * page costs bounded memory however long the lines are.
+ */
+export async function readLinePage(
+  client: Database,
+  buildId: string,
+  range: { afterSeq: number; toSeq?: number },
+  limit: number,
+  maxBytes: number,
+): Promise<LogLine[]> {
+  const toSeq = range.toSeq ?? 2_147_483_647;
+  return client.$queryRaw<LogLine[]>`
+    SELECT seq, text FROM (
+      SELECT seq, text, sum(octet_length(text)) OVER (ORDER BY seq) - octet_length(text) AS before
+      FROM (
+        SELECT seq, text FROM build_log_lines
+        WHERE build_id = ${buildId}::uuid AND seq > ${range.afterSeq}::int AND seq <= ${toSeq}::int
+        ORDER BY seq LIMIT ${limit}::int
+      ) AS page
+    ) AS sized
+    WHERE before = 0 OR before + octet_length(text) <= ${maxBytes}::bigint
+    ORDER BY seq`;
+}
+
+/**
+ * The newest lines up to `toSeq`, at most `limit` of them and `maxBytes` of text, oldest first:
+ * what a live view keeps in memory.
+ */
+export async function readNewestLines(client: Database, buildId: string, toSeq: number, limit: number, maxBytes: number): Promise<LogLine[]> {
+  return client.$queryRaw<LogLine[]>`
+    SELECT seq, text FROM (
+      SELECT seq, text, sum(octet_length(text)) OVER (ORDER BY seq DESC) AS total
+      FROM (
+        SELECT seq, text FROM build_log_lines
+        WHERE build_id = ${buildId}::uuid AND seq <= ${toSeq}::int
+        ORDER BY seq DESC LIMIT ${limit}::int
+      ) AS page
+    ) AS sized
+    WHERE total <= ${maxBytes}::bigint
+    ORDER BY seq`;
+}
+
+/**
+ * Refuses a new build when the user already has `limit` waiting in the queue. Call it inside the
+ * transaction that creates the build: it takes a per-user lock so two requests cannot both pass.
+ */
+export async function assertMayQueue(userId: number, tx: Prisma.TransactionClient, limit = buildSettings().queuedPerUser): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${QUEUE_LOCK}::int, ${userId}::int)`;
+  const queued = await tx.build.count({ where: { requestedById: userId, status: "queued" } });
+  if (queued >= limit) {
+    throw new AppError(
+      "too_many_queued",
+      429,
+      `You already have ${queued} build${queued === 1 ? "" : "s"} waiting in the queue, the most Kiln keeps per person. Wait for one to start, or cancel one, then try again.`,
+    );
+  }
+}
+
+/** Key space of the per-user queue lock (pg_advisory_xact_lock(int, int)). */
+const QUEUE_LOCK = 0x6b716c; // "kql"
 
 export async function requestCancel(buildId: string): Promise<void> {
   await db().$transaction([

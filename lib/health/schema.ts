@@ -12,3 +12,13 @@ export const healthReportSchema = z
   })
   .strict();
 export type HealthReport = z.infer<typeof healthReportSchema>;
+
+/** What anyone may see: up or down, per part; no versions, timings or error messages. */
+const partUpSchema = z.object({ ok: z.boolean() }).strict();
+export const publicHealthSchema = z
+  .object({
+    status: z.enum(["ok", "degraded"]),
+    checks: z.object({ database: partUpSchema, engine: partUpSchema, hub: partUpSchema }).strict(),
+  })
+  .strict();
+export type PublicHealth = z.infer<typeof publicHealthSchema>;

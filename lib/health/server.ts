@@ -4,7 +4,10 @@ import { engineVersion } from "@/lib/engine/client";
 import { serverEnv } from "@/lib/env";
 import { hubVersion } from "@/lib/hub/client";
 import { withTimeout } from "@/lib/timeout";
-import type { HealthReport, PartHealth } from "./schema";
+import { publicHealthSchema, type HealthReport, type PartHealth, type PublicHealth } from "./schema";
+
+/** A report is reused for this long, and callers arriving while one is made share it. */
+export const HEALTH_CACHE_MS = 1000;
 
 async function check(probe: () => Promise<string | undefined>): Promise<PartHealth> {
   const started = performance.now();
@@ -22,7 +25,7 @@ function describe(error: unknown): string {
 }
 
 /** Checks the database, the container engine and the Hub at once. */
-export async function checkHealth(): Promise<HealthReport> {
+async function probeAll(): Promise<HealthReport> {
   const timeoutMs = serverEnv().KILN_HEALTH_TIMEOUT_MS;
   const [database, engine, hub] = await Promise.all([
     check(async () => {
@@ -34,4 +37,34 @@ export async function checkHealth(): Promise<HealthReport> {
   ]);
   const ok = database.ok && engine.ok && hub.ok;
   return { status: ok ? "ok" : "degraded", checks: { database, engine, hub } };
+}
+
+const state = globalThis as unknown as { kilnHealth?: { report?: HealthReport; at: number; pending?: Promise<HealthReport> } };
+
+/**
+ * The health of every part, probed at most once per HEALTH_CACHE_MS however many ask: a burst
+ * of requests costs the engine, the Hub and the database one probe each.
+ */
+export async function checkHealth(): Promise<HealthReport> {
+  const cache = (state.kilnHealth ??= { at: 0 });
+  if (cache.report && Date.now() - cache.at < HEALTH_CACHE_MS) return cache.report;
+  cache.pending ??= probeAll()
+    .then((report) => {
+      cache.report = report;
+      cache.at = Date.now();
+      return report;
+    })
+    .finally(() => {
+      cache.pending = undefined;
+    });
+  return cache.pending;
+}
+
+/** The report as anyone may see it: only whether each part is up. */
+export function publicHealth(report: HealthReport): PublicHealth {
+  const up = (part: PartHealth) => ({ ok: part.ok });
+  return publicHealthSchema.parse({
+    status: report.status,
+    checks: { database: up(report.checks.database), engine: up(report.checks.engine), hub: up(report.checks.hub) },
+  });
 }

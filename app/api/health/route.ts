@@ -1,11 +1,13 @@
 import { NextResponse } from "next/server";
 import { route } from "@/lib/http/route";
-import { checkHealth } from "@/lib/health/server";
+import { checkHealth, publicHealth } from "@/lib/health/server";
 
 export const dynamic = "force-dynamic";
 
-// Public: the stack scripts and monitors poll it. 503 when any part is down.
-export const GET = route({ access: "public" }, async () => {
+// Public: the stack scripts and monitors poll it. 503 when any part is down. Probed at most once
+// a second; moderators also see versions, timings and errors, everyone else only up or down.
+export const GET = route({ access: "public" }, async ({ user }) => {
   const report = await checkHealth();
-  return NextResponse.json(report, { status: report.status === "ok" ? 200 : 503, headers: { "cache-control": "no-store" } });
+  const body = user?.isModerator ? report : publicHealth(report);
+  return NextResponse.json(body, { status: report.status === "ok" ? 200 : 503, headers: { "cache-control": "no-store" } });
 });

@@ -1,0 +1,146 @@
+import path from "node:path";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTempDatabase, type TempDatabase } from "@/test/temp-database";
+import { migrate, readMigrations } from "@/lib/migrations/migrator";
+
+// The build store against a real PostgreSQL: writes the runner may retry, pages bounded by
+// bytes, the per-user queue limit, and how database errors are told apart.
+
+let database: TempDatabase;
+let store: typeof import("./store");
+let dbModule: typeof import("@/lib/db");
+let userId: number;
+
+beforeAll(async () => {
+  database = await createTempDatabase();
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  await migrate(client, await readMigrations(path.resolve(import.meta.dirname, "../../prisma/migrations")));
+  await client.end();
+  Object.assign(process.env, {
+    DATABASE_URL: database.url,
+    DOCKER_HOST: "unix:///run/podman/podman.sock",
+    JUPYTERHUB_API_URL: "http://127.0.0.1:9/hub/api",
+    JUPYTERHUB_API_TOKEN: "unused-in-this-test-0000",
+    JUPYTERHUB_PUBLIC_URL: "http://127.0.0.1:9",
+    NEXTAUTH_URL: "http://127.0.0.1:9/services/kiln/api/auth",
+    NEXTAUTH_SECRET: "x".repeat(32),
+  });
+  store = await import("./store");
+  dbModule = await import("@/lib/db");
+  userId = (await dbModule.db().user.create({ data: { name: "store-test" } })).id;
+}, 60_000);
+
+afterAll(async () => {
+  await dbModule?.disconnectAll();
+  await database?.drop();
+});
+
+let builds = 0;
+async function createBuild(status: "queued" | "building" = "building", requestedById = userId) {
+  builds += 1;
+  return dbModule.db().build.create({
+    data: {
+      provider: "git",
+      repoUrl: `git://127.0.0.1:9/store-${builds}.git`,
+      spec: `git/store-${builds}/HEAD`,
+      displayName: `store-${builds}`,
+      requestedRef: "HEAD",
+      resolvedRef: "0".repeat(40),
+      imageName: `kiln-store-${builds}:latest`,
+      builderImage: "unused",
+      status,
+      requestedById,
+    },
+  });
+}
+
+describe("build store", () => {
+  it("stores a batch once however often it is retried", async () => {
+    const build = await createBuild();
+    const batch = { firstSeq: 1, lines: ["a", "b", "c"], logBytes: 3 * 129, linesConsumed: 3, truncated: false };
+    await store.appendOutput(build.id, batch);
+    await store.appendOutput(build.id, batch);
+    await store.appendOutput(build.id, { ...batch, firstSeq: 4, lines: ["d"], logBytes: 4 * 129, linesConsumed: 4, truncated: true });
+    const row = await dbModule.db().build.findUniqueOrThrow({ where: { id: build.id } });
+    expect(row).toMatchObject({ logLines: 4, logBytes: 4 * 129, linesConsumed: 4, logTruncated: true });
+    // A later batch without the flag never clears it.
+    await store.appendOutput(build.id, { firstSeq: 5, lines: [], logBytes: 4 * 129, linesConsumed: 9, truncated: false });
+    expect((await dbModule.db().build.findUniqueOrThrow({ where: { id: build.id } })).logTruncated).toBe(true);
+    expect((await store.readLines(build.id, 0, 10)).map((line) => line.text)).toEqual(["a", "b", "c", "d"]);
+  });
+
+  it("finishes a build once: a repeated finish adds no second closing line", async () => {
+    const build = await createBuild();
+    await store.appendOutput(build.id, { firstSeq: 1, lines: ["x"], logBytes: 129, linesConsumed: 1, truncated: false });
+    expect(await store.finishBuild(build.id, "built", "done")).toBe(true);
+    expect(await store.finishBuild(build.id, "failed", "again", { error: "late" })).toBe(false);
+    const row = await dbModule.db().build.findUniqueOrThrow({ where: { id: build.id } });
+    expect(row).toMatchObject({ status: "built", logLines: 2, error: null });
+    expect((await store.readLines(build.id, 0, 10)).map((line) => line.text)).toEqual(["x", "done"]);
+  });
+
+  it("reads pages bounded by bytes, always at least one line", async () => {
+    const build = await createBuild();
+    const lines = Array.from({ length: 100 }, (_, i) => `${i}`.padEnd(1000, "."));
+    await store.appendOutput(build.id, { firstSeq: 1, lines, logBytes: 0, linesConsumed: 100, truncated: false });
+    const page = await store.readLinePage(dbModule.viewerDb(), build.id, { afterSeq: 10 }, 50, 5000);
+    expect(page.map((line) => line.seq)).toEqual([11, 12, 13, 14, 15]);
+    expect((await store.readLinePage(dbModule.viewerDb(), build.id, { afterSeq: 10 }, 50, 10)).map((line) => line.seq)).toEqual([11]);
+    expect((await store.readLinePage(dbModule.viewerDb(), build.id, { afterSeq: 95, toSeq: 97 }, 50, 1e9)).map((line) => line.seq)).toEqual([96, 97]);
+    expect((await store.readNewestLines(dbModule.viewerDb(), build.id, 100, 50, 3500)).map((line) => line.seq)).toEqual([98, 99, 100]);
+  });
+
+  it("refuses a new queued build past the per-user limit", async () => {
+    const other = (await dbModule.db().user.create({ data: { name: "queue-test" } })).id;
+    for (let i = 0; i < 2; i += 1) await createBuild("queued", other);
+    await createBuild("building", other);
+    await expect(dbModule.db().$transaction((tx) => store.assertMayQueue(other, tx, 3))).resolves.toBeUndefined();
+    await createBuild("queued", other);
+    await expect(dbModule.db().$transaction((tx) => store.assertMayQueue(other, tx, 3))).rejects.toMatchObject({ code: "too_many_queued", status: 429 });
+  });
+});
+
+describe("isTransientDatabaseError", () => {
+  it("retries a full pool, a dropped connection and an unreachable server; not a bad query", async () => {
+    const { isTransientDatabaseError, db } = dbModule;
+    const admin = new pg.Client({ connectionString: database.url });
+    await admin.connect();
+
+    // A dropped connection: PostgreSQL terminates the backend mid-query (57P01).
+    const dropped = db().$queryRaw`SELECT pg_sleep(5)::text AS slept`.then(() => null, (error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(5)%' AND pid <> pg_backend_pid()");
+    expect(isTransientDatabaseError(await dropped)).toBe(true);
+    await admin.end();
+
+    // Nobody listening on the port.
+    const { PrismaClient } = await import("@/lib/generated/prisma/client");
+    const { PrismaPg } = await import("@prisma/adapter-pg");
+    const unreachable = new PrismaClient({ adapter: new PrismaPg({ connectionString: "postgresql://kiln:kiln@127.0.0.1:9/kiln", connectionTimeoutMillis: 2000 }) });
+    expect(isTransientDatabaseError(await unreachable.user.findFirst().catch((error: unknown) => error))).toBe(true);
+    await unreachable.$disconnect();
+
+    // A unique violation and a validation error are the query's fault: retrying cannot help.
+    const duplicate = await db().user.create({ data: { name: "store-test" } }).catch((error: unknown) => error);
+    expect(duplicate).toBeInstanceOf(Error);
+    expect(isTransientDatabaseError(duplicate)).toBe(false);
+    const invalid = await db()
+      .user.findFirst({ where: { id: "x" as unknown as number } })
+      .catch((error: unknown) => error);
+    expect(isTransientDatabaseError(invalid)).toBe(false);
+  }, 30_000);
+
+  it("retries a pool that stays full for its whole wait", async () => {
+    const { isTransientDatabaseError, db } = dbModule;
+    const size = Number(process.env.KILN_DB_POOL_SIZE ?? 10);
+    const holding = Promise.all(Array.from({ length: size }, () => db().$queryRaw`SELECT pg_sleep(7)::text AS slept`));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // pg reports this with a bare Error; Kiln's pool gives it a type (and Prisma a code).
+    const waited = await db().$queryRaw`SELECT 1 AS one`.then(() => null, (error: unknown) => error);
+    expect(waited).toBeInstanceOf(Error);
+    expect(isTransientDatabaseError(waited)).toBe(true);
+    await holding;
+  }, 30_000);
+});
