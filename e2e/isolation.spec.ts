@@ -37,13 +37,17 @@ test("a build step reaches no loopback service without a secret, and the builder
   const build = new BuildPage(page);
   await build.expectLogShows("probe kiln-api", 120_000);
 
-  // While it runs: the builder container's environment holds none of the stack's secrets.
-  const env = await podman("ps", "-q", "--filter", `label=org.kiln.build-id=${id}`).then((cid) =>
-    cid ? podman("inspect", "--format", "{{json .Config.Env}}", cid) : "",
-  );
-  for (const name of ["KILN_DB_PASSWORD", "KILN_REGISTRY_PASSWORD", "NEXTAUTH_SECRET", "KILN_HUB_API_TOKEN"]) {
+  // While it runs: the builder container holds none of the stack's secrets, and has limits.
+  const builder = await podman("ps", "-q", "--filter", `label=org.kiln.build-id=${id}`);
+  expect(builder, "the builder container is running").toBeTruthy();
+  const env = await podman("inspect", "--format", "{{json .Config.Env}}", builder);
+  for (const name of ["KILN_DB_PASSWORD", "KILN_REGISTRY_PASSWORD", "NEXTAUTH_SECRET", "KILN_HUB_API_TOKEN", "KILN_TEST_HUB_TOKEN"]) {
     expect(env, name).not.toContain(await stackSecret(name));
   }
+  const limits = JSON.parse(await podman("inspect", "--format", "{{json .HostConfig}}", builder)) as { Memory: number; NanoCpus: number; PidsLimit: number };
+  expect(limits.Memory).toBeGreaterThan(0);
+  expect(limits.NanoCpus).toBeGreaterThan(0);
+  expect(limits.PidsLimit).toBeGreaterThan(0);
   await build.expectPhase("Built");
 
   const log = await build.rawLog(id);

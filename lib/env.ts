@@ -44,6 +44,10 @@ const examples = {
   KILN_BUILD_LOG_MAX_LINE_BYTES: "65536",
   KILN_BUILD_QUEUED_PER_USER: "5",
   KILN_STREAMS_PER_USER: "10",
+  KILN_REQUESTS_PER_MINUTE: "300",
+  KILN_BUILDER_MEMORY_MB: "4096",
+  KILN_BUILDER_CPUS: "1.5",
+  KILN_BUILDER_PIDS: "1024",
   KILN_DB_POOL_SIZE: "10",
   KILN_DB_VIEWER_POOL_SIZE: "3",
 } as const;
@@ -115,6 +119,12 @@ const serverEnvSchema = z.object({
   KILN_BUILD_LOG_MAX_LINE_BYTES: positive("bytes").pipe(z.number().min(1024, "must be at least 1024 bytes")).default(64 * 1024),
   KILN_BUILD_QUEUED_PER_USER: positive("builds").default(5),
   KILN_STREAMS_PER_USER: positive("streams").default(10),
+  // API requests one signed-in person may make per minute (per Kiln process); more get a 429.
+  KILN_REQUESTS_PER_MINUTE: positive("requests").default(300),
+  // The builder container's limits (repo2docker itself, git, the build client).
+  KILN_BUILDER_MEMORY_MB: positive("MiB").default(4096),
+  KILN_BUILDER_CPUS: z.coerce.number().positive("must be a positive number of CPUs, e.g. 1.5").default(1.5),
+  KILN_BUILDER_PIDS: positive("processes").default(1024),
 
   // PostgreSQL connections per Kiln process: the main pool, and the small one live log viewers
   // and log downloads share, so no number of viewers can starve the builds.

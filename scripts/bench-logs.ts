@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { commitFiles, startGitDaemon } from "../test/git-server";
-import { KILN, quantile, signIn } from "./bench-support";
+import { KILN, postJson, quantile, signIn, type BenchSession } from "./bench-support";
 
 const GIT_PORT = Number(process.env.KILN_E2E_GIT_PORT ?? 9418);
 const STATE = process.env.KILN_STATE ?? "/var/lib/kiln";
@@ -29,12 +29,8 @@ function repo(label: string, run: string): string {
 }
 
 
-async function startBuild(cookie: string, repository: string): Promise<string> {
-  const response = await fetch(`${KILN}/api/builds`, {
-    method: "POST",
-    headers: { cookie, "content-type": "application/json" },
-    body: JSON.stringify({ repository, ref: "", path: "" }),
-  });
+async function startBuild(session: BenchSession, repository: string): Promise<string> {
+  const response = await postJson(session, "/api/builds", { repository, ref: "", path: "" });
   const body = (await response.json()) as { build?: { id: string }; detail?: string };
   if (!body.build) throw new Error(`POST /api/builds: ${response.status} ${body.detail}`);
   return body.build.id;
@@ -49,8 +45,8 @@ interface ViewerResult {
 }
 
 /** Reads one build's event stream to its end, timing every bench line. */
-async function view(cookie: string, id: string): Promise<ViewerResult> {
-  const response = await fetch(`${KILN}/api/builds/${id}/events`, { headers: { cookie } });
+async function view(session: BenchSession, id: string): Promise<ViewerResult> {
+  const response = await fetch(`${KILN}/api/builds/${id}/events`, { headers: { cookie: session.cookie } });
   const reader = response.body!.getReader();
   const decoder = new TextDecoder();
   const result: ViewerResult = { lines: 0, delaysMs: [], firstAt: 0, lastAt: 0, statusTimes: {} };
@@ -88,6 +84,7 @@ async function view(cookie: string, id: string): Promise<ViewerResult> {
 }
 
 // Wall-clock nanoseconds from the monotonic clock, so delays are not skewed by Date's ms steps.
+const STREAMS_PER_USER = Number(process.env.KILN_STREAMS_PER_USER ?? 10);
 const hrOffset = process.hrtime.bigint() - BigInt(Date.now()) * 1_000_000n;
 
 function kilnRssMb(): number {
@@ -141,15 +138,22 @@ async function buildByHand(repository: string): Promise<{ seconds: number; delay
 async function main() {
   const daemon = await startGitDaemon(root, GIT_PORT);
   try {
-    const cookie = await signIn(process.env.BENCH_USER ?? "bob");
+    const user = process.env.BENCH_USER ?? "bob";
+    const session = await signIn(user);
+    // Kiln lets one person watch STREAMS_PER_USER builds at once, so 100 viewers are 10 people,
+    // each with the repository in their library (a second request joins the same build).
+    const watchers = await Promise.all(Array.from({ length: Math.ceil(Math.max(...VIEWERS) / STREAMS_PER_USER) }, (_, i) => signIn(`${user}-viewer-${i}`)));
     console.log(`Log streaming: a build printing ${LINES} lines, watched live through the Hub's proxy\n`);
     console.log("viewers | lines/s per viewer | lines/s all viewers | delay median | delay p99 | Kiln RSS before → peak");
     for (const viewers of VIEWERS) {
       const before = kilnRssMb();
       let peak = before;
       const sampler = setInterval(() => (peak = Math.max(peak, kilnRssMb())), 200);
-      const id = await startBuild(cookie, repo(`bench-${viewers}`, nanoLine(LINES)));
-      const results = await Promise.all(Array.from({ length: viewers }, () => view(cookie, id)));
+      const repository = repo(`bench-${viewers}`, nanoLine(LINES));
+      const id = await startBuild(session, repository);
+      const people = watchers.slice(0, Math.ceil(viewers / STREAMS_PER_USER));
+      await Promise.all(people.map((person) => startBuild(person, repository)));
+      const results = await Promise.all(Array.from({ length: viewers }, (_, i) => view(people[i % people.length]!, id)));
       clearInterval(sampler);
       const delays = results.flatMap((r) => r.delaysMs);
       const perViewer = results.map((r) => r.lines / Math.max(0.001, (r.lastAt - r.firstAt) / 1000));
@@ -162,8 +166,8 @@ async function main() {
     console.log(`\nAgainst repo2docker run by hand (same ${LINES}-line repository content, both uncached, same builder image):`);
     const byHand = await buildByHand(repo("bench-byhand", nanoLine(LINES)));
     const t1 = Date.now();
-    const id = await startBuild(cookie, repo("bench-kiln", nanoLine(LINES)));
-    const viewer = await view(cookie, id);
+    const id = await startBuild(session, repo("bench-kiln", nanoLine(LINES)));
+    const viewer = await view(session, id);
     const kiln = ((viewer.statusTimes.built ?? NaN) - t1) / 1000;
     const push = viewer.statusTimes.pushing && viewer.statusTimes.built ? (viewer.statusTimes.built - viewer.statusTimes.pushing) / 1000 : 0;
     console.log("                         |  build time | line delay median | line delay p99");

@@ -4,8 +4,14 @@ import { chromium } from "playwright-core";
 export const HUB = process.env.KILN_HUB_PUBLIC_URL ?? "http://127.0.0.1:8000";
 export const KILN = `${HUB}/services/kiln`;
 
+export interface BenchSession {
+  cookie: string;
+  /** Kiln's CSRF token (its `_xsrf` cookie), which every state-changing request must echo. */
+  xsrf: string;
+}
+
 /** Signs `user` in on the Hub's login page in Chromium and returns the cookies for Kiln's API. */
-export async function signIn(user: string): Promise<string> {
+export async function signIn(user: string): Promise<BenchSession> {
   const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu"] });
   const context = await browser.newContext();
   const page = await context.newPage();
@@ -14,9 +20,19 @@ export async function signIn(user: string): Promise<string> {
   await page.fill("#password_input", process.env.KILN_DEMO_PASSWORD ?? "kiln-demo");
   await page.click("#login_submit");
   await page.waitForURL(/services\/kiln/);
-  const cookie = (await context.cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+  const cookies = await context.cookies(`${KILN}/`);
   await browser.close();
-  return cookie;
+  const xsrf = decodeURIComponent(cookies.find((c) => c.name === "_xsrf" && c.path.startsWith("/services/kiln"))?.value ?? "");
+  return { cookie: cookies.map((c) => `${c.name}=${c.value}`).join("; "), xsrf };
+}
+
+/** POSTs JSON to Kiln's API as its own pages do. */
+export function postJson(session: BenchSession, path: string, body: unknown): Promise<Response> {
+  return fetch(`${KILN}${path}`, {
+    method: "POST",
+    headers: { cookie: session.cookie, "x-xsrftoken": session.xsrf, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
 }
 
 export const quantile = (values: number[], q: number) =>

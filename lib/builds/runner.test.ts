@@ -127,6 +127,7 @@ function settingsFor(overrides: Omit<Limits, "noise"> = {}, noise?: string) {
     logMaxBytes: 10 * 1024 * 1024,
     logMaxLineBytes: 64 * 1024,
     queuedPerUser: 5,
+    builderLimits: { memoryBytes: 2048 * 1024 * 1024, cpus: 1.5, pids: 1024 },
     ...overrides,
   };
 }

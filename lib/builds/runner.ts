@@ -242,6 +242,7 @@ export class BuildRunner {
       labels,
       binds: socket ? [`${socket}:${this.settings.engineSocketInBuilder}`] : [],
       extraHosts: pinned.extraHosts,
+      limits: this.settings.builderLimits,
     };
   }
 

@@ -51,6 +51,7 @@ export function buildSettings() {
     logMaxBytes: env.KILN_BUILD_LOG_MAX_BYTES,
     logMaxLineBytes: env.KILN_BUILD_LOG_MAX_LINE_BYTES,
     queuedPerUser: env.KILN_BUILD_QUEUED_PER_USER,
+    builderLimits: { memoryBytes: env.KILN_BUILDER_MEMORY_MB * 1024 * 1024, cpus: env.KILN_BUILDER_CPUS, pids: env.KILN_BUILDER_PIDS },
   };
 }
 

@@ -13,6 +13,8 @@ export interface ContainerSpec {
   binds: string[];
   /** `name:address` lines for the container's /etc/hosts (pins a name to the address Kiln checked). */
   extraHosts?: string[];
+  /** Resource limits; a build step that runs away hits these, not the host. */
+  limits?: { memoryBytes: number; cpus: number; pids: number };
 }
 
 export interface ContainerState {
@@ -31,7 +33,15 @@ export async function runContainer(spec: ContainerSpec): Promise<string> {
     Env: spec.env,
     Labels: spec.labels,
     Tty: true,
-    HostConfig: { NetworkMode: "host", Binds: spec.binds, AutoRemove: false, ...(spec.extraHosts?.length ? { ExtraHosts: spec.extraHosts } : {}) },
+    HostConfig: {
+      NetworkMode: "host",
+      Binds: spec.binds,
+      AutoRemove: false,
+      ...(spec.extraHosts?.length ? { ExtraHosts: spec.extraHosts } : {}),
+      ...(spec.limits
+        ? { Memory: spec.limits.memoryBytes, MemorySwap: spec.limits.memoryBytes, NanoCpus: Math.round(spec.limits.cpus * 1e9), PidsLimit: spec.limits.pids }
+        : {}),
+    },
   });
   await container.start();
   return container.id;

@@ -7,12 +7,15 @@ export class AppError extends Error {
     readonly code: string,
     readonly status: number,
     readonly userMessage: string,
-    options: { internal?: string; cause?: unknown; details?: unknown } = {},
+    options: { internal?: string; cause?: unknown; details?: unknown; headers?: Record<string, string> } = {},
   ) {
     super(options.internal ?? userMessage, { cause: options.cause });
     this.details = options.details;
+    this.headers = options.headers ?? {};
   }
   readonly details: unknown;
+  /** Response headers that go with the error (Retry-After on a 429). */
+  readonly headers: Record<string, string>;
   override name = "AppError";
 }
 

@@ -8,6 +8,7 @@ import { ConfigError, trustedOrigins } from "@/lib/env";
 import { AppError, badRequest, forbidden, notSignedIn } from "./errors";
 import { fromDatabaseError } from "./prisma-errors";
 import { problem } from "./problem";
+import { consumeRequest } from "./rate-limit";
 
 export { problem };
 
@@ -52,6 +53,7 @@ export function route<
       if (options.access !== "public" && !session) throw notSignedIn();
       if (options.access === "moderator" && !session?.user.isModerator) throw forbidden("use Kiln's admin pages");
       if (session && !SAFE_METHODS.has(request.method)) assertSameOrigin(request, session);
+      if (session) await consumeRequest(session.user.name);
 
       const params = options.params ? parseParams(options.params, (await context.params) ?? {}) : undefined;
       const query = options.query ? parseOrThrow(options.query, Object.fromEntries(request.nextUrl.searchParams)) : undefined;
@@ -120,7 +122,7 @@ export function errorResponse(error: unknown): Response {
   const mapped = error instanceof AppError ? error : fromDatabaseError(error);
   if (mapped) {
     if (mapped.status >= 500) console.error(`[kiln] ${mapped.code}: ${mapped.message}`, mapped.cause ?? "");
-    return problem(mapped.status, mapped.code, mapped.userMessage, mapped.details ? { errors: mapped.details } : {});
+    return problem(mapped.status, mapped.code, mapped.userMessage, mapped.details ? { errors: mapped.details } : {}, mapped.headers);
   }
   if (error instanceof ConfigError) {
     console.error(`[kiln] ${error.message}`);
