@@ -28,3 +28,31 @@ export async function createTempDatabase(): Promise<TempDatabase> {
     },
   };
 }
+
+/** A temporary database with every migration applied. */
+export async function createMigratedDatabase(): Promise<TempDatabase> {
+  const { migrate, readMigrations } = await import("@/lib/migrations/migrator");
+  const path = await import("node:path");
+  const database = await createTempDatabase();
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  await migrate(client, await readMigrations(path.resolve(import.meta.dirname, "../prisma/migrations")));
+  await client.end();
+  return database;
+}
+
+/**
+ * The environment lib/env.ts requires, for tests that import Kiln's server modules: the given
+ * database, the local engine, and a Hub that is not there (port 9 answers nothing).
+ */
+export function useTestEnvironment(databaseUrl: string): void {
+  Object.assign(process.env, {
+    DATABASE_URL: databaseUrl,
+    DOCKER_HOST: `unix://${process.env.PODMAN_SOCKET ?? "/run/podman/podman.sock"}`,
+    JUPYTERHUB_API_URL: "http://127.0.0.1:9/hub/api",
+    JUPYTERHUB_API_TOKEN: "unused-in-this-test-0000",
+    JUPYTERHUB_PUBLIC_URL: "http://127.0.0.1:9",
+    NEXTAUTH_URL: "http://127.0.0.1:9/services/kiln/api/auth",
+    NEXTAUTH_SECRET: "x".repeat(32),
+  });
+}

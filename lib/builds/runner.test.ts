@@ -412,6 +412,45 @@ describe("BuildRunner and the database", () => {
   }, 120_000);
 });
 
+describe("BuildRunner and repo2docker's content providers", () => {
+  it("lets repo2docker fetch only with the provider Kiln chose: a CKAN-looking URL is never asked as CKAN", async () => {
+    const { createServer } = await import("node:http");
+    const asked: string[] = [];
+    const trap = createServer((request, response) => {
+      asked.push(request.url ?? "");
+      response.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => trap.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(trap.address() as { port: number }).port}/org/dataset/data`;
+    try {
+      const build = await dbModule.db().build.create({
+        data: {
+          provider: "git",
+          repoUrl: url,
+          spec: `git/${encodeURIComponent(url)}/HEAD`,
+          displayName: "ckan-lookalike",
+          requestedRef: "HEAD",
+          resolvedRef: "0".repeat(40),
+          imageName: "kiln-runner-test-ckan-lookalike:latest",
+          builderImage,
+          status: "fetching",
+          startedAt: new Date(),
+          requestedById: userId,
+        },
+      });
+      const runner = new runnerModule.BuildRunner(build, settingsFor());
+      expect(await runner.done).toBe("finished");
+      const finished = await dbModule.db().build.findUniqueOrThrow({ where: { id: build.id } });
+      expect(finished.status).toBe("failed");
+      // Git asked for refs; CKAN would have asked /api/3/action/status_show first.
+      expect(asked.some((path) => path.includes("/info/refs"))).toBe(true);
+      expect(asked.filter((path) => path.includes("/api/3/action"))).toEqual([]);
+    } finally {
+      trap.close();
+    }
+  });
+});
+
 describe("duration", () => {
   it("names short limits in seconds and long ones in minutes", () => {
     expect(runnerModule.duration(1000)).toBe("1 second");

@@ -5,7 +5,7 @@ import { isTransientDatabaseError } from "@/lib/db";
 import { containersWithLabel, followOutput, removeContainer, runContainer, stopContainer, waitForExit } from "@/lib/engine/containers";
 import { imageInfo, pushImage } from "@/lib/engine/images";
 import type { Build } from "@/lib/generated/prisma/client";
-import { builderFetchSettings } from "@/lib/repos/fetch-plan";
+import { builderFetchSettings, repo2dockerCommand, repo2dockerConfig } from "@/lib/repos/fetch-plan";
 import { cutMark, formatBytes, LineSplitter, parseOutputLine, type RawLine } from "./output";
 import type { BuildStatus } from "./schema";
 import { buildSettings } from "./settings";
@@ -220,8 +220,7 @@ export class BuildRunner {
     return {
       name: `kiln-build-${b.id}`,
       image: b.builderImage,
-      cmd: [
-        "jupyter-repo2docker",
+      cmd: repo2dockerCommand([
         "--no-run",
         "--json-logs",
         "--user-id", "1000",
@@ -232,8 +231,9 @@ export class BuildRunner {
         ...Object.entries(imageLabels).flatMap(([key, value]) => ["--label", `${key}=${value}`]),
         "--",
         b.repoUrl,
-      ],
+      ]),
       env: [
+        `KILN_REPO2DOCKER_CONFIG=${repo2dockerConfig(b.provider)}`,
         `DOCKER_HOST=unix://${this.settings.engineSocketInBuilder}`,
         `CONTAINER_HOST=unix://${this.settings.engineSocketInBuilder}`,
         ...this.settings.builderEnv,

@@ -1,6 +1,7 @@
 import "server-only";
 import ipaddr from "ipaddr.js";
 import type { FetchUrl } from "./git-url";
+import type { ProviderId } from "./types";
 
 // What a fetch may reach: the URL as git and repo2docker receive it, and the addresses its host
 // was checked at. Kiln resolves a host once; `git ls-remote` and the builder are pinned to those
@@ -39,10 +40,11 @@ export function decodePin(text: string): Pin | null {
 export function gitConfig(pins: Pin[]): [string, string][] {
   return [
     ["protocol.allow", "never"],
-    ["protocol.https.allow", "always"],
-    ["protocol.http.allow", "always"],
-    ["protocol.git.allow", "always"],
-    ["protocol.ssh.allow", "always"],
+    // "user": only for what was asked for, never for submodules, whose hosts nobody checked.
+    ["protocol.https.allow", "user"],
+    ["protocol.http.allow", "user"],
+    ["protocol.git.allow", "user"],
+    ["protocol.ssh.allow", "user"],
     ["protocol.file.allow", "never"],
     // A redirect would take curl to a host nobody checked.
     ["http.followRedirects", "false"],
@@ -72,4 +74,37 @@ export function builderFetchSettings(storedPins: string[]): { env: string[]; ext
     env: Object.entries(gitConfigEnv(pins)).map(([key, value]) => `${key}=${value}`),
     extraHosts: extraHosts(pins),
   };
+}
+
+/** repo2docker's content provider for each of Kiln's providers (repo2docker.contentproviders). */
+const REPO2DOCKER_PROVIDERS: Record<ProviderId, string> = {
+  github: "Git",
+  gitlab: "Git",
+  gist: "Git",
+  git: "Git",
+  zenodo: "Zenodo",
+  figshare: "Figshare",
+  dataverse: "Dataverse",
+  hydroshare: "Hydroshare",
+};
+
+/**
+ * repo2docker's configuration for one build: only the content provider Kiln chose and checked.
+ * Left to itself, repo2docker asks every provider whether it claims the URL, and CKAN or
+ * Mercurial would fetch from hosts (and follow redirects) that Kiln never checked.
+ */
+export function repo2dockerConfig(provider: ProviderId): string {
+  const name = REPO2DOCKER_PROVIDERS[provider];
+  return `from repo2docker.contentproviders import ${name}\nc.Repo2Docker.content_providers = [${name}]\n`;
+}
+
+/** Runs repo2docker with `config` (from the KILN_REPO2DOCKER_CONFIG variable) and `args`. */
+export function repo2dockerCommand(args: string[]): string[] {
+  return [
+    "sh",
+    "-c",
+    'printf "%s" "$KILN_REPO2DOCKER_CONFIG" > /tmp/kiln-repo2docker.py && exec jupyter-repo2docker --config /tmp/kiln-repo2docker.py "$@"',
+    "repo2docker",
+    ...args,
+  ];
 }
