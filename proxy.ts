@@ -1,5 +1,5 @@
 import { NextResponse, type NextRequest } from "next/server";
-import { cookieOptions, decodeSessionCookie, XSRF_COOKIE } from "@/lib/auth/cookies";
+import { cookieOptions, decodeSessionCookie, xsrfCookieName } from "@/lib/auth/cookies";
 import { xsrfTokenFor } from "@/lib/auth/xsrf";
 import { publicBaseUrl, servicePath } from "@/lib/env";
 import { problem } from "@/lib/http/problem";
@@ -18,9 +18,9 @@ export async function proxy(request: NextRequest) {
   if (token?.kiln && typeof token.sid === "string") {
     const response = NextResponse.next();
     const xsrf = xsrfTokenFor(token.sid);
-    if (request.cookies.get(XSRF_COOKIE)?.value !== xsrf) {
+    if (request.cookies.get(xsrfCookieName())?.value !== xsrf) {
       // Readable by Kiln's own scripts (they echo it in X-XSRFToken), never sent off its path.
-      response.cookies.set(XSRF_COOKIE, xsrf, { ...cookieOptions({ httpOnly: false, sameSite: "strict" }) });
+      response.cookies.set(xsrfCookieName(), xsrf, { ...cookieOptions({ httpOnly: false, sameSite: "strict" }) });
     }
     return response;
   }

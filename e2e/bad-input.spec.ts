@@ -62,6 +62,14 @@ test("every malformed or unknown input gets a 4xx problem with a message", async
   console.log(`bad input: ${cases.length} cases, each a 4xx problem+json`);
 });
 
+test("pages answer malformed ids with their not-found page, never an error page", async ({ page }) => {
+  await new KilnShell(page).signInThroughHub(bob);
+  for (const id of [dashes, hex, missing, "%E0%A4%A"]) {
+    const response = await page.goto(`builds/${id}`);
+    expect(response?.status(), id).toBe(404);
+  }
+});
+
 test("a body that is not JSON is refused with 415 or 400, and nothing is built", async ({ page }) => {
   await new KilnShell(page).signInThroughHub(bob);
   const headers = { "x-xsrftoken": decodeURIComponent((await page.context().cookies()).find((c) => c.name === "_xsrf" && c.path.startsWith("/services"))!.value) };
@@ -69,4 +77,6 @@ test("a body that is not JSON is refused with 415 or 400, and nothing is built",
   expect(notJson.status()).toBe(400);
   const form = await page.request.post("api/builds", { headers, form: { repository: "gh/org/repo" } });
   expect(form.status()).toBe(415);
+  const huge = await page.request.post("api/builds", { headers: { ...headers, "content-type": "application/json" }, data: JSON.stringify({ repository: "x".repeat(200_000) }) });
+  expect(huge.status()).toBe(413);
 });

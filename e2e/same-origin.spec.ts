@@ -191,3 +191,21 @@ test("code on a user's own server (same origin) sees none of Kiln's cookies and 
   expect(await libraryNames(page)).not.toContain(expect.stringContaining("own-origin-bait"));
   await removeAllServers(carol);
 });
+
+test("a role the Hub takes away is gone from Kiln at its next check with the Hub", async ({ page }) => {
+  const demoted = `${users[0]!.replace(/-alice$/, "")}-demoted`;
+  await hubApi("/users", { method: "POST", body: JSON.stringify({ usernames: [demoted] }) });
+  await hubApi("/groups/kiln-moderators/users", { method: "POST", body: JSON.stringify({ users: [demoted] }) });
+  await new KilnShell(page).signInThroughHub(demoted);
+  expect((await page.request.get("api/admin/summary")).status()).toBe(200);
+  await hubApi("/groups/kiln-moderators/users", { method: "DELETE", body: JSON.stringify({ users: [demoted] }) });
+  const database = await stackDatabase();
+  try {
+    await database.query("UPDATE sessions SET checked_at = now() - interval '1 hour' WHERE user_id = (SELECT id FROM users WHERE name = $1)", [demoted]);
+  } finally {
+    await database.end();
+  }
+  expect((await page.request.get("api/admin/summary")).status()).toBe(403);
+  expect((await (await page.request.get("api/me")).json()).isModerator).toBe(false);
+  await hubApi(`/users/${demoted}`, { method: "DELETE" });
+});

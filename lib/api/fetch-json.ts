@@ -17,8 +17,9 @@ export class ApiError extends Error {
 /** The session's CSRF token, which Kiln hands its pages in the `_xsrf` cookie (JupyterHub's convention). */
 function xsrfToken(): string | undefined {
   if (typeof document === "undefined") return undefined;
-  const entry = document.cookie.split("; ").find((pair) => pair.startsWith("_xsrf="));
-  return entry ? decodeURIComponent(entry.slice("_xsrf=".length)) : undefined;
+  // __Host-_xsrf when Kiln has a host of its own over https.
+  const entry = document.cookie.split("; ").find((pair) => pair.startsWith("_xsrf=") || pair.startsWith("__Host-_xsrf="));
+  return entry ? decodeURIComponent(entry.slice(entry.indexOf("=") + 1)) : undefined;
 }
 
 /** Client-side fetch of Kiln's own API, relative to the basePath; state changes carry the CSRF token. */

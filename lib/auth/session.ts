@@ -4,7 +4,7 @@ import { redirect } from "next/navigation";
 import { servicePath } from "@/lib/env";
 import { decodeSessionCookie } from "./cookies";
 import { kilnUserSchema, type KilnUser } from "./identity";
-import { sessionIsLive } from "./sessions";
+import { liveSessionUser } from "./sessions";
 
 export type { KilnUser };
 
@@ -19,8 +19,9 @@ export async function currentSession(): Promise<KilnSession | null> {
   const token = await decodeSessionCookie({ headers: await headers(), cookies: await cookies() });
   const user = kilnUserSchema.safeParse(token?.kiln);
   if (!token || !user.success || typeof token.sid !== "string") return null;
-  if (!(await sessionIsLive(token.sid, user.data.name, token.hubToken))) return null;
-  return { user: user.data, sessionId: token.sid };
+  // Who they are and what they may do comes from the live session, not the cookie's copy.
+  const live = await liveSessionUser(token.sid, user.data.name, token.hubToken);
+  return live ? { user: live, sessionId: token.sid } : null;
 }
 
 /** The signed-in user, or null. */

@@ -2,11 +2,14 @@ import "server-only";
 import { randomUUID } from "node:crypto";
 import { db } from "@/lib/db";
 import { serverEnv } from "@/lib/env";
-import { userTokenStatus } from "@/lib/hub/client";
+import { userTokenProfile } from "@/lib/hub/client";
+import { recordSignIn } from "@/lib/users/server";
+import { kilnUserFromHub, type KilnUser } from "./identity";
 
 // Server-side sessions behind next-auth's JWT cookie: the cookie names a row, and only a row
 // that is neither revoked nor expired signs anyone in. The Hub is asked again at a short
-// interval whether the user's token still holds, so signing out of the Hub ends Kiln's session.
+// interval who the user is: signing out of the Hub ends Kiln's session, and a role the Hub took
+// away (admin, moderator) is gone from Kiln at that check, not at the cookie's expiry.
 
 /** How often a session is re-checked with the Hub. */
 export const HUB_RECHECK_MS = 60_000;
@@ -23,23 +26,31 @@ export async function revokeSession(id: string): Promise<void> {
 }
 
 /**
- * True when the session may be used now. Asks the Hub (with the user's token) when the last
- * confirmation is older than HUB_RECHECK_MS; a Hub that cannot be reached does not sign anyone
- * out, a Hub that says the token is gone does.
+ * The session's user as Kiln knows them now, or null when the session may not be used. Asks the
+ * Hub (with the user's token) when its last answer is older than HUB_RECHECK_MS; a Hub that
+ * cannot be reached signs nobody out, a Hub that says the token is gone does.
  */
-export async function sessionIsLive(id: string, userName: string, hubToken: string | undefined): Promise<boolean> {
-  if (!isUuid(id)) return false;
-  const row = await db().session.findUnique({ where: { id }, select: { revokedAt: true, expiresAt: true, checkedAt: true, user: { select: { name: true } } } });
-  if (!row || row.revokedAt || row.expiresAt.getTime() <= Date.now() || row.user.name !== userName) return false;
-  if (Date.now() - row.checkedAt.getTime() < HUB_RECHECK_MS) return true;
-  if (!hubToken) return false;
-  const status = await userTokenStatus(hubToken);
-  if (status === "revoked") {
+export async function liveSessionUser(id: string, userName: string, hubToken: string | undefined): Promise<KilnUser | null> {
+  if (!isUuid(id)) return null;
+  const row = await db().session.findUnique({
+    where: { id },
+    select: { revokedAt: true, expiresAt: true, checkedAt: true, user: { select: { name: true, isAdmin: true, isModerator: true, groups: true } } },
+  });
+  if (!row || row.revokedAt || row.expiresAt.getTime() <= Date.now() || row.user.name !== userName) return null;
+  const known: KilnUser = { name: row.user.name, isAdmin: row.user.isAdmin, isModerator: row.user.isModerator, groups: row.user.groups };
+  if (Date.now() - row.checkedAt.getTime() < HUB_RECHECK_MS) return known;
+  if (!hubToken) return null;
+  const answer = await userTokenProfile(hubToken);
+  if (answer.status === "revoked") {
     await revokeSession(id);
-    return false;
+    return null;
   }
-  if (status === "valid") await db().session.update({ where: { id }, data: { checkedAt: new Date() } });
-  return true;
+  if (answer.status !== "valid") return known;
+  const fresh = kilnUserFromHub(answer.profile, serverEnv().KILN_MODERATOR_SCOPE);
+  if (fresh.name !== userName) return null;
+  await recordSignIn(fresh);
+  await db().session.update({ where: { id }, data: { checkedAt: new Date() } });
+  return fresh;
 }
 
 const isUuid = (value: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);

@@ -51,12 +51,12 @@ export async function requestBuild(user: KilnUser, input: LaunchRequest): Promis
   const settings = buildSettings();
   const name = imageName(settings.imagePrefix, buildSlug(parsed.target), resolved.resolvedRef);
 
-  // Refuse before writing anything when the engine is down: nothing half-recorded.
-  const { present, sizeBytes: presentSize } = await imagePresent(name, settings.push);
-
   const { outcome, buildId } = await db().$transaction(async (tx) => {
-    // One request at a time per image, across every Kiln replica.
+    // One request at a time per image, across every Kiln replica; deleting an image takes the
+    // same lock, so whether the image is there is asked under it.
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${name}))`;
+    // Refuses before writing anything when the engine is down: nothing half-recorded.
+    const { present, sizeBytes: presentSize } = await imagePresent(name, settings.push);
     const requester = await tx.user.upsert({ where: { name: user.name }, create: { name: user.name }, update: {}, select: { id: true } });
     const join = async (buildId: string) => {
       await tx.libraryEntry.upsert({
@@ -105,7 +105,7 @@ export async function requestBuild(user: KilnUser, input: LaunchRequest): Promis
     await assertMayQueue(requester.id, tx);
     const created = await tx.build.create({ data: fields, select: { id: true } });
     return { outcome: "queued" as const, buildId: await join(created.id) };
-  });
+  }, { timeout: 30_000 });
 
   if (outcome === "queued") await wakeScheduler(buildId);
   const build = await findBuild(buildId);

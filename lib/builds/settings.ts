@@ -32,7 +32,8 @@ export function providerConfig(): ProviderConfig {
 export function safetyRules(): SafetyRules {
   const hosts = providerHosts();
   const trusted = [hosts.github, hosts.gist, hosts.gitlab, hosts.zenodo, hosts.figshare, hosts.hydroshare, ...hosts.dataverse];
-  return { allowedHosts: serverEnv().KILN_ALLOWED_HOSTS, trustedHosts: trusted.map((url) => new URL(url).host) };
+  const hostAndPort = (url: URL) => `${url.hostname}:${url.port || (url.protocol === "https:" ? "443" : "80")}`;
+  return { allowedHosts: serverEnv().KILN_ALLOWED_HOSTS, trustedHosts: trusted.map((url) => hostAndPort(new URL(url))) };
 }
 
 export function buildSettings() {

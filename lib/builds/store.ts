@@ -21,7 +21,8 @@ const withRequester = { requestedBy: { select: { name: true } } } satisfies Pris
 // pool, so they can never hold the connections the builds write with.
 
 export async function findBuild(id: string, client: Database = db()): Promise<BuildWithRequester | null> {
-  if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+  // Only a well-formed UUID can name a build (36 dashes would reach PostgreSQL and fail there).
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return null;
   return client.build.findUnique({ where: { id }, include: withRequester });
 }
 

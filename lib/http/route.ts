@@ -108,11 +108,31 @@ function parseOrThrow<T extends z.ZodType>(schema: T, input: unknown): z.infer<T
   throw badRequest(fields.map((f) => (f.field ? `${f.field}: ${f.message}` : f.message)).join("; "), fields);
 }
 
+/** Every request body Kiln accepts is a small JSON object; anything larger is refused unread. */
+const MAX_BODY_BYTES = 64 * 1024;
+
+const tooLarge = () => new AppError("body_too_large", 413, `The request body is larger than Kiln accepts (${MAX_BODY_BYTES / 1024} KiB).`);
+
 async function readJson(request: NextRequest): Promise<unknown> {
   const type = request.headers.get("content-type")?.split(";")[0]?.trim().toLowerCase();
   if (type !== "application/json") throw new AppError("unsupported_media_type", 415, "Send the request body as JSON (Content-Type: application/json).");
+  if (Number(request.headers.get("content-length") ?? 0) > MAX_BODY_BYTES) throw tooLarge();
+  // Read up to the limit, whatever the (possibly absent or false) Content-Length said.
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = request.body?.getReader();
+  while (reader) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_BODY_BYTES) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
   try {
-    return await request.json();
+    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
   } catch {
     throw badRequest("The request body must be JSON.");
   }

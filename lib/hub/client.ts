@@ -104,21 +104,21 @@ export async function serverProgress(user: string, server: string, signal: Abort
 }
 
 /**
- * Whether a user's own OAuth token (issued to Kiln at sign-in) is still valid. The Hub revokes
- * it when the user signs out of the Hub; "unknown" when the Hub could not be asked.
+ * Who a user's own OAuth token (issued to Kiln at sign-in) says they are now, as at sign-in; the
+ * Hub revokes it when the user signs out of the Hub. "unknown" when the Hub could not be asked.
  */
-export async function userTokenStatus(userToken: string, timeoutMs = 3000): Promise<"valid" | "revoked" | "unknown"> {
+export async function userTokenProfile(userToken: string, timeoutMs = 3000): Promise<{ status: "valid"; profile: unknown } | { status: "revoked" | "unknown" }> {
   try {
     const response = await fetch(`${serverEnv().JUPYTERHUB_API_URL}/user`, {
       headers: { authorization: `token ${userToken}` },
       signal: AbortSignal.timeout(timeoutMs),
       cache: "no-store",
     });
+    if (response.ok) return { status: "valid", profile: await response.json() };
     await response.body?.cancel();
-    if (response.ok) return "valid";
-    return response.status === 401 || response.status === 403 ? "revoked" : "unknown";
+    return { status: response.status === 401 || response.status === 403 ? "revoked" : "unknown" };
   } catch {
-    return "unknown";
+    return { status: "unknown" };
   }
 }
 

@@ -103,7 +103,13 @@ export async function deleteEntry(id: number, viewer: KilnUser): Promise<{ image
       if (remaining > 0) {
         return { imageRemoved: false, message: `Removed from your library. The image stays: ${remaining} other ${remaining === 1 ? "library uses" : "libraries use"} it.` };
       }
-      const removed = await removeImage(image);
+      const removed = await removeImage(image).catch((error: unknown) => {
+        // The engine refuses while a container (a server that just started) uses the image.
+        if ((error as { statusCode?: number }).statusCode === 409) {
+          throw new AppError("image_in_use", 409, "A server has just started from this image. Stop it from Servers, then delete.");
+        }
+        throw error;
+      });
       const removedFromRegistry = buildSettings().push ? await deleteRegistryImage(image) : false;
       return {
         imageRemoved: removed || removedFromRegistry,

@@ -36,7 +36,7 @@ beforeAll(async () => {
     doiResolver: `${stub.base}/doi`,
   };
   // As settings.ts does: provider hosts are trusted, the test git daemon is allow-listed by an admin.
-  safety = { rules: { allowedHosts: [`127.0.0.1:${git.port}`, `127.0.0.1:${http.port}`], trustedHosts: [new URL(stub.base).host] } };
+  safety = { rules: { allowedHosts: [`127.0.0.1:${git.port}`, `127.0.0.1:${http.port}`], trustedHosts: [`${new URL(stub.base).hostname}:${new URL(stub.base).port}`] } };
 });
 
 afterAll(async () => {
@@ -147,7 +147,7 @@ describe("attacks on the fetch", () => {
   it("never lets a backslash spec reach the host git would read", async () => {
     // WHATWG reads host github.com; git (curl) would connect to the listener.
     const spec = `git/${encodeURIComponent(`http://github.com\\@127.0.0.1:${listener.port}/x`)}/HEAD`;
-    const trusting: FetchSafety = { rules: { ...safety.rules, trustedHosts: ["github.com"] }, lookup: async () => ["140.82.112.3"] };
+    const trusting: FetchSafety = { rules: { ...safety.rules, trustedHosts: ["github.com:80"] }, lookup: async () => ["140.82.112.3"] };
     await expect(Promise.resolve().then(() => resolveRepo(parseRepository(spec, "", config), config, trusting))).rejects.toThrow(RepoInputError);
     await expect(resolveGit(`http://github.com\\@127.0.0.1:${listener.port}/x`, "HEAD", trusting)).rejects.toThrow(RepoInputError);
     expect(listener.connections).toBe(0);

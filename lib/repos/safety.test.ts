@@ -48,10 +48,13 @@ describe("planFetch", () => {
     expect(plan.pins).toEqual([{ host: "git.lab.internal", port: 443, addresses: ["10.0.0.2"] }]);
   });
 
-  it("trusts configured provider hosts", async () => {
-    await expect(planFetch("https://github.internal/o/r", "git", { ...rules, trustedHosts: ["github.internal"] }, dns({ "github.internal": ["10.0.0.3"] }))).resolves.toMatchObject({
+  it("trusts configured provider hosts on their own port only", async () => {
+    const trusting = { ...rules, trustedHosts: ["github.internal:443"] };
+    await expect(planFetch("https://github.internal/o/r", "git", trusting, dns({ "github.internal": ["10.0.0.3"] }))).resolves.toMatchObject({
       host: "github.internal",
     });
+    // The same private host on another port (its Redis, say) is not a provider.
+    await expect(planFetch("https://github.internal:6379/o/r", "git", trusting, dns({ "github.internal": ["10.0.0.3"] }))).rejects.toThrow(/private address/);
   });
 
   it("says so when a host does not exist", async () => {

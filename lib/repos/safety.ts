@@ -45,7 +45,7 @@ export function isBlockedAddress(address: string): boolean {
 export interface SafetyRules {
   /** Hosts or host:port pairs an admin allowed although they are private. */
   allowedHosts: string[];
-  /** Hosts of configured providers (GitHub Enterprise, a self-hosted GitLab…), trusted by configuration. */
+  /** host:port of configured providers (GitHub Enterprise, a self-hosted GitLab…), trusted on that port only. */
   trustedHosts: string[];
 }
 
@@ -62,8 +62,10 @@ export async function planFetch(url: string, kind: "git" | "web", rules: SafetyR
   const target = parseFetchUrl(url, kind);
   const { host, port } = target;
   const hostText = host.includes(":") ? `[${host}]` : host;
-  const allowed = new Set([...rules.allowedHosts, ...rules.trustedHosts].map((entry) => entry.toLowerCase()));
-  const isAllowed = allowed.has(hostText) || allowed.has(`${hostText}:${port}`) || allowed.has(host);
+  const allowed = new Set(rules.allowedHosts.map((entry) => entry.toLowerCase()));
+  const trusted = new Set(rules.trustedHosts.map((entry) => entry.toLowerCase()));
+  // A provider's host is trusted on its own port only: not a way to reach its other services.
+  const isAllowed = allowed.has(hostText) || allowed.has(`${hostText}:${port}`) || allowed.has(host) || trusted.has(`${hostText}:${port}`);
   if (!isAllowed && (host === "localhost" || host.endsWith(".localhost"))) throw refusal(host);
   if (ipaddr.isValid(host)) {
     if (!isAllowed && isBlockedAddress(host)) throw refusal(host);
