@@ -3,7 +3,14 @@ import pg from "pg";
 
 // Unit tests that need PostgreSQL get a database of their own, made and dropped around them.
 
-const adminUrl = process.env.DATABASE_URL ?? "postgresql://kiln:kiln@127.0.0.1:5432/kiln";
+/** The stack's database, from which test databases are made (scripts/config.sh sets DATABASE_URL). */
+export function adminDatabaseUrl(): string {
+  const url = process.env.KILN_TEST_ADMIN_DATABASE_URL ?? process.env.DATABASE_URL;
+  if (!url) throw new Error("DATABASE_URL is not set: run the tests with `npm test`, or source scripts/lib.sh and scripts/config.sh first");
+  // Kept: tests point DATABASE_URL at their own database once made.
+  process.env.KILN_TEST_ADMIN_DATABASE_URL ??= url;
+  return url;
+}
 
 export interface TempDatabase {
   url: string;
@@ -12,16 +19,16 @@ export interface TempDatabase {
 
 export async function createTempDatabase(): Promise<TempDatabase> {
   const name = `kiln_test_${randomBytes(6).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
+  const admin = new pg.Client({ connectionString: adminDatabaseUrl() });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
-  const url = new URL(adminUrl);
+  const url = new URL(adminDatabaseUrl());
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
     async drop() {
-      const client = new pg.Client({ connectionString: adminUrl });
+      const client = new pg.Client({ connectionString: adminDatabaseUrl() });
       await client.connect();
       await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await client.end();

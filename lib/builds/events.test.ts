@@ -1,18 +1,12 @@
 import { setMaxListeners } from "node:events";
-import path from "node:path";
-import v8 from "node:v8";
-import vm from "node:vm";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTempDatabase, type TempDatabase } from "@/test/temp-database";
-import { migrate, readMigrations } from "@/lib/migrations/migrator";
+import { peakGrowth } from "@/test/memory";
+import { createMigratedDatabase, useTestEnvironment, type TempDatabase } from "@/test/temp-database";
 import type { KilnUser } from "@/lib/auth/identity";
 
 // Live log streams against a real PostgreSQL: the builds' lines are written through the store,
 // exactly as the runner writes them, and viewers read the same SSE bodies browsers get.
 
-v8.setFlagsFromString("--expose-gc");
-const gc = vm.runInNewContext("gc") as () => void;
 
 let database: TempDatabase;
 let store: typeof import("./store");
@@ -22,20 +16,8 @@ let dbModule: typeof import("@/lib/db");
 let ownerId: number;
 
 beforeAll(async () => {
-  database = await createTempDatabase();
-  const client = new pg.Client({ connectionString: database.url });
-  await client.connect();
-  await migrate(client, await readMigrations(path.resolve(import.meta.dirname, "../../prisma/migrations")));
-  await client.end();
-  Object.assign(process.env, {
-    DATABASE_URL: database.url,
-    DOCKER_HOST: "unix:///run/podman/podman.sock",
-    JUPYTERHUB_API_URL: "http://127.0.0.1:9/hub/api",
-    JUPYTERHUB_API_TOKEN: "unused-in-this-test-0000",
-    JUPYTERHUB_PUBLIC_URL: "http://127.0.0.1:9",
-    NEXTAUTH_URL: "http://127.0.0.1:9/services/kiln/api/auth",
-    NEXTAUTH_SECRET: "x".repeat(32),
-  });
+  database = await createMigratedDatabase();
+  useTestEnvironment(database.url);
   store = await import("./store");
   server = await import("./server");
   events = await import("./events");
@@ -126,29 +108,6 @@ async function writeLines(buildId: string, from: number, count: number, width: n
 
 function expectEveryLineOnce(received: Received, total: number, from = 1) {
   expect(received.lines.map(([seq]) => seq)).toEqual(Array.from({ length: total - from + 1 }, (_, i) => from + i));
-}
-
-/** Live (post-GC) heap and buffer growth, sampled while `work` runs. */
-async function peakGrowth<T>(work: () => Promise<T>): Promise<{ result: T; growth: number }> {
-  const used = () => {
-    const memory = process.memoryUsage();
-    return memory.heapUsed + memory.arrayBuffers;
-  };
-  gc();
-  const base = used();
-  let peak = base;
-  const timer = setInterval(() => {
-    gc();
-    peak = Math.max(peak, used());
-  }, 100);
-  try {
-    const result = await work();
-    gc();
-    peak = Math.max(peak, used());
-    return { result, growth: peak - base };
-  } finally {
-    clearInterval(timer);
-  }
 }
 
 describe("live build events", () => {

@@ -47,6 +47,26 @@ export type BuildOutcome = "queued" | "joined" | "ready";
  * share one build row; an image already in the engine (or registry) needs no build at all.
  */
 export async function requestBuild(user: KilnUser, input: LaunchRequest): Promise<{ outcome: BuildOutcome; build: BuildWithRequester }> {
+  // Looking a repository up can take a slow (or hostile) server half a minute: a person has at
+  // most a couple of lookups under way in this process at once.
+  const inFlight = lookupsInFlight.get(user.name) ?? 0;
+  if (inFlight >= LOOKUPS_PER_USER) {
+    throw new AppError("too_many_lookups", 429, "Kiln is still looking up the repositories you asked for a moment ago. Wait for them, then try again.");
+  }
+  lookupsInFlight.set(user.name, inFlight + 1);
+  try {
+    return await requestBuildNow(user, input);
+  } finally {
+    const left = (lookupsInFlight.get(user.name) ?? 1) - 1;
+    if (left > 0) lookupsInFlight.set(user.name, left);
+    else lookupsInFlight.delete(user.name);
+  }
+}
+
+const LOOKUPS_PER_USER = 2;
+const lookupsInFlight = new Map<string, number>();
+
+async function requestBuildNow(user: KilnUser, input: LaunchRequest): Promise<{ outcome: BuildOutcome; build: BuildWithRequester }> {
   const { parsed, resolved } = await resolveRequest(input);
   const settings = buildSettings();
   const name = imageName(settings.imagePrefix, buildSlug(parsed.target), resolved.resolvedRef);

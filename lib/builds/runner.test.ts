@@ -3,14 +3,12 @@ import { setMaxListeners } from "node:events";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import v8 from "node:v8";
-import vm from "node:vm";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startGitServer, type GitServer } from "@/test/git-server";
+import { peakGrowth } from "@/test/memory";
 import { startProviderStub, type ProviderStub } from "@/test/provider-stub";
-import { createTempDatabase, type TempDatabase } from "@/test/temp-database";
-import { migrate, readMigrations } from "@/lib/migrations/migrator";
+import { createMigratedDatabase, useTestEnvironment, type TempDatabase } from "@/test/temp-database";
 import type { KilnUser } from "@/lib/auth/identity";
 
 // The runner against the real engine and real repo2docker, with limits small enough to hit, and
@@ -38,8 +36,6 @@ vi.mock("@/lib/engine/containers", async (importOriginal) => {
   };
 });
 
-v8.setFlagsFromString("--expose-gc");
-const gc = vm.runInNewContext("gc") as () => void;
 
 const builderImage = process.env.KILN_REPO2DOCKER_IMAGE ?? "localhost/kiln-repo2docker:2026.4.0";
 const engineSocket = process.env.PODMAN_SOCKET ?? "/run/podman/podman.sock";
@@ -57,22 +53,10 @@ let userId: number;
 const images: string[] = [];
 
 beforeAll(async () => {
-  database = await createTempDatabase();
-  const client = new pg.Client({ connectionString: database.url });
-  await client.connect();
-  await migrate(client, await readMigrations(path.resolve(import.meta.dirname, "../../prisma/migrations")));
-  await client.end();
+  database = await createMigratedDatabase();
   git = await startGitServer();
   stub = await startProviderStub();
-  Object.assign(process.env, {
-    DATABASE_URL: database.url,
-    DOCKER_HOST: `unix://${engineSocket}`,
-    JUPYTERHUB_API_URL: "http://127.0.0.1:9/hub/api",
-    JUPYTERHUB_API_TOKEN: "unused-in-this-test-0000",
-    JUPYTERHUB_PUBLIC_URL: "http://127.0.0.1:9",
-    NEXTAUTH_URL: "http://127.0.0.1:9/services/kiln/api/auth",
-    NEXTAUTH_SECRET: "x".repeat(32),
-  });
+  useTestEnvironment(database.url);
   runnerModule = await import("./runner");
   serverModule = await import("./server");
   dbModule = await import("@/lib/db");
@@ -190,29 +174,6 @@ async function untilText(buildId: string, text: string): Promise<void> {
     const build = await dbModule.db().build.findUniqueOrThrow({ where: { id: buildId } });
     if (!["queued", "fetching", "building", "pushing"].includes(build.status)) throw new Error(`build ended early: ${build.status} ${build.error}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-/** Peak live (post-GC) heap and buffer growth while `work` runs. */
-async function peakGrowth<T>(work: () => Promise<T>): Promise<{ result: T; growth: number }> {
-  const used = () => {
-    const memory = process.memoryUsage();
-    return memory.heapUsed + memory.arrayBuffers;
-  };
-  gc();
-  const base = used();
-  let peak = base;
-  const timer = setInterval(() => {
-    gc();
-    peak = Math.max(peak, used());
-  }, 100);
-  try {
-    const result = await work();
-    gc();
-    peak = Math.max(peak, used());
-    return { result, growth: peak - base };
-  } finally {
-    clearInterval(timer);
   }
 }
 

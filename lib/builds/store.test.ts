@@ -1,8 +1,6 @@
-import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTempDatabase, type TempDatabase } from "@/test/temp-database";
-import { migrate, readMigrations } from "@/lib/migrations/migrator";
+import { createMigratedDatabase, useTestEnvironment, type TempDatabase } from "@/test/temp-database";
 
 // The build store against a real PostgreSQL: writes the runner may retry, pages bounded by
 // bytes, the per-user queue limit, and how database errors are told apart.
@@ -13,20 +11,8 @@ let dbModule: typeof import("@/lib/db");
 let userId: number;
 
 beforeAll(async () => {
-  database = await createTempDatabase();
-  const client = new pg.Client({ connectionString: database.url });
-  await client.connect();
-  await migrate(client, await readMigrations(path.resolve(import.meta.dirname, "../../prisma/migrations")));
-  await client.end();
-  Object.assign(process.env, {
-    DATABASE_URL: database.url,
-    DOCKER_HOST: "unix:///run/podman/podman.sock",
-    JUPYTERHUB_API_URL: "http://127.0.0.1:9/hub/api",
-    JUPYTERHUB_API_TOKEN: "unused-in-this-test-0000",
-    JUPYTERHUB_PUBLIC_URL: "http://127.0.0.1:9",
-    NEXTAUTH_URL: "http://127.0.0.1:9/services/kiln/api/auth",
-    NEXTAUTH_SECRET: "x".repeat(32),
-  });
+  database = await createMigratedDatabase();
+  useTestEnvironment(database.url);
   store = await import("./store");
   dbModule = await import("@/lib/db");
   userId = (await dbModule.db().user.create({ data: { name: "store-test" } })).id;

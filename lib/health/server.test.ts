@@ -1,5 +1,6 @@
 import { NextRequest } from "next/server";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { adminDatabaseUrl, useTestEnvironment } from "@/test/temp-database";
 
 // /api/health against the real engine and PostgreSQL (the Hub is absent: reported down). The
 // engine probe is wrapped only to count how often it is asked.
@@ -13,15 +14,7 @@ let health: typeof import("./server");
 let engine: typeof import("@/lib/engine/client");
 
 beforeAll(async () => {
-  Object.assign(process.env, {
-    DATABASE_URL: process.env.DATABASE_URL ?? "postgresql://kiln:kiln@127.0.0.1:5432/kiln",
-    DOCKER_HOST: `unix://${process.env.PODMAN_SOCKET ?? "/run/podman/podman.sock"}`,
-    JUPYTERHUB_API_URL: "http://127.0.0.1:9/hub/api",
-    JUPYTERHUB_API_TOKEN: "unused-in-this-test-0000",
-    JUPYTERHUB_PUBLIC_URL: "http://127.0.0.1:9",
-    NEXTAUTH_URL: "http://127.0.0.1:9/services/kiln/api/auth",
-    NEXTAUTH_SECRET: "x".repeat(32),
-  });
+  useTestEnvironment(adminDatabaseUrl());
   health = await import("./server");
   engine = await import("@/lib/engine/client");
 });

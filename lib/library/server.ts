@@ -1,4 +1,5 @@
 import "server-only";
+import pLimit from "p-limit";
 import type { KilnUser } from "@/lib/auth/identity";
 import { db } from "@/lib/db";
 import { containersFromImage, removeImage } from "@/lib/engine/images";
@@ -181,6 +182,9 @@ export interface LibraryUpdate {
  * For each repository the viewer follows by branch (not pinned to a commit), whether the branch
  * has moved past the newest version in their library. Resolved the same way as a new build.
  */
+/** How many followed repositories are asked about new commits per library view. */
+const UPDATE_CHECKS = 20;
+
 export async function libraryUpdates(viewer: KilnUser): Promise<LibraryUpdate[]> {
   const rows = await db().libraryEntry.findMany({
     where: { user: { name: viewer.name }, build: { status: "built", provider: { in: ["github", "gitlab", "gist", "git"] } } },
@@ -192,7 +196,10 @@ export async function libraryUpdates(viewer: KilnUser): Promise<LibraryUpdate[]>
     if (isFullSha(row.build.requestedRef)) continue;
     if (!newest.has(row.build.spec)) newest.set(row.build.spec, row.build);
   }
-  const checks = [...newest.values()].map(async (build) => {
+  // The most recently built few, two at a time: a long library costs the git servers (and
+  // Kiln) a bounded amount per page view.
+  const oneAtATime = pLimit(2);
+  const checks = [...newest.values()].slice(0, UPDATE_CHECKS).map((build) => oneAtATime(async () => {
     try {
       const { resolved } = await resolveRequest({ repository: build.spec, ref: "", path: "" });
       if (resolved.resolvedRef === build.resolvedRef) return null;
@@ -200,6 +207,6 @@ export async function libraryUpdates(viewer: KilnUser): Promise<LibraryUpdate[]>
     } catch {
       return null; // unreachable or gone: nothing to offer
     }
-  });
+  }));
   return (await Promise.all(checks)).filter((update): update is LibraryUpdate => update !== null);
 }

@@ -1,5 +1,6 @@
 import "server-only";
 import { execFile } from "node:child_process";
+import pLimit from "p-limit";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -215,7 +216,14 @@ function pinnedUrl(plan: FetchPlan): string {
   return plan.url.replace(/^git:\/\/[^/]+/, `git://${host}:${plan.port}`);
 }
 
+/** At most this many git processes ask remote servers at once, whoever asked (a hostile server can be slow). */
+const gitProcesses = pLimit(4);
+
 function runGit(plan: FetchPlan, args: string[]) {
+  return gitProcesses(() => runGitNow(plan, args));
+}
+
+function runGitNow(plan: FetchPlan, args: string[]) {
   const address = plan.pins[0]?.addresses[0];
   const ssh = ["ssh", "-o BatchMode=yes", "-o ConnectTimeout=10"];
   if (plan.scheme === "ssh" && address) ssh.push(`-o HostName=${address}`, `-o HostKeyAlias=${plan.host}`);
@@ -232,7 +240,8 @@ function runGit(plan: FetchPlan, args: string[]) {
       GIT_CONFIG_GLOBAL: "/dev/null",
       ...gitConfigEnv(plan.pins),
     },
-    maxBuffer: 64 * 1024 * 1024,
+    // A repository's refs fit easily; a server streaming more is not one Kiln builds from.
+    maxBuffer: 8 * 1024 * 1024,
   });
 }
 
