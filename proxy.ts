@@ -12,6 +12,12 @@ const PUBLIC_PATHS = ["/signin", "/api/auth", "/api/health", "/api/dataverse-ins
 
 export async function proxy(request: NextRequest) {
   const { pathname, search } = request.nextUrl;
+  // A malformed escape (%E0%A4%A) would make Next's own decoding of the path fail with a 500.
+  try {
+    decodeURIComponent(pathname);
+  } catch {
+    return problem(400, "bad_request", "The address has a malformed %-escape. Check the link.");
+  }
   if (PUBLIC_PATHS.some((path) => pathname === path || pathname.startsWith(`${path}/`))) return NextResponse.next();
 
   const token = await decodeSessionCookie(request);

@@ -130,18 +130,30 @@ test("deleting removes the engine image only when no library and no server uses 
   await JupyterServer.fromPage(a.page, a.context);
   await libraryA.open();
   await libraryA.delete(display);
-  await expect(libraryA.notice).toContainText("A server is running from this image");
+  await expect(libraryA.notice).toContainText(/A server is running from this image \(your server [a-z0-9-]+\)/);
+  // Bob is refused too, and is not told whose server it is.
+  const libraryB = new LibraryPage(b.page);
+  await libraryB.open();
+  await libraryB.delete(display);
+  await expect(libraryB.notice).toContainText("A server is running from this image (someone's server)");
+  await expect(libraryB.notice).not.toContainText(alice);
   await removeAllServers(alice);
 
   await libraryA.delete(display);
   await expect(libraryA.notice).toContainText("The image stays: 1 other library uses it.");
   expect(await podman("image", "exists", image).then(() => true, () => false)).toBe(true);
 
-  const libraryB = new LibraryPage(b.page);
   await libraryB.open();
   await libraryB.delete(display);
-  await expect(libraryB.notice).toContainText("the image was deleted from the engine");
+  await expect(libraryB.notice).toContainText("the image was deleted from the engine and the registry");
   expect(await podman("image", "exists", image).then(() => true, () => false)).toBe(false);
+  const [registry, ...rest] = image.split("/");
+  const [name, tag] = rest.join("/").split(":");
+  const head = await registryFetch(`http://${registry}/v2/${name}/manifests/${tag}`, {
+    method: "HEAD",
+    headers: { accept: "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json" },
+  });
+  expect(head.status, "the registry copy is gone too").toBe(404);
   await a.context.close();
   await b.context.close();
 });

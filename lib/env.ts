@@ -4,7 +4,7 @@ import { z } from "zod";
 
 /** An example value for every variable, used in error messages and mirrored in .env.example. */
 const examples = {
-  DATABASE_URL: "postgresql://kiln:kiln@127.0.0.1:5432/kiln",
+  DATABASE_URL: "postgresql://kiln:PASSWORD@127.0.0.1:5432/kiln",
   DOCKER_HOST: "unix:///var/run/docker.sock",
   JUPYTERHUB_API_URL: "http://127.0.0.1:8081/hub/api",
   JUPYTERHUB_API_TOKEN: "the api_token of the kiln service in jupyterhub_config.py",

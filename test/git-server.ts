@@ -35,6 +35,10 @@ async function freePort(): Promise<number> {
 
 /** git's daemon serving every repository under `root` on 127.0.0.1:`port`. */
 export async function startGitDaemon(root: string, port: number): Promise<{ stop(): Promise<void> }> {
+  // A daemon left by an interrupted run would answer in this one's place, from another root.
+  if (await portAnswers(port)) {
+    throw new Error(`port ${port} is already taken (a git daemon left by an interrupted test run? stop it: pkill -f "git daemon")`);
+  }
   const daemon: ChildProcess = spawn(
     "git",
     ["daemon", "--reuseaddr", "--export-all", `--base-path=${root}`, "--listen=127.0.0.1", `--port=${port}`, root],
@@ -65,17 +69,20 @@ export async function startGitServer(options: { root?: string; port?: number } =
   };
 }
 
-async function waitForPort(port: number): Promise<void> {
+async function portAnswers(port: number): Promise<boolean> {
   const { connect } = await import("node:net");
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, "127.0.0.1", () => {
-        socket.end();
-        resolve(true);
-      });
-      socket.on("error", () => resolve(false));
+  return new Promise<boolean>((resolve) => {
+    const socket = connect(port, "127.0.0.1", () => {
+      socket.end();
+      resolve(true);
     });
-    if (ok) return;
+    socket.on("error", () => resolve(false));
+  });
+}
+
+async function waitForPort(port: number): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if (await portAnswers(port)) return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`git daemon did not listen on 127.0.0.1:${port}`);
