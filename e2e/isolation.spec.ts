@@ -61,6 +61,20 @@ test("a build step reaches no loopback service without a secret, and the builder
   });
 });
 
+test("the registry lets the engine's credentials pull but not push, and Kiln's push", async () => {
+  const registry = "http://127.0.0.1:5000";
+  const as = async (user: string, secret: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${await stackSecret(secret)}`).toString("base64")}` });
+  const engine = await as("engine", "KILN_REGISTRY_PULL_PASSWORD");
+  const kiln = await as("kiln", "KILN_REGISTRY_PASSWORD");
+  expect((await fetch(`${registry}/v2/_catalog`, { headers: engine })).status).toBe(200);
+  expect((await fetch(`${registry}/v2/kiln-evil/blobs/uploads/`, { method: "POST", headers: engine })).status).toBe(403);
+  expect((await fetch(`${registry}/v2/kiln-evil/manifests/sha256:${"0".repeat(64)}`, { method: "DELETE", headers: engine })).status).toBe(403);
+  const upload = await fetch(`${registry}/v2/kiln-gate-test/blobs/uploads/`, { method: "POST", headers: kiln });
+  expect(upload.status).toBe(202);
+  await fetch(new URL(upload.headers.get("location")!, registry), { method: "DELETE", headers: kiln });
+  expect((await fetch(`${registry}/v2/_catalog`)).status).toBe(401);
+});
+
 test("PostgreSQL refuses the password that used to be committed", async () => {
   const { default: pg } = await import("pg");
   const client = new pg.Client({ connectionString: "postgresql://kiln:kiln@127.0.0.1:5432/kiln", connectionTimeoutMillis: 5000 });

@@ -4,7 +4,7 @@
 # Every service a container can reach on loopback authenticates with one of these: never
 # committed, never passed to containers. Secrets missing from an older file are added.
 SECRETS="$KILN_STATE/secrets.env"
-for name in KILN_HUB_API_TOKEN NEXTAUTH_SECRET KILN_DB_PASSWORD KILN_REGISTRY_PASSWORD KILN_TEST_HUB_TOKEN; do
+for name in KILN_HUB_API_TOKEN NEXTAUTH_SECRET KILN_DB_PASSWORD KILN_REGISTRY_PASSWORD KILN_REGISTRY_PULL_PASSWORD KILN_TEST_HUB_TOKEN; do
   if ! grep -q "^$name=" "$SECRETS" 2>/dev/null; then
     # In a subshell: a umask of 077 left in this shell would make every file written later private.
     (umask 077 && printf '%s=%s\n' "$name" "$(openssl rand -hex 32)" >>"$SECRETS")

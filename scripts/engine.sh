@@ -29,11 +29,12 @@ CONF
   fi
 }
 
-# The engine pulls Kiln's images from the registry with Kiln's credentials (DockerSpawner asks it
-# to pull without any). Podman's API reads root's default auth file for that (it ignores
+# The engine pulls Kiln's images from the registry with credentials of its own, which may only
+# pull (DockerSpawner asks it to pull without any). Podman's API reads root's default auth file for that (it ignores
 # REGISTRY_AUTH_FILE); the file is the engine's, never mounted into a container.
 write_auth_file() {
-  local auth; auth=$(printf '%s:%s' "$KILN_REGISTRY_USERNAME" "$KILN_REGISTRY_PASSWORD" | base64 -w0)
+  # The engine's own credentials, which the registry's gate lets pull and nothing else.
+  local auth; auth=$(printf 'engine:%s' "$KILN_REGISTRY_PULL_PASSWORD" | base64 -w0)
   mkdir -p "$(dirname "$ENGINE_AUTH_FILE")"
   (umask 077 && printf '{"auths":{"%s":{"auth":"%s"}}}\n' "${KILN_REGISTRY_ADDR:-127.0.0.1:5000}" "$auth" >"$ENGINE_AUTH_FILE")
 }

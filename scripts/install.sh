@@ -3,7 +3,7 @@
 source "$(dirname "$0")/lib.sh"
 
 export DEBIAN_FRONTEND=noninteractive
-APT_PACKAGES=(podman runc postgresql chromium debootstrap docker-registry apache2-utils git curl ca-certificates openssl python3-venv)
+APT_PACKAGES=(podman runc postgresql chromium debootstrap docker-registry git curl ca-certificates openssl python3-venv)
 JUPYTERHUB_SPEC="jupyterhub==5.5.4 dockerspawner==14.0.0"
 
 if [[ $(id -u) -ne 0 ]]; then log "run this as root (it installs Debian packages and starts system services)"; exit 1; fi

@@ -1,25 +1,26 @@
 #!/usr/bin/env bash
-# An image registry (Debian's docker-registry) on 127.0.0.1:5000 that builds push to. It asks
-# for Kiln's credentials (a per-install secret): a build step on the host network must not
-# list, pull or overwrite anyone's images. Usage: registry.sh start|stop
+# An image registry (Debian's docker-registry) that builds push to. It listens on a unix socket
+# only root can reach; on 127.0.0.1:5000 a gate (scripts/registry-gate.mjs) lets Kiln's
+# credentials push and delete and the engine's only pull, and refuses anyone else: a build step
+# on the host network must not list, pull or overwrite anyone's images. Usage: registry.sh start|stop
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/config.sh"
 
 REGISTRY_ADDR="${KILN_REGISTRY_ADDR:-127.0.0.1:5000}"
-HTPASSWD="$KILN_STATE/registry.htpasswd"
-registry_up() { curl -sf -u "$KILN_REGISTRY_USERNAME:$KILN_REGISTRY_PASSWORD" "http://$REGISTRY_ADDR/v2/" >/dev/null; }
-# Refuses anonymous callers: a registry that answers them is not the one this script configures.
-registry_locked() { [[ $(curl -s -o /dev/null -w '%{http_code}' "http://$REGISTRY_ADDR/v2/") == 401 ]]; }
+SOCKET="$KILN_STATE/registry.sock"
+as_kiln() { curl -sf -u "$KILN_REGISTRY_USERNAME:$KILN_REGISTRY_PASSWORD" "$@"; }
+registry_up() { curl -sf --unix-socket "$SOCKET" http://registry/v2/ >/dev/null; }
+gate_up() { as_kiln "http://$REGISTRY_ADDR/v2/" >/dev/null; }
+# The gate asks who is calling: one that answers anonymous callers is not this one.
+gate_locked() { [[ $(curl -s -o /dev/null -w '%{http_code}' "http://$REGISTRY_ADDR/v2/") == 401 ]]; }
+# Which gate and credentials the running one was started with; another means restart.
+stamp() { cat "$KILN_ROOT/scripts/registry-gate.mjs" "$KILN_STATE/secrets.env" | sha256sum | cut -c1-16; }
 
-case "${1:-start}" in
-  start)
-    if ! htpasswd -vb "$HTPASSWD" "$KILN_REGISTRY_USERNAME" "$KILN_REGISTRY_PASSWORD" >/dev/null 2>&1; then
-      htpasswd -Bbc "$HTPASSWD" "$KILN_REGISTRY_USERNAME" "$KILN_REGISTRY_PASSWORD" >/dev/null 2>&1
-      stop_pid "$KILN_STATE/registry.pid"
-    fi
-    if pid_alive "$KILN_STATE/registry.pid" && registry_up && registry_locked; then exit 0; fi
+start() {
+  if ! pid_alive "$KILN_STATE/registry.pid" || ! registry_up; then
     stop_pid "$KILN_STATE/registry.pid"
     mkdir -p "$KILN_STATE/registry"
+    rm -f "$SOCKET"
     cat >"$KILN_STATE/registry.yml" <<YAML
 version: 0.1
 log:
@@ -29,16 +30,30 @@ storage:
     rootdirectory: $KILN_STATE/registry
   delete:
     enabled: true
-auth:
-  htpasswd:
-    realm: kiln-registry
-    path: $HTPASSWD
 http:
-  addr: $REGISTRY_ADDR
+  net: unix
+  addr: $SOCKET
 YAML
     start_daemon registry docker-registry serve "$KILN_STATE/registry.yml"
     wait_for_daemon "the registry" 30 "$KILN_STATE/registry.pid" registry_up || { tail -20 "$KILN_LOGS/registry.log" >&2; exit 1; }
+  fi
+  if pid_alive "$KILN_STATE/registry-gate.pid" && gate_up && gate_locked && [[ $(cat "$KILN_STATE/registry-gate.stamp" 2>/dev/null) == "$(stamp)" ]]; then
+    return 0
+  fi
+  stop_pid "$KILN_STATE/registry-gate.pid"
+  # Only what the gate needs: the stack's other secrets are none of its business.
+  start_daemon registry-gate env -i PATH="$PATH" REGISTRY_GATE_LISTEN="$REGISTRY_ADDR" REGISTRY_GATE_SOCKET="$SOCKET" \
+    REGISTRY_GATE_WRITER="$KILN_REGISTRY_USERNAME:$KILN_REGISTRY_PASSWORD" REGISTRY_GATE_READER="engine:$KILN_REGISTRY_PULL_PASSWORD" \
+    node "$KILN_ROOT/scripts/registry-gate.mjs"
+  stamp >"$KILN_STATE/registry-gate.stamp"
+  wait_for_daemon "the registry's gate" 30 "$KILN_STATE/registry-gate.pid" gate_up || { tail -20 "$KILN_LOGS/registry-gate.log" >&2; exit 1; }
+}
+
+case "${1:-start}" in
+  start) start ;;
+  stop)
+    stop_pid "$KILN_STATE/registry-gate.pid"
+    stop_pid "$KILN_STATE/registry.pid"
     ;;
-  stop) stop_pid "$KILN_STATE/registry.pid" ;;
   *) echo "usage: $0 start|stop" >&2; exit 2 ;;
 esac
