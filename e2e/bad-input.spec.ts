@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { KilnShell } from "./pages/kiln-shell";
-import { kilnRequest } from "./support/kiln-api";
+import { kilnRequest, xsrfToken } from "./support/kiln-api";
 import { stackEnv } from "./support/stack";
 
 // Every malformed id, escape, number or record an attacker tried gets a 4xx problem+json with a
@@ -76,7 +76,7 @@ test("pages answer malformed ids with their not-found page, never an error page"
 
 test("a body that is not JSON is refused with 415 or 400, and nothing is built", async ({ page }) => {
   await new KilnShell(page).signInThroughHub(bob);
-  const headers = { "x-xsrftoken": decodeURIComponent((await page.context().cookies()).find((c) => c.name === "_xsrf" && c.path.startsWith("/services"))!.value) };
+  const headers = { "x-xsrftoken": await xsrfToken(page) };
   const notJson = await page.request.post("api/builds", { headers: { ...headers, "content-type": "application/json" }, data: "{not json" });
   expect(notJson.status()).toBe(400);
   const form = await page.request.post("api/builds", { headers, form: { repository: "gh/org/repo" } });

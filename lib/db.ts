@@ -103,7 +103,7 @@ function isSocketError(error: unknown): boolean {
 }
 
 /** The SQLSTATE of a pg error, directly or inside Prisma's error metadata. */
-function sqlState(error: unknown): string | undefined {
+export function sqlState(error: unknown): string | undefined {
   if (error instanceof pg.DatabaseError) return error.code;
   const adapter = adapterCause(error);
   const code = adapter?.originalCode ?? adapter?.code;

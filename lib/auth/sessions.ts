@@ -1,5 +1,6 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
+import { z } from "zod";
 import { db } from "@/lib/db";
 import { serverEnv } from "@/lib/env";
 import { userTokenProfile } from "@/lib/hub/client";
@@ -31,7 +32,7 @@ export async function revokeSession(id: string): Promise<void> {
  * cannot be reached signs nobody out, a Hub that says the token is gone does.
  */
 export async function liveSessionUser(id: string, userName: string, hubToken: string | undefined): Promise<KilnUser | null> {
-  if (!isUuid(id)) return null;
+  if (!z.guid().safeParse(id).success) return null;
   const row = await db().session.findUnique({
     where: { id },
     select: { revokedAt: true, expiresAt: true, checkedAt: true, user: { select: { name: true, isAdmin: true, isModerator: true, groups: true } } },
@@ -52,5 +53,3 @@ export async function liveSessionUser(id: string, userName: string, hubToken: st
   await db().session.update({ where: { id }, data: { checkedAt: new Date() } });
   return fresh;
 }
-
-const isUuid = (value: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);

@@ -3,7 +3,7 @@ import { db, type Database } from "@/lib/db";
 import type { Build, Prisma } from "@/lib/generated/prisma/client";
 import type { KilnUser } from "@/lib/auth/identity";
 import { AppError } from "@/lib/http/errors";
-import { activeStatuses, type BuildStatus, type BuildView, type LogLine } from "./schema";
+import { activeStatuses, buildIdParamsSchema, type BuildStatus, type BuildView, type LogLine } from "./schema";
 import { buildSettings } from "./settings";
 
 // Builds and their log lines in PostgreSQL. Every change a viewer should see is followed by a
@@ -22,7 +22,7 @@ const withRequester = { requestedBy: { select: { name: true } } } satisfies Pris
 
 export async function findBuild(id: string, client: Database = db()): Promise<BuildWithRequester | null> {
   // Only a well-formed UUID can name a build (36 dashes would reach PostgreSQL and fail there).
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return null;
+  if (!buildIdParamsSchema.shape.id.safeParse(id).success) return null;
   return client.build.findUnique({ where: { id }, include: withRequester });
 }
 

@@ -1,6 +1,7 @@
 import "server-only";
 import { lookup } from "node:dns/promises";
 import ipaddr from "ipaddr.js";
+import { withTimeout } from "@/lib/timeout";
 import type { FetchPlan } from "./fetch-plan";
 import { parseFetchUrl } from "./git-url";
 
@@ -74,7 +75,7 @@ export async function planFetch(url: string, kind: "git" | "web", rules: SafetyR
   const notFound = () => new UnsafeUrlError(`The host ${host} could not be found. Check the repository URL.`);
   let found: string[];
   try {
-    found = await withTimeout(lookup(host), LOOKUP_TIMEOUT_MS);
+    found = await withTimeout(lookup(host), LOOKUP_TIMEOUT_MS, `DNS for ${host}`);
   } catch {
     throw notFound();
   }
@@ -92,13 +93,6 @@ function refusal(host: string) {
   );
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error("timed out")), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 async function resolveAll(host: string): Promise<string[]> {
   const results = await lookup(host, { all: true, verbatim: true });
