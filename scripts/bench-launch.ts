@@ -59,7 +59,8 @@ async function removeServer(user: string, name: string) {
 }
 
 async function launchBenchmark() {
-  const user = process.env.BENCH_USER ?? "alice";
+  // A user of its own, never a demo account someone may be using.
+  const user = process.env.BENCH_USER ?? "bench-launch";
   const root = mkdtempSync(path.join(tmpdir(), "kiln-bench-launch-"));
   const daemon = await startGitDaemon(root, GIT_PORT);
   try {

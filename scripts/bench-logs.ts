@@ -138,7 +138,8 @@ async function buildByHand(repository: string): Promise<{ seconds: number; delay
 async function main() {
   const daemon = await startGitDaemon(root, GIT_PORT);
   try {
-    const user = process.env.BENCH_USER ?? "bob";
+    // A user of its own (and its viewers), never a demo account someone may be using.
+    const user = process.env.BENCH_USER ?? "bench-logs";
     const session = await signIn(user);
     // Kiln lets one person watch STREAMS_PER_USER builds at once, so 100 viewers are 10 people,
     // each with the repository in their library (a second request joins the same build).
