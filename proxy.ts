@@ -1,16 +1,45 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { cookieOptions, decodeSessionCookie, xsrfCookieName } from "@/lib/auth/cookies";
 import { xsrfTokenFor } from "@/lib/auth/xsrf";
-import { publicBaseUrl, servicePath } from "@/lib/env";
+import { corsOrigin, publicBaseUrl, servicePath } from "@/lib/env";
 import { problem } from "@/lib/http/problem";
 
 // Sends signed-out visitors to sign-in (pages) or answers 401 (API) before anything renders, and
 // hands signed-in pages their CSRF token in the `_xsrf` cookie. Routes check the session again
 // themselves (including whether it was revoked); this is the friendly front door, not the lock.
 
-const PUBLIC_PATHS = ["/signin", "/api/auth", "/api/health", "/api/dataverse-installations", "/api/hub"];
+const PUBLIC_PATHS = ["/signin", "/api/auth", "/api/health", "/api/dataverse-installations", "/api/hub", "/badge.svg", "/badge_logo.svg", "/repo"];
+/** Answered as an API (401, CORS), not by sending the browser to sign in. */
+const API_PATHS = ["/api/", "/build/"];
 
 export async function proxy(request: NextRequest) {
+  const { pathname } = request.nextUrl;
+  const isApi = API_PATHS.some((path) => pathname.startsWith(path));
+  const allowOrigin = isApi ? corsOrigin(request.headers.get("origin")) : null;
+  if (allowOrigin && request.method === "OPTIONS") return new Response(null, { status: 204, headers: preflightHeaders(allowOrigin) });
+  const response = await answer(request, isApi);
+  if (allowOrigin) {
+    response.headers.set("access-control-allow-origin", allowOrigin);
+    response.headers.append("vary", "Origin");
+  }
+  return response;
+}
+
+/**
+ * Cross-origin callers authenticate with a Hub API token, never with Kiln's cookies, so no
+ * credentials are allowed: a listed site cannot act with a visitor's session.
+ */
+function preflightHeaders(origin: string): HeadersInit {
+  return {
+    "access-control-allow-origin": origin,
+    "access-control-allow-methods": "GET, POST, PATCH, DELETE",
+    "access-control-allow-headers": "authorization, content-type, last-event-id",
+    "access-control-max-age": "600",
+    vary: "Origin",
+  };
+}
+
+async function answer(request: NextRequest, isApi: boolean): Promise<Response> {
   const { pathname, search } = request.nextUrl;
   // A malformed escape (%E0%A4%A) would make Next's own decoding of the path fail with a 500.
   try {
@@ -19,6 +48,8 @@ export async function proxy(request: NextRequest) {
     return problem(400, "bad_request", "The address has a malformed %-escape. Check the link.");
   }
   if (PUBLIC_PATHS.some((path) => pathname === path || pathname.startsWith(`${path}/`))) return NextResponse.next();
+  // A Hub API token: the route checks it with the Hub.
+  if (isApi && request.headers.has("authorization")) return NextResponse.next();
 
   const token = await decodeSessionCookie(request);
   if (token?.kiln && typeof token.sid === "string") {
@@ -31,7 +62,7 @@ export async function proxy(request: NextRequest) {
     return response;
   }
 
-  if (pathname.startsWith("/api/")) return problem(401, "not_signed_in", "Sign in through JupyterHub to use Kiln.");
+  if (isApi) return problem(401, "not_signed_in", "Sign in through JupyterHub to use Kiln.");
   // Built from the configured public URL: behind the Hub's proxy the Host header is not ours to trust.
   // nextUrl.basePath is empty for the bare prefix (/services/kiln), so use the configured one.
   const prefix = servicePath();

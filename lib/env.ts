@@ -50,6 +50,9 @@ const examples = {
   KILN_BUILDER_PIDS: "1024",
   KILN_DB_POOL_SIZE: "10",
   KILN_DB_VIEWER_POOL_SIZE: "3",
+  KILN_CORS_ALLOW_ORIGINS: "https://book.example.org,https://thebe.example.org (or * for any)",
+  KILN_BADGE_LABEL: "Kiln",
+  KILN_SERVER_TOKEN_SECONDS: "3600",
 } as const;
 
 /** A comma-separated list; each item checked by `item`. */
@@ -130,6 +133,14 @@ const serverEnvSchema = z.object({
   // and log downloads share, so no number of viewers can starve the builds.
   KILN_DB_POOL_SIZE: positive("connections").default(10),
   KILN_DB_VIEWER_POOL_SIZE: positive("connections").default(3),
+
+  // Launch links and the build API. Other sites (a Jupyter Book, Thebe) may call the API with a
+  // user's Hub token from these origins; none by default, as BinderHub's cors_allow_origin.
+  KILN_CORS_ALLOW_ORIGINS: listOf(z.union([z.literal("*"), z.url().regex(/^https?:\/\/[^/]+$/, "must list origins like https://book.example.org, without a path")])),
+  // The right half of the launch badge ("launch | Kiln"): the name people know this Hub by.
+  KILN_BADGE_LABEL: z.string().trim().min(1).max(40, "must be at most 40 characters").default("Kiln"),
+  // How long the server token the build API hands out lives.
+  KILN_SERVER_TOKEN_SECONDS: positive("seconds").default(3600),
 });
 
 export type ServerEnv = z.infer<typeof serverEnvSchema>;
@@ -183,6 +194,13 @@ export function publicBaseUrl(env: ServerEnv = serverEnv()): string {
 /** The origins a browser may send Kiln's state-changing requests from: Kiln's own pages only. */
 export function trustedOrigins(env: ServerEnv = serverEnv()): Set<string> {
   return new Set([new URL(publicBaseUrl(env)).origin, new URL(env.NEXTAUTH_URL).origin]);
+}
+
+/** The origin a cross-origin API request may be answered to (CORS), or null: listed origins only. */
+export function corsOrigin(origin: string | null, env: ServerEnv = serverEnv()): string | null {
+  if (!origin) return null;
+  if (env.KILN_CORS_ALLOW_ORIGINS.includes("*")) return "*";
+  return env.KILN_CORS_ALLOW_ORIGINS.includes(origin) ? origin : null;
 }
 
 /**

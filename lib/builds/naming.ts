@@ -1,35 +1,29 @@
 import { createHash } from "node:crypto";
+import { escapism } from "@/lib/repos/escapism";
 
-// Image names as BinderHub makes them: <prefix><escaped build slug>-<6 hex of its sha256>:<resolved ref>,
-// valid for any registry. escapism (which BinderHub uses) has no JavaScript port; its rule is
-// one line: every byte outside [A-Za-z0-9] becomes "-" and two hex digits.
+// Image names exactly as BinderHub makes them (builder.py), so a registry shared with a BinderHub
+// finds the images it already built: <prefix><escaped slug, cut>-<6 hex of the slug's sha256>:<ref>,
+// then "_" → "-" and lowercase over the whole name.
 
 const NAME_LIMIT = 255;
 const HASH_LENGTH = 6;
 
-export function escapeSlug(slug: string): string {
-  let out = "";
-  for (const char of slug) {
-    if (/^[A-Za-z0-9]$/.test(char)) out += char;
-    else for (const byte of Buffer.from(char, "utf8")) out += `-${byte.toString(16).toUpperCase().padStart(2, "0")}`;
-  }
-  return out;
-}
-
+/** BinderHub's _safe_build_slug: the hash is of the original slug, so case still tells repositories apart. */
 export function safeBuildSlug(slug: string, limit: number): string {
   const hash = createHash("sha256").update(slug, "utf8").digest("hex").slice(0, HASH_LENGTH);
-  return `${escapeSlug(slug).slice(0, limit - HASH_LENGTH - 1)}-${hash}`.toLowerCase();
+  return `${escapism(slug).slice(0, Math.max(0, limit - HASH_LENGTH - 1))}-${hash}`.toLowerCase();
 }
 
-/** A docker tag from a resolved ref: [A-Za-z0-9_.-], at most 128, not starting with . or -. */
+/** The tag: the resolved ref as BinderHub uses it ("_" → "-", lowercase), refused if no registry could hold it. */
 export function imageTag(resolvedRef: string): string {
-  const tag = resolvedRef.replace(/[^A-Za-z0-9_.-]/g, "-").replace(/^[.-]+/, "").slice(0, 128);
-  if (!tag) throw new Error(`cannot make an image tag from ref "${resolvedRef}"`);
+  const tag = resolvedRef.replace(/_/g, "-").toLowerCase();
+  if (!/^[a-z0-9][a-z0-9_.-]{0,127}$/.test(tag)) throw new Error(`cannot make an image tag from ref "${resolvedRef}"`);
   return tag;
 }
 
 export function imageName(prefix: string, buildSlug: string, resolvedRef: string): string {
-  return `${prefix}${safeBuildSlug(buildSlug, NAME_LIMIT - prefix.length)}:${imageTag(resolvedRef)}`;
+  const repository = `${prefix}${safeBuildSlug(buildSlug, NAME_LIMIT - prefix.length)}`.replace(/_/g, "-").toLowerCase();
+  return `${repository}:${imageTag(resolvedRef)}`;
 }
 
 /** Splits "registry:5000/repo/name:tag" into repository and tag (the last colon after the last slash). */

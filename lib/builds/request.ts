@@ -5,7 +5,7 @@ import { db } from "@/lib/db";
 import { engineVersion } from "@/lib/engine/client";
 import { imageInfo } from "@/lib/engine/images";
 import { registryHasImage } from "@/lib/engine/registry";
-import { binderSpec, buildSlug, parseRepository, RepoInputError } from "@/lib/repos/parse";
+import { binderSpec, buildSlug, parseLinkSpec, parseRepository, RepoInputError } from "@/lib/repos/parse";
 import { resolveRepo, ResolveError, type ResolvedRepo } from "@/lib/repos/resolve";
 import { UnsafeUrlError } from "@/lib/repos/safety";
 import type { LaunchRequest, ParsedRepo } from "@/lib/repos/types";
@@ -16,19 +16,31 @@ import { activeStatuses } from "./schema";
 
 const fieldError = (field: "repository" | "ref", message: string) => badRequest(message, [{ field, message }]);
 
-/** Parses, checks and resolves what the user pasted; every failure names the field to fix. */
-export async function resolveRequest(input: LaunchRequest): Promise<{ parsed: ParsedRepo; resolved: ResolvedRepo }> {
+/**
+ * Parses, checks and resolves what the user pasted, or a launch link's spec (`input.link`); every
+ * failure names the field to fix. A GitHub link to master or main that no longer resolves is
+ * retried with the default branch, as BinderHub does for links made before GitHub's rename.
+ */
+export async function resolveRequest(input: LaunchRequest): Promise<{ parsed: ParsedRepo; resolved: ResolvedRepo; notice?: string }> {
   let parsed: ParsedRepo;
   try {
-    parsed = parseRepository(input.repository, input.ref, providerHosts());
+    parsed = input.link ? parseLinkSpec(input.repository) : parseRepository(input.repository, input.ref, providerHosts());
   } catch (error) {
     if (error instanceof RepoInputError) throw fieldError(error.field, error.message);
     throw error;
   }
   try {
     // Checks every address before Kiln or the builder connects, and pins the builder to them.
-    const resolved = await resolveRepo(parsed, providerConfig(), { rules: safetyRules() });
-    return { parsed, resolved };
+    const resolve = (repo: ParsedRepo) => resolveRepo(repo, providerConfig(), { rules: safetyRules() });
+    try {
+      return { parsed, resolved: await resolve(parsed) };
+    } catch (error) {
+      const oldDefault = parsed.target.provider === "github" && (parsed.ref === "master" || parsed.ref === "main");
+      if (!input.link || !oldDefault || !(error instanceof ResolveError) || error.field !== "ref") throw error;
+      const headParsed = { ...parsed, ref: "HEAD" };
+      const notice = `${parsed.displayName} has no branch “${parsed.ref}”, so Kiln used its default branch (HEAD). Update the link to end in /HEAD.`;
+      return { parsed: headParsed, resolved: await resolve(headParsed), notice };
+    }
   } catch (error) {
     if (error instanceof UnsafeUrlError) throw fieldError("repository", error.message);
     if (error instanceof RepoInputError) throw fieldError(error.field, error.message);
@@ -46,7 +58,16 @@ export type BuildOutcome = "queued" | "joined" | "ready";
  * Finds or starts the build of this repository at this version. Requests for the same image
  * share one build row; an image already in the engine (or registry) needs no build at all.
  */
-export async function requestBuild(user: KilnUser, input: LaunchRequest): Promise<{ outcome: BuildOutcome; build: BuildWithRequester }> {
+export interface BuildRequestResult {
+  outcome: BuildOutcome;
+  build: BuildWithRequester;
+  /** The requester's library entry for the build. */
+  entryId: number;
+  /** Something the requester should know (a link's ref was replaced). */
+  notice?: string;
+}
+
+export async function requestBuild(user: KilnUser, input: LaunchRequest): Promise<BuildRequestResult> {
   // Looking a repository up can take a slow (or hostile) server half a minute: a person has at
   // most a couple of lookups under way in this process at once.
   const inFlight = lookupsInFlight.get(user.name) ?? 0;
@@ -66,29 +87,30 @@ export async function requestBuild(user: KilnUser, input: LaunchRequest): Promis
 const LOOKUPS_PER_USER = 2;
 const lookupsInFlight = new Map<string, number>();
 
-async function requestBuildNow(user: KilnUser, input: LaunchRequest): Promise<{ outcome: BuildOutcome; build: BuildWithRequester }> {
-  const { parsed, resolved } = await resolveRequest(input);
+async function requestBuildNow(user: KilnUser, input: LaunchRequest): Promise<BuildRequestResult> {
+  const { parsed, resolved, notice } = await resolveRequest(input);
   const settings = buildSettings();
-  const name = imageName(settings.imagePrefix, buildSlug(parsed.target), resolved.resolvedRef);
+  const name = imageName(settings.imagePrefix, buildSlug(parsed.target, resolved.resolvedRef), resolved.resolvedRef);
 
-  const { outcome, buildId } = await db().$transaction(async (tx) => {
+  const { outcome, buildId, entryId } = await db().$transaction(async (tx) => {
     // One request at a time per image, across every Kiln replica; deleting an image takes the
     // same lock, so whether the image is there is asked under it.
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${name}))`;
     // Refuses before writing anything when the engine is down: nothing half-recorded.
     const { present, sizeBytes: presentSize } = await imagePresent(name, settings.push);
     const requester = await tx.user.upsert({ where: { name: user.name }, create: { name: user.name }, update: {}, select: { id: true } });
-    const join = async (buildId: string) => {
-      await tx.libraryEntry.upsert({
+    const join = async (outcome: BuildOutcome, buildId: string) => {
+      const entry = await tx.libraryEntry.upsert({
         where: { buildId_userId: { buildId, userId: requester.id } },
         create: { buildId, userId: requester.id, path: input.path },
         update: {},
+        select: { id: true },
       });
-      return buildId;
+      return { outcome, buildId, entryId: entry.id };
     };
 
     const active = await tx.build.findFirst({ where: { imageName: name, status: { in: [...activeStatuses] } }, select: { id: true } });
-    if (active) return { outcome: "joined" as const, buildId: await join(active.id) };
+    if (active) return join("joined", active.id);
 
     const fields = {
       provider: parsed.target.provider,
@@ -104,7 +126,7 @@ async function requestBuildNow(user: KilnUser, input: LaunchRequest): Promise<{ 
     };
     if (present) {
       const built = await tx.build.findFirst({ where: { imageName: name, status: "built" }, orderBy: { finishedAt: "desc" }, select: { id: true } });
-      if (built) return { outcome: "ready" as const, buildId: await join(built.id) };
+      if (built) return join("ready", built.id);
       // Built outside Kiln, or its record was deleted: record it as built without building.
       const now = new Date();
       const created = await tx.build.create({
@@ -119,18 +141,18 @@ async function requestBuildNow(user: KilnUser, input: LaunchRequest): Promise<{ 
         select: { id: true },
       });
       await tx.buildLogLine.create({ data: { buildId: created.id, seq: 1, text: `${name} is already in the ${settings.push ? "registry" : "engine"}; nothing to build.` } });
-      return { outcome: "ready" as const, buildId: await join(created.id) };
+      return join("ready", created.id);
     }
     // A new build: at most a few waiting per person, so nobody can fill the queue.
     await assertMayQueue(requester.id, tx);
     const created = await tx.build.create({ data: fields, select: { id: true } });
-    return { outcome: "queued" as const, buildId: await join(created.id) };
+    return join("queued", created.id);
   }, { timeout: 30_000 });
 
   if (outcome === "queued") await wakeScheduler(buildId);
   const build = await findBuild(buildId);
   if (!build) throw new AppError("build_vanished", 500, "The build was removed while it was being recorded. Try again.");
-  return { outcome, build };
+  return { outcome, build, entryId, ...(notice ? { notice } : {}) };
 }
 
 /** Whether the image exists in the engine (with its size) or, when pushing, in the registry. */

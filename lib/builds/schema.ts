@@ -39,7 +39,9 @@ export type BuildView = z.infer<typeof buildViewSchema>;
 
 /** What POST /api/builds did: started a build, joined one already running, or found the image ready. */
 export const buildOutcomes = ["queued", "joined", "ready"] as const;
-export const requestBuildResponseSchema = z.object({ outcome: z.enum(buildOutcomes), build: buildViewSchema }).strict();
+export const requestBuildResponseSchema = z
+  .object({ outcome: z.enum(buildOutcomes), build: buildViewSchema, entryId: z.number().int().positive(), notice: z.string().optional() })
+  .strict();
 export type RequestBuildResponse = z.infer<typeof requestBuildResponseSchema>;
 
 /** One Server-Sent Events batch of log lines; the event id is the last line's seq. */

@@ -1,10 +1,12 @@
 import "server-only";
+import { timingSafeEqual } from "node:crypto";
 import { NextResponse, type NextRequest } from "next/server";
 import { z } from "zod";
+import { bearerToken, userForToken } from "@/lib/auth/api-tokens";
 import { XSRF_HEADER } from "@/lib/auth/cookies";
 import { currentSession, type KilnSession, type KilnUser } from "@/lib/auth/session";
 import { xsrfTokenMatches } from "@/lib/auth/xsrf";
-import { ConfigError, trustedOrigins } from "@/lib/env";
+import { ConfigError, serverEnv, trustedOrigins } from "@/lib/env";
 import { AppError, badRequest, forbidden, notSignedIn } from "./errors";
 import { fromDatabaseError } from "./prisma-errors";
 import { problem } from "./problem";
@@ -12,7 +14,8 @@ import { consumeRequest } from "./rate-limit";
 
 export { problem };
 
-type Access = "public" | "user" | "moderator";
+/** "hub": only JupyterHub itself, with the service token Kiln and the Hub share. */
+type Access = "public" | "user" | "moderator" | "hub";
 
 interface RouteOptions<Params extends z.ZodType, Query extends z.ZodType, Body extends z.ZodType> {
   access: Access;
@@ -25,7 +28,7 @@ interface RouteOptions<Params extends z.ZodType, Query extends z.ZodType, Body e
 /** What the handler gets: a non-null user exactly when the access level guarantees one. */
 type Context<A extends Access, Params extends z.ZodType, Query extends z.ZodType, Body extends z.ZodType> = {
   request: NextRequest;
-  user: A extends "public" ? KilnUser | null : KilnUser;
+  user: A extends "public" | "hub" ? KilnUser | null : KilnUser;
   params: z.infer<Params>;
   query: z.infer<Query>;
   body: z.infer<Body>;
@@ -49,18 +52,19 @@ export function route<
 ) {
   return async (request: NextRequest, context: { params?: Promise<Record<string, string | string[]>> }) => {
     try {
-      const session = options.access === "public" ? await currentSession().catch(() => null) : await currentSession();
-      if (options.access !== "public" && !session) throw notSignedIn();
-      if (options.access === "moderator" && !session?.user.isModerator) throw forbidden("use Kiln's admin pages");
-      if (session && !SAFE_METHODS.has(request.method)) assertSameOrigin(request, session);
-      if (session) await consumeRequest(session.user.name);
+      const caller = options.access === "hub" ? assertHub(request) : await authenticate(request, options.access);
+      if (options.access !== "public" && options.access !== "hub" && !caller) throw notSignedIn();
+      if (options.access === "moderator" && !caller?.user.isModerator) throw forbidden("use Kiln's admin pages");
+      // A token is sent on purpose by its holder; only the ambient cookie needs proof of origin.
+      if (caller?.session && !SAFE_METHODS.has(request.method)) assertSameOrigin(request, caller.session);
+      if (caller) await consumeRequest(caller.user.name);
 
       const params = options.params ? parseParams(options.params, (await context.params) ?? {}) : undefined;
       const query = options.query ? parseOrThrow(options.query, Object.fromEntries(request.nextUrl.searchParams)) : undefined;
       const body = options.body ? parseOrThrow(options.body, await readJson(request)) : undefined;
       const result = await handler({
         request,
-        user: (session?.user ?? null) as Context<A, Params, Query, Body>["user"],
+        user: (caller?.user ?? null) as Context<A, Params, Query, Body>["user"],
         params: params as z.infer<Params>,
         query: query as z.infer<Query>,
         body: body as z.infer<Body>,
@@ -70,6 +74,27 @@ export function route<
       return errorResponse(error);
     }
   };
+}
+
+function assertHub(request: NextRequest): null {
+  const given = Buffer.from(bearerToken(request.headers.get("authorization")) ?? "");
+  const expected = Buffer.from(serverEnv().JUPYTERHUB_API_TOKEN);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    throw new AppError("not_the_hub", 401, "Only JupyterHub may call this.");
+  }
+  return null;
+}
+
+/** Who is calling: a Hub API token in the Authorization header, else the session cookie. */
+async function authenticate(request: NextRequest, access: Access): Promise<{ user: KilnUser; session?: KilnSession } | null> {
+  const header = request.headers.get("authorization");
+  if (header !== null) {
+    const token = bearerToken(header);
+    if (!token) throw new AppError("invalid_authorization", 401, "Send a Hub API token as “Authorization: token <token>” (or Bearer).");
+    return { user: await userForToken(token) };
+  }
+  const session = access === "public" ? await currentSession().catch(() => null) : await currentSession();
+  return session ? { user: session.user, session } : null;
 }
 
 const crossSite = () =>

@@ -137,3 +137,19 @@ export async function activeServersWithImage(image: string): Promise<{ user: str
     if (users.length < 200) return found;
   }
 }
+
+const createdTokenSchema = z.object({ token: z.string().min(1), id: z.string(), expires_at: z.string().nullable() });
+
+/**
+ * A new API token of `user` that can only reach one of their servers (its Jupyter REST and
+ * WebSocket APIs) and expires after `seconds`: what the build API hands a client such as Thebe.
+ */
+export async function createServerToken(user: string, server: string, seconds: number, note: string): Promise<{ token: string; expiresAt: string | null }> {
+  const response = await hubFetch(`${userPath(user)}/tokens`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ scopes: [`access:servers!server=${user}/${server}`], expires_in: seconds, note }),
+  });
+  const created = createdTokenSchema.parse(await response.json());
+  return { token: created.token, expiresAt: created.expires_at };
+}

@@ -193,12 +193,12 @@ describe("fetching safety", () => {
 
 describe("specs and slugs", () => {
   it("writes Binder specs per provider", () => {
-    expect(binderSpec({ provider: "github", owner: "o", repo: "r" }, "feature/x")).toBe("gh/o/r/feature%2Fx");
+    expect(binderSpec({ provider: "github", owner: "o", repo: "r" }, "feature/x")).toBe("gh/o/r/feature/x");
     expect(binderSpec({ provider: "gitlab", project: "g/p" }, "main")).toBe("gl/g%2Fp/main");
     expect(binderSpec({ provider: "zenodo", recordId: "1" }, "")).toBe("zenodo/10.5281/zenodo.1");
   });
   it("names builds like BinderHub's slugs", () => {
-    expect(buildSlug({ provider: "github", owner: "o", repo: "r" })).toBe("gh-o-r");
-    expect(buildSlug({ provider: "git", url: "git://h/x.git" })).toBe("git-git://h/x.git");
+    expect(buildSlug({ provider: "github", owner: "o", repo: "r" }, "a".repeat(40))).toBe("o-r");
+    expect(buildSlug({ provider: "git", url: "git://h/x.git" }, "a".repeat(40))).toBe("git://h/x.git");
   });
 });

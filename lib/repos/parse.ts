@@ -1,3 +1,4 @@
+import { escapism } from "./escapism";
 import { decodeComponent, looksLikeGitUrl, parseFetchUrl, RepoInputError } from "./git-url";
 import { binderPrefixes, type ParsedRepo, type ProviderHosts, type RepoTarget } from "./types";
 
@@ -43,8 +44,8 @@ export function parseRepository(input: string, ref: string, hosts: ProviderHosts
   const text = input.trim();
   if (!text) throw new RepoInputError("Paste a repository URL, a DOI or a Binder spec.");
   const launchLink = /\/v2\/((?:gh|gl|gist|git|zenodo|figshare|hydroshare|dataverse)\/.+)$/.exec(text.split("?")[0] ?? "");
-  if (launchLink?.[1]) return fromSpec(launchLink[1], ref);
-  if (SPEC.test(text) && !text.includes("://")) return fromSpec(text, ref);
+  if (launchLink?.[1]) return fromSpec(launchLink[1], ref, false);
+  if (SPEC.test(text) && !text.includes("://")) return fromSpec(text, ref, false);
   const doi = DOI.exec(text);
   if (doi?.[1]) return withRef(fromDoi(doi[1]), ref, undefined);
 
@@ -62,6 +63,11 @@ export function parseRepository(input: string, ref: string, hosts: ProviderHosts
     return fromUrl(url, text, ref, hosts);
   }
   if (looksLikeGitUrl(text)) return withRef({ provider: "git", url: parseFetchUrl(text).url }, ref, undefined);
+  // A bare org/repo is a GitHub repository, as on mybinder.org's form.
+  const bare = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)\/?$/.exec(text);
+  if (bare?.[1] && bare[2]) {
+    return withRef({ provider: "github", owner: checkName(bare[1], "A GitHub owner"), repo: checkName(trimGit(bare[2]), "A GitHub repository") }, ref, undefined);
+  }
   throw new RepoInputError(
     "Kiln does not recognise this. Paste a repository URL (https://github.com/org/repo, any git URL), a DOI (10.5281/zenodo.123) or a Binder spec (gh/org/repo/main).",
   );
@@ -136,45 +142,74 @@ function fromDoi(doi: string): RepoTarget {
   return { provider: "dataverse", doi };
 }
 
-function fromSpec(spec: string, ref: string): ParsedRepo {
+/**
+ * A Binder spec (`<prefix>/<spec>`, as after /v2/ or /build/, still URL-encoded) split by
+ * BinderHub's rules (repoproviders.py): gh is org/repo/ref with the ref keeping its slashes; gl
+ * and git take one encoded segment (the project, the URL) and the rest is the ref; a gist's ref
+ * is optional (empty, HEAD, master and main mean its latest revision); zenodo, figshare and
+ * dataverse take a DOI; hydroshare takes anything holding a resource id. Trailing slashes go.
+ * A link must name its ref (`strict`); in the Launch form the ref field can supply it.
+ */
+function fromSpec(spec: string, typedRef: string, strict: boolean): ParsedRepo {
   const match = SPEC.exec(spec);
   const prefix = match?.[1];
-  const rest = match?.[2] ?? "";
-  const parts = rest.split("/");
+  const rest = (match?.[2] ?? "").replace(/\/+$/, "");
+  const slash = rest.indexOf("/");
+  const head = slash === -1 ? rest : rest.slice(0, slash);
+  const tail = slash === -1 ? "" : rest.slice(slash + 1);
+  const needRef = (ref: string | undefined, example: string) => {
+    if (strict && !ref && !typedRef.trim()) throw new RepoInputError(`This link does not say which branch, tag or commit to use. Did you mean ${example}?`, "ref");
+    return ref;
+  };
   switch (prefix) {
     case "gh": {
-      const [owner, repo, ...refParts] = parts;
+      const [owner, repo, ...refParts] = rest.split("/");
       if (!owner || !repo) throw new RepoInputError("A GitHub spec looks like gh/org/repo/ref.");
-      return withRef({ provider: "github", owner: checkName(owner, "A GitHub owner"), repo: checkName(trimGit(repo), "A GitHub repository") }, ref, decodeRef(refParts));
+      const ref = needRef(decodeRef(refParts), `gh/${owner}/${repo}/HEAD`);
+      return withRef({ provider: "github", owner: checkName(owner, "A GitHub owner"), repo: checkName(trimGit(repo), "A GitHub repository") }, typedRef, ref);
     }
     case "gl": {
-      const [project, ...refParts] = parts;
-      const path = decodeComponent(project ?? "");
+      const path = decodeComponent(head);
       if (!path.includes("/")) throw new RepoInputError("A GitLab spec looks like gl/group%2Fproject/ref (the project path URL-encoded).");
-      return withRef(gitlab(path), ref, decodeRef(refParts));
+      const ref = needRef(tail ? decodeComponent(tail, "The ref") : undefined, `gl/${head}/HEAD`);
+      return withRef(gitlab(path), typedRef, ref);
     }
     case "gist": {
-      const [owner, id, ...refParts] = parts;
-      if (!owner || !id) throw new RepoInputError("A Gist spec looks like gist/user/id/ref.");
-      return withRef(gist(owner, id), ref, decodeRef(refParts));
+      // As BinderHub: user/id[/ref]; anything after the ref is ignored.
+      const [owner = "", id, ref] = rest.split("/");
+      if (!id) throw new RepoInputError("A Gist spec looks like gist/user/id or gist/user/id/revision.");
+      return withRef(gist(owner, id), typedRef, ref ? decodeComponent(ref, "The ref") : undefined);
     }
     case "git": {
-      const [encoded, ...refParts] = parts;
-      const url = decodeComponent(encoded ?? "");
+      let url = decodeComponent(head);
+      // BinderHub's rewrite of scp-like addresses (git@host:path) to ssh:// URLs.
+      const scp = /^([\w-]+@[\w.-]+):(.+)$/i.exec(url);
+      if (scp && !url.includes("://")) url = `ssh://${scp[1]}/${scp[2]}`;
       if (!looksLikeGitUrl(url)) throw new RepoInputError("A git spec looks like git/<URL-encoded repository URL>/ref.");
-      return withRef({ provider: "git", url: parseFetchUrl(url).url }, ref, decodeRef(refParts));
+      const ref = needRef(tail ? decodeComponent(tail, "The ref") : undefined, `git/${head}/HEAD`);
+      return withRef({ provider: "git", url: parseFetchUrl(url).url }, typedRef, ref);
     }
     case "hydroshare": {
-      if (!HEX32.test(parts[0] ?? "")) throw new RepoInputError("A HydroShare spec looks like hydroshare/<32 hex digits>.");
-      return withRef({ provider: "hydroshare", resourceId: parts[0]!.toLowerCase() }, ref, undefined);
+      // The last run of 32 hex digits anywhere: a bare id, a resource URL (encoded or not) or a DOI.
+      const id = /^.*([0-9a-f]{32})/.exec(rest)?.[1];
+      if (!id) throw new RepoInputError("A HydroShare spec names a resource: hydroshare/<32 hex digits>, its URL, or its DOI 10.4211/hs.<id>.");
+      return withRef({ provider: "hydroshare", resourceId: id }, typedRef, undefined);
     }
     default: {
       // zenodo/<doi>, figshare/<doi>, dataverse/<doi>
       const doi = DOI.exec(decodeComponent(rest));
       if (!doi?.[1]) throw new RepoInputError(`A ${prefix} spec looks like ${prefix}/10.1234/abcd (a DOI).`);
-      return withRef(fromDoi(doi[1]), ref, undefined);
+      return withRef(fromDoi(doi[1]), typedRef, undefined);
     }
   }
+}
+
+/** A launch link's spec (`gh/org/repo/ref`, still URL-encoded), refused as BinderHub refuses it. */
+export function parseLinkSpec(spec: string): ParsedRepo {
+  if (!SPEC.test(spec)) {
+    throw new RepoInputError("Launch links look like /v2/<gh|gl|gist|git|zenodo|figshare|hydroshare|dataverse>/<spec>. Check the link.");
+  }
+  return fromSpec(spec, "", true);
 }
 
 function decodeRef(parts: string[]): string | undefined {
@@ -223,15 +258,17 @@ function displayName(target: RepoTarget): string {
   }
 }
 
+/** A ref in a spec: each part encoded, its slashes kept (BinderHub reads the rest of the path as the ref). */
+const specRef = (ref: string) => (ref || "HEAD").split("/").map(encodeURIComponent).join("/");
+
 /** The Binder spec (what follows /v2/ in a launch link) for a repository at a ref. */
 export function binderSpec(target: RepoTarget, ref: string): string {
   const prefix = binderPrefixes[target.provider];
-  const encRef = encodeURIComponent(ref || "HEAD");
   switch (target.provider) {
-    case "github": return `${prefix}/${target.owner}/${target.repo}/${encRef}`;
-    case "gitlab": return `${prefix}/${encodeURIComponent(target.project)}/${encRef}`;
-    case "gist": return `${prefix}/${target.owner}/${target.id}/${encRef}`;
-    case "git": return `${prefix}/${encodeURIComponent(target.url)}/${encRef}`;
+    case "github": return `${prefix}/${target.owner}/${target.repo}/${specRef(ref)}`;
+    case "gitlab": return `${prefix}/${encodeURIComponent(target.project)}/${specRef(ref)}`;
+    case "gist": return `${prefix}/${target.owner}/${target.id}/${specRef(ref)}`;
+    case "git": return `${prefix}/${encodeURIComponent(target.url)}/${specRef(ref)}`;
     case "zenodo": return `${prefix}/10.5281/zenodo.${target.recordId}`;
     case "figshare": return `${prefix}/10.6084/m9.figshare.${target.articleId}${target.version ? `.v${target.version}` : ""}`;
     case "hydroshare": return `${prefix}/${target.resourceId}`;
@@ -239,16 +276,20 @@ export function binderSpec(target: RepoTarget, ref: string): string {
   }
 }
 
-/** The part of an image name that names the repository, as BinderHub's build slug does. */
-export function buildSlug(target: RepoTarget): string {
+/**
+ * The part of an image name that names the repository: BinderHub's get_build_slug, provider by
+ * provider, so images are named exactly as a BinderHub names them. Record providers put the
+ * resolved version in it (all but Dataverse, whose version is only the tag).
+ */
+export function buildSlug(target: RepoTarget, resolvedRef: string): string {
   switch (target.provider) {
-    case "github": return `gh-${target.owner}-${target.repo}`;
-    case "gitlab": return `gl-${target.project}`;
-    case "gist": return `gist-${target.owner}-${target.id}`;
-    case "git": return `git-${target.url}`;
-    case "zenodo": return `zenodo-${target.recordId}`;
-    case "figshare": return `figshare-${target.articleId}`;
-    case "hydroshare": return `hydroshare-${target.resourceId}`;
-    case "dataverse": return `dataverse-${target.doi}`;
+    case "github": return `${target.owner}-${target.repo}`;
+    case "gitlab": return target.project.split("/").map((part) => part.replace(/-/g, "_-")).join("-");
+    case "gist": return target.id;
+    case "git": return target.url;
+    case "zenodo": return `zenodo-${resolvedRef}`;
+    case "figshare": return `figshare-${resolvedRef}`;
+    case "hydroshare": return `hydroshare-${resolvedRef}`;
+    case "dataverse": return `dataverse-${escapism(target.doi.slice(target.doi.indexOf("/") + 1)).toLowerCase()}`;
   }
 }

@@ -138,11 +138,14 @@ async function resolveGist(target: Extract<RepoTarget, { provider: "gist" }>, re
   const { status, body } = await getJson(`${config.githubApi}/gists/${encodeURIComponent(target.id)}`, "GitHub's Gist API", headers);
   const gist = gistSchema.safeParse(body);
   if (status === 404 || !gist.success) throw new ResolveError(`There is no public gist ${target.id}.`);
+  // BinderHub does not check the user part; Kiln does, or a link could show a gist under
+  // someone else's name.
   if (target.owner && gist.data.owner && gist.data.owner.login !== target.owner) {
     throw new ResolveError(`Gist ${target.id} belongs to ${gist.data.owner.login}, not ${target.owner}.`);
   }
+  // As BinderHub: an empty ref, HEAD, master or main mean the latest revision.
   const versions = gist.data.history.map((h) => h.version);
-  const resolvedRef = ref === "HEAD" ? versions[0]! : versions.find((v) => v === ref);
+  const resolvedRef = ["", "HEAD", "master", "main"].includes(ref) ? versions[0]! : versions.find((v) => v === ref);
   if (!resolvedRef) throw new ResolveError(`Gist ${target.id} has no revision “${ref}”. Use HEAD or a full revision id.`, "ref");
   return { repoUrl: `${config.gist}/${target.id}.git`, resolvedRef };
 }
@@ -284,7 +287,8 @@ async function resolveHydroShare(target: Extract<RepoTarget, { provider: "hydros
   const meta = hydroshareSchema.safeParse(body);
   if (status === 404 || !meta.success) throw new ResolveError(`HydroShare has no public resource ${target.resourceId}.`);
   const modified = meta.data.dates.find((d) => d.type === "modified");
-  const epoch = modified ? Math.floor(Date.parse(modified.start_date) / 1000) : NaN;
+  // BinderHub reads the date up to its fraction of a second, as UTC.
+  const epoch = modified ? Math.floor(Date.parse(`${modified.start_date.split(".")[0]!.replace(/(Z|[+-]\d\d:?\d\d)$/, "")}Z`) / 1000) : NaN;
   if (!Number.isFinite(epoch)) throw new ResolveError(`HydroShare resource ${target.resourceId} has no modification date to version it by.`);
   // As BinderHub: the version is the last modification time.
   return { repoUrl: `${config.hydroshare}/resource/${target.resourceId}`, resolvedRef: `${target.resourceId}.v${epoch}` };

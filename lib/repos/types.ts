@@ -62,6 +62,8 @@ export const launchRequestSchema = z
     repository: z.string().trim().min(1, "Paste a repository URL, a DOI or a Binder spec.").max(2048, "A repository URL is at most 2048 characters."),
     ref: z.string().trim().max(255, "A ref is at most 255 characters.").default(""),
     path: z.string().trim().max(1024, "A path is at most 1024 characters.").default(""),
+    /** `repository` is a launch link's spec (`gh/org/repo/ref`), read strictly as BinderHub reads it. */
+    link: z.boolean().optional(),
   })
   .strict();
 export type LaunchRequest = z.infer<typeof launchRequestSchema>;

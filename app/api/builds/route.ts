@@ -6,7 +6,7 @@ import { toView } from "@/lib/builds/store";
 import { launchRequestSchema } from "@/lib/repos/types";
 
 export const POST = route({ access: "user", body: launchRequestSchema }, async ({ user, body }) => {
-  const { outcome, build } = await requestBuild(user, body);
-  const response = requestBuildResponseSchema.parse({ outcome, build: await toView(build, user) });
+  const { outcome, build, entryId, notice } = await requestBuild(user, body);
+  const response = requestBuildResponseSchema.parse({ outcome, build: await toView(build, user), entryId, notice });
   return NextResponse.json(response, { status: outcome === "queued" ? 201 : 200 });
 });

@@ -1,0 +1,74 @@
+import "server-only";
+import { createHash } from "node:crypto";
+import { LRUCache } from "lru-cache";
+import { serverEnv } from "@/lib/env";
+import { userTokenProfile } from "@/lib/hub/client";
+import { AppError } from "@/lib/http/errors";
+import { recordSignIn } from "@/lib/users/server";
+import { hubUserSchema, kilnUserFromHub, type KilnUser } from "./identity";
+
+// Hub API tokens as every JupyterHub service accepts them: `Authorization: token …` or
+// `Bearer …`, checked with the Hub (GET /hub/api/user answers with the token's own scopes), and
+// accepted only when the token may access this service. Answers are cached briefly so a client
+// streaming many requests does not ask the Hub each time; a revoked token stops working within
+// that time.
+
+const CACHE_MS = 30_000;
+
+type Checked = { user: KilnUser } | { refused: "revoked" | "no_access" | "not_a_user" };
+const checked = new LRUCache<string, Checked>({ max: 5000, ttl: CACHE_MS });
+
+/** The token in an Authorization header, or null when the header names no token scheme Kiln knows. */
+export function bearerToken(header: string | null): string | null {
+  const match = /^(?:token|bearer)\s+(\S+)\s*$/i.exec(header ?? "");
+  return match?.[1] ?? null;
+}
+
+/** The service's own name at the Hub (its OAuth client id is `service-<name>`). */
+export function serviceName(): string {
+  return serverEnv().JUPYTERHUB_CLIENT_ID.slice("service-".length);
+}
+
+/** Whether the token's scopes let it reach this service, as JupyterHub's HubAuth decides. */
+export function grantsServiceAccess(scopes: readonly string[], service: string): boolean {
+  return scopes.some((scope) => scope === "access:services" || scope === `access:services!service=${service}`);
+}
+
+const invalidToken = () =>
+  new AppError("invalid_token", 401, "This API token is not valid: it was revoked, has expired, or was mistyped. Make a new one on the Hub's Token page.", {
+    headers: { "www-authenticate": 'token realm="kiln"' },
+  });
+
+/** The Kiln user a Hub API token belongs to, or an AppError saying why it is refused. */
+export async function userForToken(token: string): Promise<KilnUser> {
+  const key = createHash("sha256").update(token).digest("hex");
+  let result = checked.get(key);
+  if (!result) {
+    const answer = await userTokenProfile(token);
+    if (answer.status === "unknown") {
+      throw new AppError("hub_unavailable", 503, "JupyterHub did not answer whether this API token is valid. Try again in a minute.");
+    }
+    if (answer.status !== "valid") result = { refused: "revoked" };
+    else {
+      const profile = hubUserSchema.safeParse(answer.profile);
+      if (!profile.success) result = { refused: "not_a_user" };
+      else if (!grantsServiceAccess(profile.data.scopes, serviceName())) result = { refused: "no_access" };
+      else {
+        const user = kilnUserFromHub(profile.data, serverEnv().KILN_MODERATOR_SCOPE);
+        await recordSignIn(user);
+        result = { user };
+      }
+    }
+    checked.set(key, result);
+  }
+  if ("user" in result) return result.user;
+  if (result.refused === "revoked") throw invalidToken();
+  if (result.refused === "not_a_user") {
+    throw new AppError("not_a_user_token", 403, "Kiln accepts API tokens of Hub users, not of services. Use a token made on the Hub's Token page.");
+  }
+  throw new AppError(
+    "token_lacks_access",
+    403,
+    `This API token may not use Kiln: it lacks the scope access:services!service=${serviceName()}. Make a token without restricting its scopes, or include that one.`,
+  );
+}
