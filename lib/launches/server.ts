@@ -6,7 +6,8 @@ import { serverEnv } from "@/lib/env";
 import { HubError, startServer, stopServer, userServers, type HubServer } from "@/lib/hub/client";
 import { AppError, unavailable } from "@/lib/http/errors";
 import { launchableEntry, recordLaunch } from "@/lib/library/server";
-import { repoFolder, serverPathParts, uniqueServerName } from "./naming";
+import { serverPathFor } from "@/lib/links/links";
+import { repoFolder, uniqueServerName } from "./naming";
 import type { LaunchResult, ServerView } from "./schema";
 
 const hubUnreachable = (error: unknown) =>
@@ -21,15 +22,10 @@ export function serverBaseUrl(user: string, server: string, model?: Pick<HubServ
   return /^https?:\/\//.test(url) ? url : `${serverEnv().JUPYTERHUB_PUBLIC_URL.replace(/\/+$/, "")}${url}`;
 }
 
-/** Where the browser goes once the server is up: the repository's folder, or the path asked for. */
+/** Where the browser goes once the server is up: the repository's folder, or the path asked for (see lib/links). */
 export function openUrl(base: string, folder: string, path: string): string {
-  const folderUrl = `${base}/lab/tree/${encodeURIComponent(folder)}`;
   // A stored path (someone else's shared entry, too) never leads out of the server.
-  const parts = serverPathParts(path.replace(/^\.\//, ""));
-  if (!parts) return folderUrl;
-  if (path.startsWith("/")) return `${base}/${parts.segments.join("/")}${parts.rest}`;
-  if (!parts.segments.length) return folderUrl;
-  return `${folderUrl}/${parts.segments.map((segment) => encodeURIComponent(decodeURIComponent(segment))).join("/")}`;
+  return `${base}/${serverPathFor(path, folder) ?? serverPathFor("", folder)}`;
 }
 
 /** Starts (or reuses) a named server running the entry's image for `viewer`. */
