@@ -1,7 +1,7 @@
 "use client";
 
 import Link from "next/link";
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useRef, useState, type ReactNode } from "react";
 import { basePath } from "@/lib/api/base-path";
 import { postCancel } from "@/lib/builds/client";
 import { takeLaunchIntent } from "@/lib/builds/launch-intent";
@@ -55,10 +55,21 @@ function useTabState(build: BuildView) {
   }, [build.status, build.displayName]);
 }
 
-export function BuildWatcher({ initial, entryId }: { initial: BuildView; entryId: number | null }) {
+interface BuildWatcherProps {
+  initial: BuildView;
+  entryId: number | null;
+  /** A launch link's page: launch as soon as the image is built, opening this path. */
+  launchPath?: string;
+  /** Shown under a failed or cancelled build: what to do next. */
+  afterFailure?: ReactNode;
+}
+
+export function BuildWatcher({ initial, entryId, launchPath, afterFailure }: BuildWatcherProps) {
   // Known only in the browser (this tab's "build and launch"), so decided after mounting.
-  const [launchWhenBuilt, setLaunchWhenBuilt] = useState<boolean | null>(null);
-  useEffect(() => setLaunchWhenBuilt(takeLaunchIntent(initial.id)), [initial.id]);
+  const [launchWhenBuilt, setLaunchWhenBuilt] = useState<boolean | null>(launchPath !== undefined ? true : null);
+  useEffect(() => {
+    if (launchPath === undefined) setLaunchWhenBuilt(takeLaunchIntent(initial.id));
+  }, [initial.id, launchPath]);
   const log = useRef<LogViewerHandle>(null);
   const { build, stream } = useBuildEvents(initial.id, initial, (lines) => log.current?.write(lines));
   const [now, setNow] = useState(() => Date.now());
@@ -137,8 +148,9 @@ export function BuildWatcher({ initial, entryId }: { initial: BuildView; entryId
             {build.error}
           </p>
         )}
+        {(build.status === "failed" || build.status === "cancelled") && afterFailure}
         {actionError && <p role="alert" className="text-sm text-red-700 dark:text-red-400">{actionError}</p>}
-        {build.status === "built" && entryId !== null && launchWhenBuilt !== null && <LaunchButton entryId={entryId} auto={launchWhenBuilt} />}
+        {build.status === "built" && entryId !== null && launchWhenBuilt !== null && <LaunchButton entryId={entryId} auto={launchWhenBuilt} path={launchPath} />}
         {build.status === "built" && (
           <p className="text-sm" data-testid="build-ready">
             <span className="font-medium text-emerald-700 dark:text-emerald-400">Ready.</span> Image{" "}

@@ -23,6 +23,8 @@ interface RouteOptions<Params extends z.ZodType, Query extends z.ZodType, Body e
   params?: Params;
   query?: Query;
   body?: Body;
+  /** A GET that starts work (the build API): a session caller must prove origin as for a POST. */
+  startsWork?: boolean;
 }
 
 /** What the handler gets: a non-null user exactly when the access level guarantees one. */
@@ -32,6 +34,8 @@ type Context<A extends Access, Params extends z.ZodType, Query extends z.ZodType
   params: z.infer<Params>;
   query: z.infer<Query>;
   body: z.infer<Body>;
+  /** The caller's own Hub token (their API token, or the session's OAuth token), to act as them at the Hub. */
+  hubToken: string | null;
 };
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -56,7 +60,7 @@ export function route<
       if (options.access !== "public" && options.access !== "hub" && !caller) throw notSignedIn();
       if (options.access === "moderator" && !caller?.user.isModerator) throw forbidden("use Kiln's admin pages");
       // A token is sent on purpose by its holder; only the ambient cookie needs proof of origin.
-      if (caller?.session && !SAFE_METHODS.has(request.method)) assertSameOrigin(request, caller.session);
+      if (caller?.session && (!SAFE_METHODS.has(request.method) || options.startsWork)) assertSameOrigin(request, caller.session);
       if (caller) await consumeRequest(caller.user.name);
 
       const params = options.params ? parseParams(options.params, (await context.params) ?? {}) : undefined;
@@ -65,6 +69,7 @@ export function route<
       const result = await handler({
         request,
         user: (caller?.user ?? null) as Context<A, Params, Query, Body>["user"],
+        hubToken: caller?.hubToken ?? null,
         params: params as z.infer<Params>,
         query: query as z.infer<Query>,
         body: body as z.infer<Body>,
@@ -86,15 +91,15 @@ function assertHub(request: NextRequest): null {
 }
 
 /** Who is calling: a Hub API token in the Authorization header, else the session cookie. */
-async function authenticate(request: NextRequest, access: Access): Promise<{ user: KilnUser; session?: KilnSession } | null> {
+async function authenticate(request: NextRequest, access: Access): Promise<{ user: KilnUser; session?: KilnSession; hubToken: string | null } | null> {
   const header = request.headers.get("authorization");
   if (header !== null) {
     const token = bearerToken(header);
     if (!token) throw new AppError("invalid_authorization", 401, "Send a Hub API token as “Authorization: token <token>” (or Bearer).");
-    return { user: await userForToken(token) };
+    return { user: await userForToken(token), hubToken: token };
   }
   const session = access === "public" ? await currentSession().catch(() => null) : await currentSession();
-  return session ? { user: session.user, session } : null;
+  return session ? { user: session.user, session, hubToken: session.hubToken } : null;
 }
 
 const crossSite = () =>
@@ -110,7 +115,9 @@ function assertSameOrigin(request: NextRequest, session: KilnSession): void {
   const fetchSite = request.headers.get("sec-fetch-site");
   if (origin !== null && !trustedOrigins().has(origin)) throw crossSite();
   if (fetchSite !== null && fetchSite !== "same-origin") throw crossSite();
-  if (!xsrfTokenMatches(session.sessionId, request.headers.get(XSRF_HEADER))) {
+  // An EventSource cannot send headers: it carries the token in ?xsrf= instead.
+  const xsrf = request.headers.get(XSRF_HEADER) ?? (SAFE_METHODS.has(request.method) ? request.nextUrl.searchParams.get("xsrf") : null);
+  if (!xsrfTokenMatches(session.sessionId, xsrf)) {
     throw new AppError("xsrf_missing", 403, "Kiln refused this request: its security token is missing or stale. Reload the page and try again.");
   }
   const hasBody = request.headers.get("content-length") !== null && request.headers.get("content-length") !== "0";

@@ -11,14 +11,14 @@ export class HubError extends Error {
   override name = "HubError";
 }
 
-async function hubFetch(path: string, init: RequestInit & { timeoutMs?: number } = {}): Promise<Response> {
+async function hubFetch(path: string, init: RequestInit & { timeoutMs?: number; asToken?: string } = {}): Promise<Response> {
   const env = serverEnv();
-  const { timeoutMs = 10_000, ...rest } = init;
+  const { timeoutMs = 10_000, asToken = env.JUPYTERHUB_API_TOKEN, ...rest } = init;
   let response: Response;
   try {
     response = await fetch(`${env.JUPYTERHUB_API_URL}${path}`, {
       ...rest,
-      headers: { authorization: `token ${env.JUPYTERHUB_API_TOKEN}`, ...rest.headers },
+      headers: { authorization: `token ${asToken}`, ...rest.headers },
       signal: AbortSignal.timeout(timeoutMs),
       cache: "no-store",
     });
@@ -143,9 +143,11 @@ const createdTokenSchema = z.object({ token: z.string().min(1), id: z.string(), 
 /**
  * A new API token of `user` that can only reach one of their servers (its Jupyter REST and
  * WebSocket APIs) and expires after `seconds`: what the build API hands a client such as Thebe.
+ * Made with the user's own token (`userToken`), so Kiln never mints tokens on its own authority.
  */
-export async function createServerToken(user: string, server: string, seconds: number, note: string): Promise<{ token: string; expiresAt: string | null }> {
+export async function createServerToken(userToken: string, user: string, server: string, seconds: number, note: string): Promise<{ token: string; expiresAt: string | null }> {
   const response = await hubFetch(`${userPath(user)}/tokens`, {
+    asToken: userToken,
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ scopes: [`access:servers!server=${user}/${server}`], expires_in: seconds, note }),

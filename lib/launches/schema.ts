@@ -1,10 +1,12 @@
 import { z } from "zod";
-import { serverPathParts, UNSAFE_PATH_MESSAGE } from "./naming";
+import { serverPathFor } from "@/lib/links/links";
+import { UNSAFE_PATH_MESSAGE } from "./naming";
 
 export const launchRequestSchema = z
   .object({
     entryId: z.number().int().positive().max(2_147_483_647),
-    path: z.string().max(1024).refine((path) => serverPathParts(path) !== null, UNSAFE_PATH_MESSAGE).optional(),
+    /** A file in the repository, or a server path starting with "/" (see lib/links). */
+    path: z.string().max(1024).refine((path) => serverPathFor(path, "repository") !== null, UNSAFE_PATH_MESSAGE).optional(),
   })
   .strict();
 

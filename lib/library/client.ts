@@ -27,7 +27,7 @@ export async function deleteLibraryEntry(id: number): Promise<DeleteResult> {
 
 export async function postLaunch(entryId: number, path?: string): Promise<LaunchResult> {
   return launchResultSchema.parse(
-    await fetchJson("/api/launches", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ entryId, ...(path ? { path } : {}) }) }),
+    await fetchJson("/api/launches", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ entryId, ...(path !== undefined ? { path } : {}) }) }),
   );
 }
 

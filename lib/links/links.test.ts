@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { parseLinkSpec, parseRepository } from "@/lib/repos/parse";
-import { badgeSnippets, launchLink, linkInSnippet, openPathFromParams, paramsFromOpenPath, serverPathFor, splitLaunchLink } from "./links";
+import { badgeSnippets, launchLink, type LinkPathParams, linkInSnippet, openPathFromParams, paramsFromOpenPath, serverPathFor, splitLaunchLink } from "./links";
 
-const open = (params: Record<string, string>) => serverPathFor(openPathFromParams(params), "requirements");
+const open = (params: LinkPathParams) => serverPathFor(openPathFromParams(params), "requirements");
 
 describe("where a link's path parameters open, with the repository in ~/requirements", () => {
   it.each([
