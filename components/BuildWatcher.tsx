@@ -11,6 +11,7 @@ import { providerLabels } from "@/lib/repos/types";
 import { LaunchButton } from "./LaunchButton";
 import { LogViewer, type LogViewerHandle } from "./LogViewer";
 import { PhaseProgress } from "./PhaseProgress";
+import { ShareDisclosure } from "./ShareLinks";
 
 const STATUS_TEXT: Record<BuildStatus, string> = {
   queued: "Waiting for a free builder",
@@ -62,9 +63,11 @@ interface BuildWatcherProps {
   launchPath?: string;
   /** Shown under a failed or cancelled build: what to do next. */
   afterFailure?: ReactNode;
+  /** Whether the viewer's library entry for this build is private (the Share note says what that means). */
+  entryPrivate?: boolean;
 }
 
-export function BuildWatcher({ initial, entryId, launchPath, afterFailure }: BuildWatcherProps) {
+export function BuildWatcher({ initial, entryId, launchPath, afterFailure, entryPrivate }: BuildWatcherProps) {
   // Known only in the browser (this tab's "build and launch"), so decided after mounting.
   const [launchWhenBuilt, setLaunchWhenBuilt] = useState<boolean | null>(launchPath !== undefined ? true : null);
   useEffect(() => {
@@ -119,6 +122,7 @@ export function BuildWatcher({ initial, entryId, launchPath, afterFailure }: Bui
           <button type="button" onClick={() => void copyLink()} className="rounded-md border border-stone-300 px-3 py-1.5 hover:bg-stone-100 dark:border-stone-700 dark:hover:bg-stone-800">
             {copied ? "Link copied" : "Copy link"}
           </button>
+          <ShareDisclosure spec={build.spec} requestedRef={build.requestedRef} resolvedRef={build.resolvedRef} isPrivate={entryPrivate} />
           <a href={`${basePath}/api/builds/${build.id}/log`} download className="rounded-md border border-stone-300 px-3 py-1.5 hover:bg-stone-100 dark:border-stone-700 dark:hover:bg-stone-800">
             Download log
           </a>

@@ -6,19 +6,22 @@ import { useEffect, useId, useMemo, useState, type FormEvent } from "react";
 import { ApiError } from "@/lib/api/fetch-json";
 import { postBuild } from "@/lib/builds/client";
 import { rememberLaunchIntent } from "@/lib/builds/launch-intent";
-import { parseRepository, RepoInputError } from "@/lib/repos/parse";
-import { providerLabels, type ProviderHosts } from "@/lib/repos/types";
+import { linkInSnippet, repositoryInput, splitLaunchLink } from "@/lib/links/links";
+import { binderSpec, parseRepository, RepoInputError } from "@/lib/repos/parse";
+import { providerLabels, type ParsedRepo, type ProviderHosts } from "@/lib/repos/types";
+import { ShareLinks } from "./ShareLinks";
 
 type Field = "repository" | "ref" | "path";
 
 export function LaunchForm({ hosts }: { hosts: ProviderHosts }) {
   const router = useRouter();
-  const ids = { repository: useId(), ref: useId(), path: useId(), hint: useId(), refError: useId(), form: useId() };
+  const ids = { repository: useId(), ref: useId(), path: useId(), hint: useId(), refError: useId(), form: useId(), share: useId() };
   const [repository, setRepository] = useState("");
   const [ref, setRef] = useState("");
   const [path, setPath] = useState("");
   const [launchAfter, setLaunchAfter] = useState(false);
   const [fieldErrors, setFieldErrors] = useState<Partial<Record<Field, string>>>({});
+  const [filledFromLink, setFilledFromLink] = useState(false);
   // Until the page is interactive the browser would submit the form itself, putting what was
   // typed in the address bar; Build waits for the script instead.
   const [interactive, setInteractive] = useState(false);
@@ -28,12 +31,32 @@ export function LaunchForm({ hosts }: { hosts: ProviderHosts }) {
   const recognised = useMemo(() => {
     if (!repository.trim()) return null;
     try {
-      const parsed = parseRepository(repository, ref, hosts);
-      return { ok: true as const, text: `${providerLabels[parsed.target.provider]} · ${parsed.displayName}${parsed.ref ? ` · ${parsed.ref}` : ""}` };
+      const parsed: ParsedRepo = parseRepository(repository, ref, hosts);
+      return { ok: true as const, parsed, text: `${providerLabels[parsed.target.provider]} · ${parsed.displayName}${parsed.ref ? ` · ${parsed.ref}` : ""}` };
     } catch (error) {
       return { ok: false as const, text: error instanceof RepoInputError ? error.message : "Not recognised." };
     }
   }, [repository, ref, hosts]);
+
+  /** A pasted launch link or badge snippet fills all three fields from it. */
+  function changeRepository(value: string) {
+    const link = linkInSnippet(value);
+    const parts = link ? splitLaunchLink(link) : null;
+    if (parts) {
+      try {
+        const parsed = parseRepository(parts.spec, "", hosts);
+        setRepository(repositoryInput(parsed.target, hosts));
+        setRef(parsed.ref === "HEAD" ? "" : parsed.ref);
+        setPath(parts.openPath);
+        setFilledFromLink(true);
+        return;
+      } catch {
+        // Not a link Kiln can read: keep what was typed, and the hint says why.
+      }
+    }
+    setFilledFromLink(false);
+    setRepository(value);
+  }
 
   const build = useMutation({
     mutationFn: postBuild,
@@ -76,7 +99,7 @@ export function LaunchForm({ hosts }: { hosts: ProviderHosts }) {
           id={ids.repository}
           name="repository"
           value={repository}
-          onChange={(e) => setRepository(e.target.value)}
+          onChange={(e) => changeRepository(e.target.value)}
           placeholder="https://github.com/org/repo, 10.5281/zenodo.123 or gh/org/repo/main"
           autoComplete="off"
           spellCheck={false}
@@ -90,7 +113,7 @@ export function LaunchForm({ hosts }: { hosts: ProviderHosts }) {
             <span className="text-red-700 dark:text-red-400">{fieldErrors.repository}</span>
           ) : recognised ? (
             <span className={recognised.ok ? "text-emerald-700 dark:text-emerald-400" : "text-stone-600 dark:text-stone-400"}>
-              {recognised.ok ? `Recognised: ${recognised.text}` : recognised.text}
+              {recognised.ok ? `${filledFromLink ? "Filled in from the launch link. " : ""}Recognised: ${recognised.text}` : recognised.text}
             </span>
           ) : (
             <span className="text-stone-600 dark:text-stone-400">GitHub, GitLab, Gist or any git URL; a Zenodo, Figshare, Dataverse or HydroShare DOI; or a Binder spec.</span>
@@ -129,7 +152,7 @@ export function LaunchForm({ hosts }: { hosts: ProviderHosts }) {
             name="path"
             value={path}
             onChange={(e) => setPath(e.target.value)}
-            placeholder="notebooks/index.ipynb or /lab/tree/README.md"
+            placeholder="notebooks/index.ipynb or /voila/render/app.ipynb"
             autoComplete="off"
             spellCheck={false}
             className={input}
@@ -152,6 +175,17 @@ export function LaunchForm({ hosts }: { hosts: ProviderHosts }) {
       >
         {build.isPending ? "Checking the repository…" : "Build"}
       </button>
+      {recognised?.ok && (
+        <section aria-labelledby={ids.share} className="border-t border-stone-200 pt-5 dark:border-stone-800">
+          <h2 id={ids.share} className="mb-1 font-medium">
+            Share it: launch link and README badges
+          </h2>
+          <p className="mb-3 text-sm text-stone-600 dark:text-stone-400">
+            Anyone who can sign in to this Hub opens it in their own server, with their own files. A path above opens that file in the repository’s folder.
+          </p>
+          <ShareLinks spec={binderSpec(recognised.parsed.target, recognised.parsed.ref)} openPath={path.trim()} />
+        </section>
+      )}
     </form>
   );
 }

@@ -11,6 +11,7 @@ import type { LibraryEntryView, LibraryQuery } from "@/lib/library/schema";
 import { providerLabels } from "@/lib/repos/types";
 import { EmptyState } from "./EmptyState";
 import { LaunchButton } from "./LaunchButton";
+import { ShareDisclosure } from "./ShareLinks";
 
 const STATUS_BADGE: Record<string, string> = {
   built: "bg-emerald-100 text-emerald-800 dark:bg-emerald-900/40 dark:text-emerald-300",
@@ -192,6 +193,15 @@ export function LibraryView() {
                         </td>
                         <td className="space-y-2 px-4 py-3">
                           {entry.status === "built" && <LaunchButton entryId={entry.id} />}
+                          {entry.status === "built" && (
+                            <ShareDisclosure
+                              spec={entry.spec}
+                              requestedRef={entry.requestedRef}
+                              resolvedRef={entry.resolvedRef}
+                              openPath={entry.path}
+                              isPrivate={entry.isOwner && entry.visibility === "private"}
+                            />
+                          )}
                           {entry.isOwner && (
                             <div className="flex flex-wrap gap-2 text-xs">
                               {entry.status === "built" && (

@@ -7,6 +7,9 @@ SINGLEUSER_IMAGE="${KILN_SINGLEUSER_IMAGE:-localhost/kiln-singleuser:5.5.4}"
 REPO2DOCKER_IMAGE="${KILN_REPO2DOCKER_IMAGE:-localhost/kiln-repo2docker:2026.4.0}"
 JUPYTERHUB_VERSION=5.5.4
 JUPYTERLAB_VERSION=4.6.6
+# Notebook 7 serves /tree and /notebooks, which launch links' urlpath and filepath open, as in
+# every image repo2docker builds.
+NOTEBOOK_VERSION=7.6.5
 REPO2DOCKER_VERSION=2026.4.0
 ROOTFS_CACHE="$KILN_STATE/rootfs/bookworm-minbase.tar"
 MIRROR=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
@@ -80,7 +83,7 @@ else
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends python3 python3-venv ca-certificates git tini >/dev/null
     python3 -m venv /opt/venv
-    /opt/venv/bin/pip install -q jupyterhub==$JUPYTERHUB_VERSION jupyterlab==$JUPYTERLAB_VERSION
+    /opt/venv/bin/pip install -q jupyterhub==$JUPYTERHUB_VERSION jupyterlab==$JUPYTERLAB_VERSION notebook==$NOTEBOOK_VERSION
     useradd --create-home --uid 1000 --shell /bin/bash jovyan
   " \
     'ENV PATH=/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \

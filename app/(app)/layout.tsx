@@ -1,7 +1,8 @@
 import type { ReactNode } from "react";
 import { AppShell } from "@/components/AppShell";
 import { requireUserForPage } from "@/lib/auth/session";
-import { serverEnv } from "@/lib/env";
+import { ShareConfigProvider } from "@/components/ShareLinks";
+import { publicBaseUrl, serverEnv } from "@/lib/env";
 
 export const dynamic = "force-dynamic";
 
@@ -11,7 +12,7 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
   const hubUrl = `${serverEnv().JUPYTERHUB_PUBLIC_URL.replace(/\/+$/, "")}/hub`;
   return (
     <AppShell user={user} hubUrl={hubUrl}>
-      {children}
+      <ShareConfigProvider value={{ kilnUrl: publicBaseUrl(), badgeLabel: serverEnv().KILN_BADGE_LABEL }}>{children}</ShareConfigProvider>
     </AppShell>
   );
 }

@@ -165,9 +165,8 @@ export async function recordLaunch(entryId: number): Promise<void> {
 }
 
 /** The viewer's library entry for a build, if they have one. */
-export async function entryIdFor(buildId: string, userName: string): Promise<number | null> {
-  const row = await db().libraryEntry.findFirst({ where: { buildId, user: { name: userName } }, select: { id: true } });
-  return row?.id ?? null;
+export async function entryFor(buildId: string, userName: string): Promise<{ id: number; visibility: "private" | "shared" } | null> {
+  return db().libraryEntry.findFirst({ where: { buildId, user: { name: userName } }, select: { id: true, visibility: true } });
 }
 
 export interface LibraryUpdate {

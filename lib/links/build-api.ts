@@ -10,7 +10,8 @@ import { publicBaseUrl, serverEnv } from "@/lib/env";
 import { createServerToken, HubError, serverProgress, userServers } from "@/lib/hub/client";
 import { AppError } from "@/lib/http/errors";
 import { launchEntry, serverBaseUrl } from "@/lib/launches/server";
-import { binderSpec, parseLinkSpec } from "@/lib/repos/parse";
+import { parseLinkSpec } from "@/lib/repos/parse";
+import { persistentSpec } from "./links";
 import type { ProviderHosts, RepoTarget } from "@/lib/repos/types";
 
 // BinderHub's build API (GET /build/<provider>/<spec>): Server-Sent Events of
@@ -229,22 +230,6 @@ export function refUrl(target: RepoTarget, resolvedRef: string, repoUrl: string,
     case "figshare": return `https://doi.org/10.6084/m9.figshare.${resolvedRef}`;
     case "dataverse": return `https://doi.org/${target.doi}`;
     default: return repoUrl;
-  }
-}
-
-/** The spec of exactly the version that was built (BinderHub's binder_persistent_request). */
-export function persistentSpec(target: RepoTarget, resolvedRef: string): string {
-  switch (target.provider) {
-    case "zenodo": return binderSpec({ ...target, recordId: resolvedRef }, "");
-    case "figshare": {
-      const [articleId = target.articleId, version] = resolvedRef.split(".v");
-      return binderSpec({ provider: "figshare", articleId, ...(version ? { version } : {}) }, "");
-    }
-    case "hydroshare":
-    case "dataverse":
-      return binderSpec(target, "");
-    default:
-      return binderSpec(target, resolvedRef);
   }
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseLinkSpec, parseRepository } from "@/lib/repos/parse";
-import { badgeSnippets, launchLink, type LinkPathParams, linkInSnippet, openPathFromParams, paramsFromOpenPath, serverPathFor, splitLaunchLink } from "./links";
+import { badgeSnippets, launchLink, specFromSegments, type LinkPathParams, linkInSnippet, openPathFromParams, paramsFromOpenPath, serverPathFor, splitLaunchLink } from "./links";
 
 const open = (params: LinkPathParams) => serverPathFor(openPathFromParams(params), "requirements");
 
@@ -11,7 +11,9 @@ describe("where a link's path parameters open, with the repository in ~/requirem
     [{ labpath: "a b/ü.ipynb" }, "lab/tree/requirements/a%20b/%C3%BC.ipynb"],
     [{ labpath: "a#b?c.ipynb" }, "lab/tree/requirements/a%23b%3Fc.ipynb"],
     [{ labpath: "dir/" }, "lab/tree/requirements/dir"],
-    [{ filepath: "index.ipynb" }, "lab/tree/requirements/index.ipynb"],
+    [{ filepath: "index.ipynb" }, "tree/requirements/index.ipynb"],
+    [{ filepath: "a b/c.ipynb" }, "tree/requirements/a%20b/c.ipynb"],
+    [{ filepath: "" }, "tree/requirements"],
     [{ urlpath: "lab" }, "lab/tree/requirements"],
     [{ urlpath: "/lab/tree/index.ipynb" }, "lab/tree/requirements/index.ipynb"],
     [{ urlpath: "tree/data" }, "tree/requirements/data"],
@@ -24,7 +26,7 @@ describe("where a link's path parameters open, with the repository in ~/requirem
     [{ urlpath: "lab?reset" }, "lab/tree/requirements?reset"],
     // BinderHub's precedence: labpath, then filepath, then urlpath.
     [{ urlpath: "rstudio", labpath: "x.ipynb" }, "lab/tree/requirements/x.ipynb"],
-    [{ urlpath: "rstudio", filepath: "y.ipynb" }, "lab/tree/requirements/y.ipynb"],
+    [{ urlpath: "rstudio", filepath: "y.ipynb" }, "tree/requirements/y.ipynb"],
     [{ labpath: "a.ipynb", filepath: "b.ipynb" }, "lab/tree/requirements/a.ipynb"],
   ])("%j → %s", (params, expected) => {
     expect(open(params)).toBe(expected);
@@ -43,6 +45,15 @@ describe("where a link's path parameters open, with the repository in ~/requirem
   it("keeps an absolute URL inside the server instead of following it (BinderHub would leak its token)", () => {
     expect(open({ urlpath: "http://evil.example/x" })).toBe("http:/evil.example/x");
     expect(open({ urlpath: "//evil.example/x" })).toBe("evil.example/x");
+  });
+});
+
+describe("specs from route segments", () => {
+  it("gives the spec as sent whether the segments come encoded or decoded", () => {
+    const sent = "git/https%3A%2F%2Fexample.org%2Fr.git/feature%2Fx";
+    expect(specFromSegments(["git", "https%3A%2F%2Fexample.org%2Fr.git", "feature%2Fx"])).toBe(sent);
+    expect(specFromSegments(["git", "https://example.org/r.git", "feature/x"])).toBe(sent);
+    expect(specFromSegments(["gh", "org", "repo", "100%"])).toBe("gh/org/repo/100%25");
   });
 });
 

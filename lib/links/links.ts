@@ -1,4 +1,6 @@
 import { serverPathParts } from "@/lib/launches/naming";
+import { binderSpec } from "@/lib/repos/parse";
+import type { ProviderHosts, RepoTarget } from "@/lib/repos/types";
 
 // Binder-compatible launch links, shared by server and browser: what a link's query asks to
 // open, where that is in a Kiln server, and the links and badge snippets Kiln hands out.
@@ -9,7 +11,7 @@ import { serverPathParts } from "@/lib/launches/naming";
 //
 //   (nothing)                   → lab/tree/<folder>
 //   labpath=a/b.ipynb           → lab/tree/<folder>/a/b.ipynb
-//   filepath=a/b.ipynb          → lab/tree/<folder>/a/b.ipynb   (BinderHub: classic tree/)
+//   filepath=a/b.ipynb          → tree/<folder>/a/b.ipynb       (Notebook's view, as BinderHub)
 //   urlpath=lab | tree          → lab/tree/<folder> | tree/<folder>
 //   urlpath=lab/tree/x, doc/tree/x, tree/x, notebooks/x, edit/x, view/x, files/x,
 //           voila/render/x, voila/tree/x                      → the same, with <folder>/ before x
@@ -31,7 +33,7 @@ export interface LinkPathParams {
 export function openPathFromParams(params: LinkPathParams): string {
   const file = (value: string) => value.replace(/^\/+|\/+$/g, "");
   if (params.labpath != null) return file(params.labpath);
-  if (params.filepath != null) return file(params.filepath);
+  if (params.filepath != null) return `/tree/${file(params.filepath).split("/").map(encodeURIComponent).join("/")}`.replace(/\/$/, "");
   if (params.urlpath) return `/${params.urlpath.replace(/^\/+/, "")}`;
   return "";
 }
@@ -118,4 +120,51 @@ export function splitLaunchLink(link: string): { spec: string; openPath: string 
   const query = new URLSearchParams(match[2] ?? "");
   const params: LinkPathParams = { urlpath: query.get("urlpath"), labpath: query.get("labpath"), filepath: query.get("filepath") };
   return { spec: match[1], openPath: openPathFromParams(params) };
+}
+
+/** The spec of exactly the version that was built (BinderHub's binder_persistent_request). */
+export function persistentSpec(target: RepoTarget, resolvedRef: string): string {
+  switch (target.provider) {
+    case "zenodo": return binderSpec({ ...target, recordId: resolvedRef }, "");
+    case "figshare": {
+      const [articleId = target.articleId, version] = resolvedRef.split(".v");
+      return binderSpec({ provider: "figshare", articleId, ...(version ? { version } : {}) }, "");
+    }
+    case "hydroshare":
+    case "dataverse":
+      return binderSpec(target, "");
+    default:
+      return binderSpec(target, resolvedRef);
+  }
+}
+
+/** What to put in the Launch form's repository field for a target: its URL, or its DOI. */
+export function repositoryInput(target: RepoTarget, hosts: ProviderHosts): string {
+  switch (target.provider) {
+    case "github": return `${hosts.github}/${target.owner}/${target.repo}`;
+    case "gitlab": return `${hosts.gitlab}/${target.project}`;
+    case "gist": return `${hosts.gist}/${target.owner ? `${target.owner}/` : ""}${target.id}`;
+    case "git": return target.url;
+    case "zenodo": return `10.5281/zenodo.${target.recordId}`;
+    case "figshare": return `10.6084/m9.figshare.${target.articleId}${target.version ? `.v${target.version}` : ""}`;
+    case "hydroshare": return `${hosts.hydroshare}/resource/${target.resourceId}`;
+    case "dataverse": return target.doi;
+  }
+}
+
+/**
+ * A link's spec from a catch-all route's path segments. Next hands pages their segments still
+ * encoded and route handlers theirs decoded; decoding then encoding each gives the spec as it
+ * was sent either way (a gl or git spec's %2F stays inside its segment).
+ */
+export function specFromSegments(segments: readonly string[]): string {
+  return segments
+    .map((segment) => {
+      try {
+        return encodeURIComponent(decodeURIComponent(segment));
+      } catch {
+        return encodeURIComponent(segment);
+      }
+    })
+    .join("/");
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { route } from "@/lib/http/route";
 import { buildApiResponse } from "@/lib/links/build-api";
+import { specFromSegments } from "@/lib/links/links";
 
 export const dynamic = "force-dynamic";
 
@@ -13,8 +14,7 @@ export const GET = route({ access: "user", startsWork: true, params: paramsSchem
   buildApiResponse({
     user,
     hubToken,
-    // Each segment comes decoded; encoded again, a gl or git spec keeps its %2F inside its segment.
-    spec: params.spec.map((segment) => encodeURIComponent(segment)).join("/"),
+    spec: specFromSegments(params.spec),
     buildOnly: query.build_only?.toLowerCase() === "true",
     signal: request.signal,
   }),

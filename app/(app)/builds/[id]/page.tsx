@@ -4,7 +4,7 @@ import { BuildWatcher } from "@/components/BuildWatcher";
 import { requireUserForPage } from "@/lib/auth/session";
 import { buildView } from "@/lib/builds/server";
 import { AppError } from "@/lib/http/errors";
-import { entryIdFor } from "@/lib/library/server";
+import { entryFor } from "@/lib/library/server";
 
 export const metadata: Metadata = { title: "Build" };
 
@@ -13,8 +13,8 @@ export default async function BuildPage({ params }: { params: Promise<{ id: stri
   const user = await requireUserForPage(`/builds/${id}`);
   try {
     const build = await buildView(id, user);
-    const entryId = await entryIdFor(id, user.name);
-    return <BuildWatcher initial={build} entryId={entryId} />;
+    const entry = await entryFor(id, user.name);
+    return <BuildWatcher initial={build} entryId={entry?.id ?? null} entryPrivate={entry?.visibility === "private"} />;
   } catch (error) {
     if (error instanceof AppError && error.status === 404) notFound();
     if (error instanceof AppError && error.status === 403) {

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { LinkLauncher } from "@/components/LinkLauncher";
 import { requireUserForPage } from "@/lib/auth/session";
-import { openPathFromParams, serverPathFor } from "@/lib/links/links";
+import { openPathFromParams, serverPathFor, specFromSegments } from "@/lib/links/links";
 import { parseLinkSpec, RepoInputError } from "@/lib/repos/parse";
 import { providerLabels } from "@/lib/repos/types";
 
@@ -18,9 +18,7 @@ const first = (value: string | string[] | undefined) => (Array.isArray(value) ? 
 export default async function LaunchLinkPage({ params, searchParams }: { params: Promise<{ spec: string[] }>; searchParams: Promise<Query> }) {
   const segments = (await params).spec;
   const query = await searchParams;
-  // Next hands over each segment decoded; encoding them again gives the spec as it was sent
-  // (a gl or git spec's %2F stays inside its segment).
-  const spec = segments.map((segment) => encodeURIComponent(segment)).join("/");
+  const spec = specFromSegments(segments);
   const search = new URLSearchParams(Object.entries(query).flatMap(([key, value]) => (value === undefined ? [] : [[key, first(value) ?? ""]]))).toString();
   await requireUserForPage(`/v2/${spec}${search ? `?${search}` : ""}`);
 
