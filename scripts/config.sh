@@ -43,4 +43,8 @@ KILN_REGISTRY_USERNAME="${KILN_REGISTRY_USERNAME:-kiln}"
 # The end-to-end tests' git server (git daemon) on loopback; builds may fetch from it.
 KILN_E2E_GIT_PORT="${KILN_E2E_GIT_PORT:-9418}"
 KILN_ALLOWED_HOSTS="${KILN_ALLOWED_HOSTS:-127.0.0.1:$KILN_E2E_GIT_PORT}"
+# The one other site allowed to call Kiln's API with a Hub token (CORS): a page the end-to-end
+# tests serve there, as a Jupyter Book with Thebe would be.
+KILN_E2E_CORS_PORT="${KILN_E2E_CORS_PORT:-9419}"
+KILN_CORS_ALLOW_ORIGINS="${KILN_CORS_ALLOW_ORIGINS:-http://127.0.0.1:$KILN_E2E_CORS_PORT}"
 set +a

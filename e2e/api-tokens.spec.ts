@@ -1,0 +1,99 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { expect, test } from "@playwright/test";
+import { repoWithFiles } from "./support/repos";
+import { hubApi, stackEnv } from "./support/stack";
+
+// Every API route accepts a user's Hub API token (Authorization: token … or Bearer …), as
+// JupyterHub services do; tokens need no CSRF proof but must grant access to Kiln. Other sites
+// may use the API only from the origins Kiln lists, with a token, never with the visitor's cookies.
+
+const { hubUrl, users } = stackEnv();
+const [alice, bob] = users as [string, string];
+const api = `${hubUrl}/services/kiln/api`;
+const allowedOrigin = `http://127.0.0.1:${process.env.KILN_E2E_CORS_PORT ?? 9419}`;
+
+async function userToken(user: string, body: Record<string, unknown> = {}): Promise<{ token: string; id: string }> {
+  const response = await hubApi(`/users/${user}/tokens`, { method: "POST", body: JSON.stringify({ note: "e2e api", ...body }) });
+  expect(response.status).toBe(201);
+  return (await response.json()) as { token: string; id: string };
+}
+
+test("a Hub API token works on every kind of API route, as its owner only", async () => {
+  const { token } = await userToken(alice);
+  const me = await fetch(`${api}/me`, { headers: { authorization: `token ${token}` } });
+  expect(me.status).toBe(200);
+  expect(((await me.json()) as { name: string }).name).toBe(alice);
+
+  // A state change needs no CSRF token with a token: no browser sends it on its own.
+  const repo = repoWithFiles("token-build", { "README.md": "# t\n" });
+  const created = await fetch(`${api}/builds`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify({ repository: repo.url }),
+  });
+  expect(created.status, await created.clone().text()).toBe(201);
+  const { build } = (await created.json()) as { build: { id: string } };
+
+  const { token: bobToken } = await userToken(bob);
+  const foreign = await fetch(`${api}/builds/${build.id}`, { headers: { authorization: `token ${bobToken}` } });
+  expect(foreign.status).toBe(403);
+  expect((await fetch(`${api}/library`, { headers: { authorization: `token ${bobToken}` } })).status).toBe(200);
+
+  // What is refused, and how.
+  const malformed = await fetch(`${api}/me`, { headers: { authorization: "Basic YWxpY2U6cGFzcw==" } });
+  expect(malformed.status).toBe(401);
+  expect(((await malformed.json()) as { detail: string }).detail).toContain("Authorization: token <token>");
+  const serverOnly = await userToken(alice, { scopes: [`access:servers!server=${alice}/x`] });
+  expect((await fetch(`${api}/me`, { headers: { authorization: `token ${serverOnly.token}` } })).status).toBe(403);
+  const service = await fetch(`${api}/me`, { headers: { authorization: "token not-a-real-token-at-all" } });
+  expect(service.status).toBe(401);
+});
+
+test("a revoked token stops working within Kiln's 30-second cache", async () => {
+  test.setTimeout(90_000);
+  const { token, id } = await userToken(alice);
+  expect((await fetch(`${api}/me`, { headers: { authorization: `token ${token}` } })).status).toBe(200);
+  expect((await hubApi(`/users/${alice}/tokens/${id}`, { method: "DELETE" })).status).toBe(204);
+  await expect.poll(async () => (await fetch(`${api}/me`, { headers: { authorization: `token ${token}` } })).status, { timeout: 45_000, intervals: [5000] }).toBe(401);
+});
+
+/** Serves a page on `port` that calls Kiln's API from the browser, as Thebe on a book's site would. */
+async function thirdPartySite(port: number): Promise<{ origin: string; close: () => Promise<void> }> {
+  const server: Server = createServer((_, response) => {
+    response.writeHead(200, { "content-type": "text/html" });
+    response.end("<!doctype html><title>A book</title><h1>A book</h1>");
+  });
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  const bound = (server.address() as AddressInfo).port;
+  return { origin: `http://127.0.0.1:${bound}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+test("only listed origins may call the API from a browser, with a token and never with cookies", async ({ page }) => {
+  const { token } = await userToken(alice);
+  const listed = await thirdPartySite(Number(new URL(allowedOrigin).port));
+  const other = await thirdPartySite(0);
+  try {
+    const call = (credentials: RequestCredentials) =>
+      page.evaluate(
+        async ({ url, token, credentials }) => {
+          try {
+            const response = await fetch(url, { headers: { authorization: `token ${token}` }, credentials });
+            return `${response.status} ${((await response.json()) as { name?: string }).name ?? ""}`;
+          } catch (error) {
+            return `blocked: ${(error as Error).name}`;
+          }
+        },
+        { url: `${api}/me`, token, credentials },
+      );
+    await page.goto(listed.origin);
+    expect(await call("omit")).toBe(`200 ${alice}`);
+    // Credentials (the visitor's Kiln cookies) are not allowed cross-origin, even from a listed site.
+    expect(await call("include")).toBe("blocked: TypeError");
+    await page.goto(other.origin);
+    expect(await call("omit")).toBe("blocked: TypeError");
+  } finally {
+    await listed.close();
+    await other.close();
+  }
+});

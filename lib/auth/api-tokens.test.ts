@@ -1,0 +1,22 @@
+import { describe, expect, it } from "vitest";
+import { bearerToken, grantsServiceAccess } from "./api-tokens";
+
+describe("Hub API tokens in requests", () => {
+  it("reads both schemes JupyterHub accepts, in any case, and nothing else", () => {
+    expect(bearerToken("token abc123")).toBe("abc123");
+    expect(bearerToken("Bearer abc123")).toBe("abc123");
+    expect(bearerToken("TOKEN   abc123  ")).toBe("abc123");
+    expect(bearerToken("Basic YWxpY2U6cGFzcw==")).toBeNull();
+    expect(bearerToken("token")).toBeNull();
+    expect(bearerToken("token a b")).toBeNull();
+    expect(bearerToken(null)).toBeNull();
+  });
+
+  it("accepts a token only when its scopes reach this service", () => {
+    expect(grantsServiceAccess(["access:services!service=kiln", "read:users:name!user=alice"], "kiln")).toBe(true);
+    expect(grantsServiceAccess(["access:services"], "kiln")).toBe(true);
+    expect(grantsServiceAccess(["access:services!service=kiln-other"], "kiln")).toBe(false);
+    expect(grantsServiceAccess(["access:servers!server=alice/x", "read:users:name!user=alice"], "kiln")).toBe(false);
+    expect(grantsServiceAccess([], "kiln")).toBe(false);
+  });
+});
