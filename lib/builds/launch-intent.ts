@@ -1,5 +1,6 @@
-// "Build and launch" is remembered in this tab only, never in the URL: a link that started a
-// server when opened would let any page make a visitor launch something.
+// "Build and launch" from the form is remembered in this tab only, never in the URL. Launch
+// links (/v2/…) do start a server when opened, as Binder's do; that page makes its own
+// same-origin request, so only a visible top-level page can start one, never an image or fetch.
 
 const key = (buildId: string) => `kiln:launch-when-built:${buildId}`;
 
