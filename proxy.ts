@@ -3,12 +3,15 @@ import { cookieOptions, decodeSessionCookie, xsrfCookieName } from "@/lib/auth/c
 import { xsrfTokenFor } from "@/lib/auth/xsrf";
 import { corsOrigin, publicBaseUrl, servicePath } from "@/lib/env";
 import { problem } from "@/lib/http/problem";
+import { LINK_SPEC_HEADER } from "@/lib/links/links";
 
 // Sends signed-out visitors to sign-in (pages) or answers 401 (API) before anything renders, and
 // hands signed-in pages their CSRF token in the `_xsrf` cookie. Routes check the session again
 // themselves (including whether it was revoked); this is the friendly front door, not the lock.
 
-const PUBLIC_PATHS = ["/signin", "/api/auth", "/api/health", "/api/dataverse-installations", "/api/hub", "/badge.svg", "/badge_logo.svg", "/repo"];
+// The build API authenticates itself and answers every refusal as an event, as BinderHub does.
+const PUBLIC_PATHS = ["/signin", "/api/auth", "/api/health", "/api/dataverse-installations", "/api/hub", "/badge.svg", "/badge_logo.svg", "/repo", "/build"];
+
 /** Answered as an API (401, CORS), not by sending the browser to sign in. */
 const API_PATHS = ["/api/", "/build/"];
 
@@ -50,10 +53,14 @@ async function answer(request: NextRequest, isApi: boolean): Promise<Response> {
   if (PUBLIC_PATHS.some((path) => pathname === path || pathname.startsWith(`${path}/`))) return NextResponse.next();
   // A Hub API token: the route checks it with the Hub.
   if (isApi && request.headers.has("authorization")) return NextResponse.next();
+  // Set from the path alone; whatever a client sent under that name is replaced or dropped.
+  const headers = new Headers(request.headers);
+  headers.delete(LINK_SPEC_HEADER);
+  if (pathname.startsWith("/v2/")) headers.set(LINK_SPEC_HEADER, pathname.slice("/v2/".length));
 
   const token = await decodeSessionCookie(request);
   if (token?.kiln && typeof token.sid === "string") {
-    const response = NextResponse.next();
+    const response = NextResponse.next({ request: { headers } });
     const xsrf = xsrfTokenFor(token.sid);
     if (request.cookies.get(xsrfCookieName())?.value !== xsrf) {
       // Readable by Kiln's own scripts (they echo it in X-XSRFToken), never sent off its path.

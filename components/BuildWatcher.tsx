@@ -59,17 +59,18 @@ function useTabState(build: BuildView) {
 interface BuildWatcherProps {
   initial: BuildView;
   entryId: number | null;
-  /** A launch link's page: launch as soon as the image is built, opening this path. */
+  /** A launch link's page: the path to open, and whether to launch as soon as the image is built. */
   launchPath?: string;
+  autoLaunch?: boolean;
   /** Shown under a failed or cancelled build: what to do next. */
   afterFailure?: ReactNode;
   /** Whether the viewer's library entry for this build is private (the Share note says what that means). */
   entryPrivate?: boolean;
 }
 
-export function BuildWatcher({ initial, entryId, launchPath, afterFailure, entryPrivate }: BuildWatcherProps) {
+export function BuildWatcher({ initial, entryId, launchPath, autoLaunch = true, afterFailure, entryPrivate }: BuildWatcherProps) {
   // Known only in the browser (this tab's "build and launch"), so decided after mounting.
-  const [launchWhenBuilt, setLaunchWhenBuilt] = useState<boolean | null>(launchPath !== undefined ? true : null);
+  const [launchWhenBuilt, setLaunchWhenBuilt] = useState<boolean | null>(launchPath !== undefined ? autoLaunch : null);
   useEffect(() => {
     if (launchPath === undefined) setLaunchWhenBuilt(takeLaunchIntent(initial.id));
   }, [initial.id, launchPath]);
@@ -154,7 +155,15 @@ export function BuildWatcher({ initial, entryId, launchPath, afterFailure, entry
         )}
         {(build.status === "failed" || build.status === "cancelled") && afterFailure}
         {actionError && <p role="alert" className="text-sm text-red-700 dark:text-red-400">{actionError}</p>}
-        {build.status === "built" && entryId !== null && launchWhenBuilt !== null && <LaunchButton entryId={entryId} auto={launchWhenBuilt} path={launchPath} />}
+        {build.status === "built" && entryId !== null && launchWhenBuilt === false && launchPath !== undefined && (
+          <p className="max-w-prose text-sm" data-testid="launch-confirm">
+            Launching opens {build.displayName} in your own server, where its code can read and change the files in your home directory. Launch
+            repositories you trust.
+          </p>
+        )}
+        {build.status === "built" && entryId !== null && launchWhenBuilt !== null && (
+          <LaunchButton entryId={entryId} auto={launchWhenBuilt} path={launchPath} label={launchPath !== undefined && !launchWhenBuilt ? "Launch in your server" : "Launch"} />
+        )}
         {build.status === "built" && (
           <p className="text-sm" data-testid="build-ready">
             <span className="font-medium text-emerald-700 dark:text-emerald-400">Ready.</span> Image{" "}

@@ -14,6 +14,8 @@ interface LinkLauncherProps {
   provider: string;
   displayName: string;
   requestedRef: string;
+  /** Launch once built without asking (KILN_LINK_LAUNCH=auto), as Binder does. */
+  autoLaunch: boolean;
 }
 
 /**
@@ -22,7 +24,7 @@ interface LinkLauncherProps {
  * visitor's own server and opens it, without another click. The request is a same-origin POST
  * made by this page, so opening the page is what starts it, never an image or a fetch elsewhere.
  */
-export function LinkLauncher({ spec, openPath, provider, displayName, requestedRef }: LinkLauncherProps) {
+export function LinkLauncher({ spec, openPath, provider, displayName, requestedRef, autoLaunch }: LinkLauncherProps) {
   const request = useMutation({ mutationFn: () => postBuild({ repository: spec, ref: "", path: "", link: true }) });
   const started = useRef(false);
   useEffect(() => {
@@ -45,6 +47,7 @@ export function LinkLauncher({ spec, openPath, provider, displayName, requestedR
           initial={build}
           entryId={entryId}
           launchPath={openPath}
+          autoLaunch={autoLaunch}
           afterFailure={
             <div className="space-y-2 text-sm" data-testid="link-build-failed">
               <p>

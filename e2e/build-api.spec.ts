@@ -101,17 +101,25 @@ test("build_only builds without launching, and a failing repository ends in a fa
   expect(refused).toEqual([{ phase: "failed", status_code: 400, message: "This link does not say which branch, tag or commit to use. Did you mean gh/org/repo/HEAD?\n" }]);
 });
 
-test("the build API refuses tokens that may not use Kiln, and a session without its CSRF token", async ({ page }) => {
+test("the build API answers every refusal as BinderHub does: a failed event with the status, never to a session", async ({ page }) => {
   const url = `${stackEnv().hubUrl}/services/kiln/build/gh/org/repo/HEAD`;
-  expect((await fetch(url, { headers: { authorization: "token not-a-token" } })).status).toBe(401);
-  expect((await fetch(url)).status).toBe(401);
+  const refusal = async (headers: Record<string, string>) => {
+    const response = await fetch(url, { headers });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    const text = await response.text();
+    return JSON.parse(/^data: (.*)$/m.exec(text)![1]!) as BinderEvent;
+  };
+  expect(await refusal({ authorization: "token not-a-token" })).toMatchObject({ phase: "failed", status_code: 401 });
+  expect(await refusal({})).toMatchObject({ phase: "failed", status_code: 401 });
   const serverOnly = await userToken(alice, { scopes: [`access:servers!server=${alice}/x`] });
-  const noAccess = await fetch(url, { headers: { authorization: `Bearer ${serverOnly}` } });
-  expect(noAccess.status).toBe(403);
-  expect(((await noAccess.json()) as { code: string }).code).toBe("token_lacks_access");
+  const noAccess = await refusal({ authorization: `Bearer ${serverOnly}` });
+  expect(noAccess).toMatchObject({ phase: "failed", status_code: 403 });
+  expect(String(noAccess.message)).toContain("access:services!service=kiln");
 
-  // A page on the Hub's origin (another user's server, say) cannot start a build with a visitor's session.
+  // A page on the Hub's origin (another user's server, say) cannot use a visitor's session here.
   await new KilnShell(page).signInThroughHub(alice);
-  const status = await page.evaluate(async (target) => (await fetch(target)).status, url);
-  expect(status).toBe(403);
+  const answer = await page.evaluate(async (target) => (await fetch(target)).text(), url);
+  expect(answer).toContain('"status_code":401');
+  expect(answer).toContain("Call this with a Hub API token");
 });

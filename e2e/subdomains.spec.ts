@@ -127,3 +127,15 @@ test("with subdomains, Kiln builds and launches onto the user's own host, and th
   expect(entries.map((e) => e.displayName).filter((name) => name.includes("subdomain-bait"))).toEqual([]);
   expect(entries.some((e) => e.displayName.endsWith(repo.name))).toBe(true);
 });
+
+test("with KILN_LINK_LAUNCH=confirm, a launch link builds but asks before running the repository with the visitor's home", async ({ page }) => {
+  await signInToSubKiln(page, researcher);
+  const repo = repoWithFiles("confirm", { "data.txt": "confirm\n" });
+  await page.goto(`${subKiln}/v2/git/${encodeURIComponent(repo.url)}/HEAD?labpath=data.txt`);
+  await expect(page.getByTestId("launch-confirm")).toContainText("can read and change the files in your home directory", { timeout: 120_000 });
+  // Nothing was started while the visitor had not answered.
+  const servers = ((await (await subHubApi(`/users/${researcher}?include_stopped_servers`)).json()) as { servers?: Record<string, { user_options?: { image?: string } }> }).servers ?? {};
+  expect(Object.values(servers).some((server) => server.user_options?.image?.includes("confirm"))).toBe(false);
+  await page.getByRole("button", { name: "Launch in your server" }).click();
+  await expect(page).toHaveURL(new RegExp(`^http://${researcher}\\.localhost:8100/user/${researcher}/[^/]+/lab/tree/${repo.name}/data\\.txt$`), { timeout: 120_000 });
+});

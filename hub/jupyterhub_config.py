@@ -91,10 +91,9 @@ c.JupyterHub.services = [
         "oauth_client_id": "service-kiln",
         "oauth_redirect_uri": f"{kiln_public_url}/api/auth/callback/jupyterhub",
         "oauth_no_confirm": True,
-        # What a signed-in user's token may carry to Kiln: who they are, their groups, the
-        # right to make tokens for themselves (the build API hands a client a token for the
-        # user's own server), and the moderator scope when they hold it.
-        "oauth_client_allowed_scopes": ["read:users:groups!user", "tokens!user", moderate_scope],
+        # What a signed-in user's token may carry to Kiln: who they are, their groups,
+        # and the moderator scope when they hold it.
+        "oauth_client_allowed_scopes": ["read:users:groups!user", moderate_scope],
         "display": True,
     }
 ]

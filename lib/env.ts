@@ -53,6 +53,7 @@ const examples = {
   KILN_CORS_ALLOW_ORIGINS: "https://book.example.org,https://thebe.example.org (or * for any)",
   KILN_BADGE_LABEL: "Kiln",
   KILN_SERVER_TOKEN_SECONDS: "3600",
+  KILN_LINK_LAUNCH: "auto or confirm",
 } as const;
 
 /** A comma-separated list; each item checked by `item`. */
@@ -141,6 +142,9 @@ const serverEnvSchema = z.object({
   KILN_BADGE_LABEL: z.string().trim().min(1).max(40, "must be at most 40 characters").default("Kiln"),
   // How long the server token the build API hands out lives.
   KILN_SERVER_TOKEN_SECONDS: positive("seconds").default(3600),
+  // What a launch link does once its image is ready: launch at once, as Binder does ("auto"),
+  // or ask first ("confirm"): the server runs the repository's code with the visitor's home.
+  KILN_LINK_LAUNCH: z.enum(["auto", "confirm"], "must be auto or confirm").default("auto"),
 });
 
 export type ServerEnv = z.infer<typeof serverEnvSchema>;

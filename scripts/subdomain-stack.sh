@@ -23,7 +23,8 @@ start() {
   mkdir -p "$SUB_STATE"
   if ! pid_alive "$KILN_STATE/kiln-subdomains.pid" || ! kiln_up; then
     stop_pid "$KILN_STATE/kiln-subdomains.pid"
-    (cd "$KILN_ROOT" && unset KILN_TEST_HUB_TOKEN && KILN_PUBLIC_URL="$SUB_KILN_PUBLIC" NEXTAUTH_URL="$SUB_KILN_PUBLIC/api/auth" \
+    # This Kiln also runs launch links in "confirm" mode, so the tests see both modes.
+    (cd "$KILN_ROOT" && unset KILN_TEST_HUB_TOKEN && KILN_PUBLIC_URL="$SUB_KILN_PUBLIC" NEXTAUTH_URL="$SUB_KILN_PUBLIC/api/auth" KILN_LINK_LAUNCH=confirm \
       JUPYTERHUB_PUBLIC_URL="$SUB_HUB" JUPYTERHUB_API_URL="http://127.0.0.1:$SUB_API_PORT/hub/api" \
       start_daemon kiln-subdomains npx --no-install next start -H 127.0.0.1 -p "$SUB_KILN_PORT")
   fi

@@ -1,10 +1,11 @@
 import "server-only";
 import { createHash } from "node:crypto";
 import { LRUCache } from "lru-cache";
+import pLimit from "p-limit";
 import { serverEnv } from "@/lib/env";
 import { userTokenProfile } from "@/lib/hub/client";
 import { AppError } from "@/lib/http/errors";
-import { recordSignIn } from "@/lib/users/server";
+import { recordTokenUse } from "@/lib/users/server";
 import { hubUserSchema, kilnUserFromHub, type KilnUser } from "./identity";
 
 // Hub API tokens as every JupyterHub service accepts them: `Authorization: token …` or
@@ -15,8 +16,16 @@ import { hubUserSchema, kilnUserFromHub, type KilnUser } from "./identity";
 
 const CACHE_MS = 30_000;
 
-type Checked = { user: KilnUser } | { refused: "revoked" | "no_access" | "not_a_user" };
-const checked = new LRUCache<string, Checked>({ max: 5000, ttl: CACHE_MS });
+type Refusal = "revoked" | "no_access" | "not_a_user";
+type Checked = { user: KilnUser } | { refused: Refusal };
+const accepted = new LRUCache<string, { user: KilnUser }>({ max: 5000, ttl: CACHE_MS });
+// Refusals are kept apart, so a flood of made-up tokens cannot push good ones out.
+const refused = new LRUCache<string, { refused: Refusal }>({ max: 2000, ttl: CACHE_MS });
+// Anyone can send a made-up token: the Hub is asked a bounded number of times at once, one
+// question per distinct token, and beyond a queue Kiln answers 503 instead of waiting.
+const hubChecks = pLimit(8);
+const HUB_CHECK_QUEUE = 200;
+const inFlight = new Map<string, Promise<Checked>>();
 
 /** The token in an Authorization header, or null when the header names no token scheme Kiln knows. */
 export function bearerToken(header: string | null): string | null {
@@ -39,27 +48,38 @@ const invalidToken = () =>
     headers: { "www-authenticate": 'token realm="kiln"' },
   });
 
+async function askHub(token: string): Promise<Checked> {
+  const answer = await userTokenProfile(token);
+  if (answer.status === "unknown") {
+    throw new AppError("hub_unavailable", 503, "JupyterHub did not answer whether this API token is valid. Try again in a minute.");
+  }
+  if (answer.status !== "valid") return { refused: "revoked" };
+  const profile = hubUserSchema.safeParse(answer.profile);
+  if (!profile.success) return { refused: "not_a_user" };
+  if (!grantsServiceAccess(profile.data.scopes, serviceName())) return { refused: "no_access" };
+  // What this token may do (a narrow token is no moderator); the user's row is not rewritten
+  // from it, so a narrow token never takes a role away from their browser session.
+  const user = kilnUserFromHub(profile.data, serverEnv().KILN_MODERATOR_SCOPE);
+  await recordTokenUse(user);
+  return { user };
+}
+
 /** The Kiln user a Hub API token belongs to, or an AppError saying why it is refused. */
 export async function userForToken(token: string): Promise<KilnUser> {
   const key = createHash("sha256").update(token).digest("hex");
-  let result = checked.get(key);
+  let result: Checked | undefined = accepted.get(key) ?? refused.get(key);
   if (!result) {
-    const answer = await userTokenProfile(token);
-    if (answer.status === "unknown") {
-      throw new AppError("hub_unavailable", 503, "JupyterHub did not answer whether this API token is valid. Try again in a minute.");
-    }
-    if (answer.status !== "valid") result = { refused: "revoked" };
-    else {
-      const profile = hubUserSchema.safeParse(answer.profile);
-      if (!profile.success) result = { refused: "not_a_user" };
-      else if (!grantsServiceAccess(profile.data.scopes, serviceName())) result = { refused: "no_access" };
-      else {
-        const user = kilnUserFromHub(profile.data, serverEnv().KILN_MODERATOR_SCOPE);
-        await recordSignIn(user);
-        result = { user };
+    let pending = inFlight.get(key);
+    if (!pending) {
+      if (hubChecks.pendingCount >= HUB_CHECK_QUEUE) {
+        throw new AppError("busy", 503, "Kiln is checking many API tokens with the Hub right now. Try again in a moment.", { headers: { "retry-after": "5" } });
       }
+      pending = hubChecks(() => askHub(token)).finally(() => inFlight.delete(key));
+      inFlight.set(key, pending);
     }
-    checked.set(key, result);
+    result = await pending;
+    if ("user" in result) accepted.set(key, result);
+    else refused.set(key, result);
   }
   if ("user" in result) return result.user;
   if (result.refused === "revoked") throw invalidToken();

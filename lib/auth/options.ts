@@ -23,11 +23,9 @@ function jupyterHubProvider(): OAuthConfig<HubUser> {
     // The browser goes to the public authorize URL; token and user calls go straight to the Hub.
     // The scopes jupyterhub_config.py allows this client; the Hub intersects them with what the
     // user holds when the token is used, so only moderators' tokens carry the moderator scope.
-    // tokens!user lets the build API give a client a token for the user's own server, made
-    // with the user's authority rather than any power of Kiln's over other users.
     authorization: {
       url: `${publicHub}/hub/api/oauth2/authorize`,
-      params: { scope: `read:users:groups!user tokens!user ${env.KILN_MODERATOR_SCOPE}` },
+      params: { scope: `read:users:groups!user ${env.KILN_MODERATOR_SCOPE}` },
     },
     token: `${env.JUPYTERHUB_API_URL}/oauth2/token`,
     userinfo: `${env.JUPYTERHUB_API_URL}/user`,

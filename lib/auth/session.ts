@@ -12,8 +12,6 @@ export interface KilnSession {
   user: KilnUser;
   /** The server-side session id; the CSRF token is derived from it. */
   sessionId: string;
-  /** The Hub's OAuth token for this user, issued to Kiln at sign-in. */
-  hubToken: string | null;
 }
 
 /** The signed-in session, or null: the cookie must decode and its server-side session be live. */
@@ -23,7 +21,7 @@ export async function currentSession(): Promise<KilnSession | null> {
   if (!token || !user.success || typeof token.sid !== "string") return null;
   // Who they are and what they may do comes from the live session, not the cookie's copy.
   const live = await liveSessionUser(token.sid, user.data.name, token.hubToken);
-  return live ? { user: live, sessionId: token.sid, hubToken: typeof token.hubToken === "string" ? token.hubToken : null } : null;
+  return live ? { user: live, sessionId: token.sid } : null;
 }
 
 /** The signed-in user, or null. */

@@ -90,7 +90,13 @@ const lookupsInFlight = new Map<string, number>();
 async function requestBuildNow(user: KilnUser, input: LaunchRequest): Promise<BuildRequestResult> {
   const { parsed, resolved, notice } = await resolveRequest(input);
   const settings = buildSettings();
-  const name = imageName(settings.imagePrefix, buildSlug(parsed.target, resolved.resolvedRef), resolved.resolvedRef);
+  let name: string;
+  try {
+    name = imageName(settings.imagePrefix, buildSlug(parsed.target, resolved.resolvedRef), resolved.resolvedRef);
+  } catch (error) {
+    // A provider answered with a version no image tag can hold (BinderHub would fail later).
+    throw new AppError("unusable_version", 502, `${parsed.displayName} answered with a version Kiln cannot name an image after (“${resolved.resolvedRef.slice(0, 80)}”). Tell your Hub admin.`, { cause: error });
+  }
 
   const { outcome, buildId, entryId } = await db().$transaction(async (tx) => {
     // One request at a time per image, across every Kiln replica; deleting an image takes the

@@ -23,8 +23,17 @@ interface RouteOptions<Params extends z.ZodType, Query extends z.ZodType, Body e
   params?: Params;
   query?: Query;
   body?: Body;
-  /** A GET that starts work (the build API): a session caller must prove origin as for a POST. */
-  startsWork?: boolean;
+  /**
+   * Only a Hub API token may call it, never the session cookie: the build API starts work on a
+   * GET and hands out a server token, which no page (another user's server on this origin, or
+   * a link followed from elsewhere) may do with a visitor's cookie.
+   */
+  tokenOnly?: boolean;
+  /**
+   * Errors become one Server-Sent Event {"phase": "failed", "status_code": N, "message": …} in a
+   * 200 response, as BinderHub's build API sends them: an EventSource sees no error bodies.
+   */
+  errorsAsEvents?: boolean;
 }
 
 /** What the handler gets: a non-null user exactly when the access level guarantees one. */
@@ -34,7 +43,7 @@ type Context<A extends Access, Params extends z.ZodType, Query extends z.ZodType
   params: z.infer<Params>;
   query: z.infer<Query>;
   body: z.infer<Body>;
-  /** The caller's own Hub token (their API token, or the session's OAuth token), to act as them at the Hub. */
+  /** The caller's Hub API token, when they called with one, to act as them at the Hub. */
   hubToken: string | null;
 };
 
@@ -60,7 +69,10 @@ export function route<
       if (options.access !== "public" && options.access !== "hub" && !caller) throw notSignedIn();
       if (options.access === "moderator" && !caller?.user.isModerator) throw forbidden("use Kiln's admin pages");
       // A token is sent on purpose by its holder; only the ambient cookie needs proof of origin.
-      if (caller?.session && (!SAFE_METHODS.has(request.method) || options.startsWork)) assertSameOrigin(request, caller.session);
+      if (caller?.session && options.tokenOnly) {
+        throw new AppError("token_required", 401, "Call this with a Hub API token (Authorization: token …), made on the Hub's Token page. In a browser, open the launch link (/v2/…) instead.");
+      }
+      if (caller?.session && !SAFE_METHODS.has(request.method)) assertSameOrigin(request, caller.session);
       if (caller) await consumeRequest(caller.user.name);
 
       const params = options.params ? parseParams(options.params, (await context.params) ?? {}) : undefined;
@@ -76,9 +88,18 @@ export function route<
       });
       return result instanceof Response ? result : NextResponse.json(result);
     } catch (error) {
-      return errorResponse(error);
+      const response = errorResponse(error);
+      return options.errorsAsEvents ? await failedEventResponse(response) : response;
     }
   };
+}
+
+async function failedEventResponse(problemResponse: Response): Promise<Response> {
+  const problem = (await problemResponse.json()) as { detail?: string };
+  const event = { phase: "failed", status_code: problemResponse.status, message: `${problem.detail ?? "Kiln refused this request."}\n` };
+  return new Response(`data: ${JSON.stringify(event)}\n\n`, {
+    headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" },
+  });
 }
 
 function assertHub(request: NextRequest): null {
@@ -90,16 +111,20 @@ function assertHub(request: NextRequest): null {
   return null;
 }
 
-/** Who is calling: a Hub API token in the Authorization header, else the session cookie. */
+/**
+ * Who is calling: a Hub API token (Authorization: token … or Bearer …), else the session cookie.
+ * Other schemes (Basic from a proxy in front) are not Kiln's, and are ignored as JupyterHub does.
+ * On a public route a token that does not check out leaves the caller anonymous.
+ */
 async function authenticate(request: NextRequest, access: Access): Promise<{ user: KilnUser; session?: KilnSession; hubToken: string | null } | null> {
-  const header = request.headers.get("authorization");
-  if (header !== null) {
-    const token = bearerToken(header);
-    if (!token) throw new AppError("invalid_authorization", 401, "Send a Hub API token as “Authorization: token <token>” (or Bearer).");
-    return { user: await userForToken(token), hubToken: token };
+  const token = bearerToken(request.headers.get("authorization"));
+  if (token) {
+    if (access !== "public") return { user: await userForToken(token), hubToken: token };
+    const user = await userForToken(token).catch(() => null);
+    return user ? { user, hubToken: token } : null;
   }
   const session = access === "public" ? await currentSession().catch(() => null) : await currentSession();
-  return session ? { user: session.user, session, hubToken: session.hubToken } : null;
+  return session ? { user: session.user, session, hubToken: null } : null;
 }
 
 const crossSite = () =>
@@ -115,9 +140,7 @@ function assertSameOrigin(request: NextRequest, session: KilnSession): void {
   const fetchSite = request.headers.get("sec-fetch-site");
   if (origin !== null && !trustedOrigins().has(origin)) throw crossSite();
   if (fetchSite !== null && fetchSite !== "same-origin") throw crossSite();
-  // An EventSource cannot send headers: it carries the token in ?xsrf= instead.
-  const xsrf = request.headers.get(XSRF_HEADER) ?? (SAFE_METHODS.has(request.method) ? request.nextUrl.searchParams.get("xsrf") : null);
-  if (!xsrfTokenMatches(session.sessionId, xsrf)) {
+  if (!xsrfTokenMatches(session.sessionId, request.headers.get(XSRF_HEADER))) {
     throw new AppError("xsrf_missing", 403, "Kiln refused this request: its security token is missing or stale. Reload the page and try again.");
   }
   const hasBody = request.headers.get("content-length") !== null && request.headers.get("content-length") !== "0";

@@ -1,10 +1,12 @@
 import "server-only";
+import { createHash } from "node:crypto";
 import { createParser, type EventSourceMessage } from "eventsource-parser";
+import { LRUCache } from "lru-cache";
 import type { KilnUser } from "@/lib/auth/identity";
 import { buildEvents } from "@/lib/builds/events";
 import { requestBuild } from "@/lib/builds/request";
 import type { BuildStatus, BuildView } from "@/lib/builds/schema";
-import { providerHosts } from "@/lib/builds/settings";
+import { providerHosts, streamSettings } from "@/lib/builds/settings";
 import { findBuild, type BuildWithRequester } from "@/lib/builds/store";
 import { publicBaseUrl, serverEnv } from "@/lib/env";
 import { createServerToken, HubError, serverProgress, userServers } from "@/lib/hub/client";
@@ -49,7 +51,25 @@ export interface BuildApiRequest {
   signal: AbortSignal;
 }
 
+/** Open build API streams per person in this process: each holds a connection and Hub streams. */
+const openByUser = new Map<string, number>();
+
 export function buildApiResponse(request: BuildApiRequest): Response {
+  const { perUser } = streamSettings();
+  const open = openByUser.get(request.user.name) ?? 0;
+  if (open >= perUser) {
+    throw new AppError("too_many_streams", 429, `You already have ${perUser} build API streams open, the most Kiln allows per person. Close some, then try again.`);
+  }
+  openByUser.set(request.user.name, open + 1);
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    const left = (openByUser.get(request.user.name) ?? 1) - 1;
+    if (left > 0) openByUser.set(request.user.name, left);
+    else openByUser.delete(request.user.name);
+  };
+  request.signal.addEventListener("abort", release, { once: true });
   const encoder = new TextEncoder();
   const events = binderEvents(request);
   let pending: Promise<IteratorResult<BinderEvent>> | undefined;
@@ -62,14 +82,19 @@ export function buildApiResponse(request: BuildApiRequest): Response {
       },
       async pull(controller) {
         if (ended) {
-          await holdOpen(request.signal);
+          await delay(HOLD_AFTER_END_MS, request.signal).promise;
+          release();
           controller.close();
           return;
         }
         pending ??= events.next();
-        const next = await Promise.race([pending, delay(KEEPALIVE_MS, request.signal).then(() => null)]);
+        const timer = delay(KEEPALIVE_MS, request.signal);
+        const next = await Promise.race([pending, timer.promise.then(() => null)]).finally(timer.cancel);
         if (next === null) {
-          if (request.signal.aborted) return controller.close();
+          if (request.signal.aborted) {
+            release();
+            return controller.close();
+          }
           controller.enqueue(encoder.encode(":keepalive\n\n"));
           return;
         }
@@ -82,6 +107,7 @@ export function buildApiResponse(request: BuildApiRequest): Response {
         if (next.value.phase === "ready" || next.value.phase === "failed") ended = true;
       },
       async cancel() {
+        release();
         await events.return(undefined);
       },
     },
@@ -123,15 +149,8 @@ async function* binderEvents({ user, hubToken, spec, buildOnly, signal }: BuildA
         return;
       }
     }
-    if (!hubToken) throw new AppError("no_hub_token", 401, "Kiln has no Hub token of yours to make a server token with. Sign out of Kiln and in again.");
-    const { token } = await createServerToken(hubToken, user.name, launched.server, serverEnv().KILN_SERVER_TOKEN_SECONDS, `Kiln build API: ${build.displayName}`).catch(
-      (error: unknown) => {
-        if (error instanceof HubError && error.status === 403) {
-          throw new AppError("token_not_allowed", 403, "Your Hub token may not make tokens. Use a Hub API token with its default permissions.");
-        }
-        throw error;
-      },
-    );
+    if (!hubToken) throw new AppError("token_required", 401, "Call the build API with a Hub API token (Authorization: token …).");
+    const token = await serverToken(hubToken, user.name, launched.server, build.displayName);
     const model = (await userServers(user.name)).find((server) => server.name === launched.server);
     const url = `${serverBaseUrl(user.name, launched.server, model)}/`;
     const target = parseLinkSpec(spec).target;
@@ -143,13 +162,38 @@ async function* binderEvents({ user, hubToken, spec, buildOnly, signal }: BuildA
       token,
       binder_ref_url: refUrl(target, build.resolvedRef, build.repoUrl, providerHosts()),
       binder_launch_host: `${publicBaseUrl()}/`,
-      binder_request: `v2/${spec}`,
+      // As BinderHub: after falling back from master or main, the request names HEAD.
+      binder_request: `v2/${requested.notice ? `${spec.slice(0, spec.lastIndexOf("/"))}/HEAD` : spec}`,
       binder_persistent_request: `v2/${persistentSpec(target, build.resolvedRef)}`,
       url,
     };
   } catch (error) {
     if (signal.aborted) return;
     yield failedEvent(error);
+  }
+}
+
+/**
+ * A token for the caller's server, made with their own Hub token. One is reused for a while
+ * (half its life) for the same caller and server, so a client polling the API does not fill
+ * the Hub with tokens.
+ */
+const serverTokens = new LRUCache<string, string>({ max: 10_000, ttl: 1000 });
+
+async function serverToken(hubToken: string, user: string, server: string, displayName: string): Promise<string> {
+  const seconds = serverEnv().KILN_SERVER_TOKEN_SECONDS;
+  const key = `${createHash("sha256").update(hubToken).digest("hex")}:${user}/${server}`;
+  const cached = serverTokens.get(key);
+  if (cached) return cached;
+  try {
+    const { token } = await createServerToken(hubToken, user, server, seconds, `Kiln build API: ${displayName}`);
+    serverTokens.set(key, token, { ttl: (seconds * 1000) / 2 });
+    return token;
+  } catch (error) {
+    if (error instanceof HubError && error.status === 403) {
+      throw new AppError("token_not_allowed", 403, "Your Hub API token may not make tokens. Use one with its default permissions, made on the Hub's Token page.");
+    }
+    throw error;
   }
 }
 
@@ -233,18 +277,18 @@ export function refUrl(target: RepoTarget, resolvedRef: string, repoUrl: string,
   }
 }
 
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
+/** A wait that ends early on abort, and can be cancelled so no timer or listener is left behind. */
+function delay(ms: number, signal: AbortSignal): { promise: Promise<void>; cancel: () => void } {
+  let cancel = () => undefined as void;
+  const promise = new Promise<void>((resolve) => {
     const timer = setTimeout(done, ms);
     function done() {
       clearTimeout(timer);
       signal.removeEventListener("abort", done);
       resolve();
     }
-    signal.addEventListener("abort", done);
+    cancel = done;
+    signal.addEventListener("abort", done, { once: true });
   });
-}
-
-async function holdOpen(signal: AbortSignal): Promise<void> {
-  await delay(HOLD_AFTER_END_MS, signal);
+  return { promise, cancel };
 }

@@ -152,6 +152,9 @@ export function repositoryInput(target: RepoTarget, hosts: ProviderHosts): strin
   }
 }
 
+/** The raw (still URL-encoded) spec of a launch link, which proxy.ts hands its page. */
+export const LINK_SPEC_HEADER = "x-kiln-link-spec";
+
 /**
  * A link's spec from a catch-all route's path segments. Next hands pages their segments still
  * encoded and route handlers theirs decoded; decoding then encoding each gives the spec as it

@@ -5,16 +5,22 @@ import { specFromSegments } from "@/lib/links/links";
 
 export const dynamic = "force-dynamic";
 
-// BinderHub's build API. BinderHub's own client adds build_token (and Kiln's pages xsrf), so
-// other parameters are let through rather than refused.
+// BinderHub's build API, for clients with a Hub API token. BinderHub's own client adds
+// build_token, so other parameters are let through rather than refused.
 const querySchema = z.looseObject({ build_only: z.string().optional() });
 const paramsSchema = z.object({ spec: z.array(z.string()).min(1) }).strict();
 
-export const GET = route({ access: "user", startsWork: true, params: paramsSchema, query: querySchema }, async ({ user, hubToken, params, query, request }) =>
+/** The spec exactly as sent, still URL-encoded, as BinderHub reads it from the raw path. */
+function rawSpec(pathname: string, segments: string[]): string {
+  const at = pathname.indexOf("/build/");
+  return at === -1 ? specFromSegments(segments) : pathname.slice(at + "/build/".length);
+}
+
+export const GET = route({ access: "user", tokenOnly: true, errorsAsEvents: true, params: paramsSchema, query: querySchema }, async ({ user, hubToken, params, query, request }) =>
   buildApiResponse({
     user,
     hubToken,
-    spec: specFromSegments(params.spec),
+    spec: rawSpec(request.nextUrl.pathname, params.spec),
     buildOnly: query.build_only?.toLowerCase() === "true",
     signal: request.signal,
   }),

@@ -1,8 +1,10 @@
 import type { Metadata } from "next";
+import { headers } from "next/headers";
 import Link from "next/link";
 import { LinkLauncher } from "@/components/LinkLauncher";
 import { requireUserForPage } from "@/lib/auth/session";
-import { openPathFromParams, serverPathFor, specFromSegments } from "@/lib/links/links";
+import { serverEnv } from "@/lib/env";
+import { LINK_SPEC_HEADER, openPathFromParams, serverPathFor, specFromSegments } from "@/lib/links/links";
 import { parseLinkSpec, RepoInputError } from "@/lib/repos/parse";
 import { providerLabels } from "@/lib/repos/types";
 
@@ -18,7 +20,7 @@ const first = (value: string | string[] | undefined) => (Array.isArray(value) ? 
 export default async function LaunchLinkPage({ params, searchParams }: { params: Promise<{ spec: string[] }>; searchParams: Promise<Query> }) {
   const segments = (await params).spec;
   const query = await searchParams;
-  const spec = specFromSegments(segments);
+  const spec = (await headers()).get(LINK_SPEC_HEADER) ?? specFromSegments(segments);
   const search = new URLSearchParams(Object.entries(query).flatMap(([key, value]) => (value === undefined ? [] : [[key, first(value) ?? ""]]))).toString();
   await requireUserForPage(`/v2/${spec}${search ? `?${search}` : ""}`);
 
@@ -66,6 +68,7 @@ export default async function LaunchLinkPage({ params, searchParams }: { params:
       provider={providerLabels[parsed.target.provider]}
       displayName={parsed.displayName}
       requestedRef={parsed.ref}
+      autoLaunch={serverEnv().KILN_LINK_LAUNCH === "auto"}
     />
   );
 }
