@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { expect, test } from "@playwright/test";
 import { repoWithFiles } from "./support/repos";
-import { hubApi, stackEnv } from "./support/stack";
+import { hubApi, removeAllServers, stackEnv } from "./support/stack";
 
 // Every API route accepts a user's Hub API token (Authorization: token … or Bearer …), as
 // JupyterHub services do; tokens need no CSRF proof but must grant access to Kiln. Other sites
@@ -12,6 +12,10 @@ const { hubUrl, users } = stackEnv();
 const [alice, bob] = users as [string, string];
 const api = `${hubUrl}/services/kiln/api`;
 const allowedOrigin = `http://127.0.0.1:${process.env.KILN_E2E_CORS_PORT ?? 9419}`;
+
+test.afterAll(async () => {
+  await removeAllServers(alice);
+});
 
 async function userToken(user: string, body: Record<string, unknown> = {}): Promise<{ token: string; id: string }> {
   const response = await hubApi(`/users/${user}/tokens`, { method: "POST", body: JSON.stringify({ note: "e2e api", ...body }) });
@@ -98,5 +102,66 @@ test("only listed origins may call the API from a browser, with a token and neve
   } finally {
     await listed.close();
     await other.close();
+  }
+});
+
+test("a Thebe-like page on a listed site builds, launches and runs 1 + 1 from the browser", async ({ page }) => {
+  test.setTimeout(240_000);
+  const { token } = await userToken(alice);
+  const repo = repoWithFiles("thebe", { "README.md": "# thebe\n" });
+  const site = await thirdPartySite(Number(new URL(allowedOrigin).port));
+  try {
+    await page.goto(site.origin);
+    // EventSource cannot send a token, so a browser client reads the stream with fetch, then
+    // uses the server as Thebe does: REST with the token header, the kernel's WebSocket with ?token=.
+    const result = await page.evaluate(
+      async ({ kiln, spec, token }) => {
+        const response = await fetch(`${kiln}/build/${spec}`, { headers: { authorization: `token ${token}` } });
+        const reader = response.body!.getReader();
+        const decoder = new TextDecoder();
+        let buffer = "";
+        let last: { phase: string; url?: string; token?: string; message?: string } | undefined;
+        while (!last || (last.phase !== "ready" && last.phase !== "failed")) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buffer += decoder.decode(value, { stream: true });
+          for (let end = buffer.indexOf("\n\n"); end !== -1; end = buffer.indexOf("\n\n")) {
+            const data = buffer.slice(0, end).split("\n").filter((line) => line.startsWith("data: ")).map((line) => line.slice(6)).join("\n");
+            buffer = buffer.slice(end + 2);
+            if (data) last = JSON.parse(data);
+          }
+        }
+        await reader.cancel();
+        if (last?.phase !== "ready") return `not ready: ${last?.message}`;
+        const kernel = (await (
+          await fetch(`${last.url}api/kernels`, { method: "POST", headers: { authorization: `token ${last.token}`, "content-type": "application/json" }, body: "{}" })
+        ).json()) as { id: string };
+        const socket = new WebSocket(`${last.url!.replace(/^http/, "ws")}api/kernels/${kernel.id}/channels?token=${last.token}`);
+        const msgId = crypto.randomUUID();
+        return await new Promise<string>((resolve) => {
+          setTimeout(() => resolve("no result within 60 s"), 60_000);
+          socket.onerror = () => resolve("websocket refused");
+          socket.onopen = () =>
+            socket.send(
+              JSON.stringify({
+                header: { msg_id: msgId, username: "", session: crypto.randomUUID(), msg_type: "execute_request", version: "5.3", date: new Date().toISOString() },
+                parent_header: {},
+                metadata: {},
+                content: { code: "1 + 1", silent: false, store_history: false, user_expressions: {}, allow_stdin: false, stop_on_error: true },
+                buffers: [],
+                channel: "shell",
+              }),
+            );
+          socket.onmessage = (event) => {
+            const message = JSON.parse(event.data as string) as { msg_type: string; parent_header: { msg_id?: string }; content: { data?: Record<string, string> } };
+            if (message.parent_header.msg_id === msgId && message.msg_type === "execute_result") resolve(message.content.data?.["text/plain"] ?? "");
+          };
+        });
+      },
+      { kiln: `${hubUrl}/services/kiln`, spec: `git/${encodeURIComponent(repo.url)}/HEAD`, token },
+    );
+    expect(result).toBe("2");
+  } finally {
+    await site.close();
   }
 });

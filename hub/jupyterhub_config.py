@@ -4,6 +4,7 @@ Everything comes from the environment that scripts/hub.sh sets (see .env.example
 """
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -78,6 +79,15 @@ c.DockerSpawner.options_form = ""
 c.DockerSpawner.post_start_cmd = kiln_spawner.COPY_REPO
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 30
+# Sites Kiln lets call its build API (Thebe on a Jupyter Book) then talk to the server it
+# launched, with the server token: the server must allow their origin too (BinderHub's
+# cors_allow_origin does the same for its servers).
+cors_origins = [o.strip() for o in os.environ.get("KILN_CORS_ALLOW_ORIGINS", "").split(",") if o.strip()]
+if "*" in cors_origins:
+    c.Spawner.args = ["--ServerApp.allow_origin=*"]
+elif cors_origins:
+    pattern = "^(" + "|".join(re.escape(o) for o in cors_origins) + ")$"
+    c.Spawner.args = [f"--ServerApp.allow_origin_pat={pattern}"]
 
 # --- Kiln as a service ------------------------------------------------------------------
 c.JupyterHub.custom_scopes = {
