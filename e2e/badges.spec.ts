@@ -114,7 +114,9 @@ test("a link to a repository that fails to build shows the failure, its log, and
   await expect(page.getByTestId("link-build-failed")).toContainText("did not build");
   await new BuildPage(page).expectLogShows("missing dependency: kiln-test-lib");
   await expect(page.getByRole("button", { name: "Try building again" })).toBeVisible();
-  expect(await hubServers(carol)).toEqual({});
+  // Nothing was launched from the failed build.
+  const servers = (await (await hubApi(`/users/${carol}?include_stopped_servers`)).json()) as { servers?: Record<string, { user_options?: { image?: string } }> };
+  expect(Object.values(servers.servers ?? {}).filter((server) => server.user_options?.image?.includes("badge-2dbroken"))).toEqual([]);
 
   // A link without a ref is refused as BinderHub refuses it, with the link it probably meant.
   await page.goto(`${kiln}/v2/gh/org/repo?labpath=a.ipynb`);
