@@ -55,7 +55,7 @@ test("a Node client builds, launches and runs 1 + 1 through /build/ with a user'
   // The token reaches this one server, lives as long as Kiln says, and was made as alice.
   const server = serverUrl.split("/").at(-2)!;
   const tokens = (await (await hubApi(`/users/${alice}/tokens`)).json()) as { api_tokens: { note: string; scopes: string[]; expires_at: string | null }[] };
-  const made = tokens.api_tokens.find((t) => t.note.startsWith("Kiln build API"));
+  const made = tokens.api_tokens.find((t) => t.note.startsWith("Kiln build API") && t.scopes.includes(`access:servers!server=${alice}/${server}`));
   // (The Hub adds the identity scopes every token has: reading alice's own name and groups.)
   expect(made?.scopes).toContain(`access:servers!server=${alice}/${server}`);
   expect(made?.scopes.filter((scope) => !scope.startsWith("read:users:") || !scope.endsWith(`!user=${alice}`))).toEqual([`access:servers!server=${alice}/${server}`]);

@@ -42,12 +42,27 @@ export function jupyterFetch(serverUrl: string, path: string, token: string, ini
   return fetch(`${serverUrl}${path}`, { ...init, headers: { authorization: `token ${token}`, "content-type": "application/json", ...init.headers } });
 }
 
-/** Starts a kernel, runs `code` over the kernel's WebSocket, returns its text/plain result. */
-export async function runOnKernel(serverUrl: string, token: string, code: string): Promise<string> {
-  const started = await jupyterFetch(serverUrl, "api/kernels", token, { method: "POST", body: "{}" });
-  if (started.status !== 201) throw new Error(`starting a kernel answered ${started.status}: ${await started.text()}`);
-  const { id } = (await started.json()) as { id: string };
-  const socket = new WebSocket(`${serverUrl.replace(/^http/, "ws")}api/kernels/${id}/channels`, { headers: { authorization: `token ${token}` } });
+/**
+ * Runs `code` over a kernel's WebSocket (starting a kernel unless `kernelId` is given) and
+ * returns its text/plain result. The token goes in the Authorization header, or, as a browser
+ * client such as Thebe must send it, in ?token= with the headers a browser adds (`browser`).
+ */
+export async function runOnKernel(
+  serverUrl: string,
+  token: string,
+  code: string,
+  options: { kernelId?: string; browser?: { origin: string } } = {},
+): Promise<string> {
+  let id = options.kernelId;
+  if (!id) {
+    const started = await jupyterFetch(serverUrl, "api/kernels", token, { method: "POST", body: "{}" });
+    if (started.status !== 201) throw new Error(`starting a kernel answered ${started.status}: ${await started.text()}`);
+    id = ((await started.json()) as { id: string }).id;
+  }
+  const channels = `${serverUrl.replace(/^http/, "ws")}api/kernels/${id}/channels`;
+  const socket = options.browser
+    ? new WebSocket(`${channels}?token=${encodeURIComponent(token)}`, { headers: { origin: options.browser.origin, "sec-fetch-mode": "websocket" } })
+    : new WebSocket(channels, { headers: { authorization: `token ${token}` } });
   try {
     return await new Promise<string>((resolve, reject) => {
       const msgId = randomUUID();
