@@ -1,8 +1,8 @@
-import { expect, test, type Browser, type Page } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
 import { BuildPage } from "./pages/build-page";
 import { HubLoginPage } from "./pages/hub-login";
 import { JupyterServer } from "./pages/jupyter";
-import { KilnShell } from "./pages/kiln-shell";
+import { signedIn } from "./pages/kiln-shell";
 import { serveReadme } from "./support/readme-site";
 import { repoWithFiles } from "./support/repos";
 import { hubApi, removeAllServers, stackDatabase, stackEnv } from "./support/stack";
@@ -99,12 +99,6 @@ test("a README badge opens the notebook in each visitor's own server, building o
   }
 });
 
-async function signedIn(browser: Browser, user: string) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await new KilnShell(page).signInThroughHub(user);
-  return { context, page };
-}
 
 test("a link to a repository that fails to build shows the failure, its log, and what to do", async ({ browser }) => {
   const broken = repoWithFiles("badge-broken", { Dockerfile: "FROM localhost/kiln-singleuser:5.5.4\nRUN echo 'missing dependency: kiln-test-lib' && exit 3\n" });

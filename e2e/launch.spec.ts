@@ -1,7 +1,7 @@
-import { expect, test, type Browser } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { BuildPage } from "./pages/build-page";
 import { JupyterServer } from "./pages/jupyter";
-import { KilnShell } from "./pages/kiln-shell";
+import { signedIn } from "./pages/kiln-shell";
 import { LaunchPage } from "./pages/launch-page";
 import { LibraryPage } from "./pages/library-page";
 import { repoWithFiles } from "./support/repos";
@@ -29,12 +29,6 @@ async function buildAs(page: import("@playwright/test").Page, url: string, launc
   return id;
 }
 
-async function signedIn(browser: Browser, user: string) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await new KilnShell(page).signInThroughHub(user);
-  return { context, page };
-}
 
 test("files in the home follow the user into every image and every launch", async ({ browser }) => {
   const first = repoWithFiles("home-a", { "analysis.py": "print('original')\n" });

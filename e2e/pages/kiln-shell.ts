@@ -1,4 +1,4 @@
-import { expect, type Page } from "@playwright/test";
+import { expect, type Browser, type BrowserContext, type Page } from "@playwright/test";
 import { HubLoginPage } from "./hub-login";
 
 /** Kiln's header and navigation, as every signed-in page shows them. */
@@ -27,4 +27,12 @@ export class KilnShell {
   async signOut() {
     await this.page.getByRole("button", { name: "Sign out" }).click();
   }
+}
+
+/** A new browser context signed in to Kiln as `user`, through the Hub's login page. */
+export async function signedIn(browser: Browser, user: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await new KilnShell(page).signInThroughHub(user);
+  return { context, page };
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { imageName } from "@/lib/builds/naming";
 import { escapism } from "./escapism";
 import { binderSpec, buildSlug, parseLinkSpec, parseRepository, RepoInputError } from "./parse";
-import type { ProviderHosts } from "./types";
+import { publicHosts } from "@/test/provider-hosts";
 
 // Cases computed by running BinderHub's own code (see the fixture's "source"): the same spec
 // must give the same build slug and image name, so a registry shared with a BinderHub is reused.
@@ -23,15 +23,7 @@ const refusedEarlier: Record<string, RegExp> = {
   "gl/Gr%C3%BCppe%2FSub%2FProj/HEAD": /GitLab group or project/,
 };
 
-const hosts: ProviderHosts = {
-  github: "https://github.com",
-  gist: "https://gist.github.com",
-  gitlab: "https://gitlab.com",
-  zenodo: "https://zenodo.org",
-  figshare: "https://figshare.com",
-  hydroshare: "https://www.hydroshare.org",
-  dataverse: ["https://dataverse.harvard.edu"],
-};
+const hosts = publicHosts;
 
 describe("image names, as BinderHub computes them", () => {
   for (const vector of fixture.named) {

@@ -1,16 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { binderSpec, buildSlug, parseRepository, RepoInputError } from "./parse";
-import type { ProviderHosts } from "./types";
+import { publicHosts } from "@/test/provider-hosts";
 
-const hosts: ProviderHosts = {
-  github: "https://github.com",
-  gist: "https://gist.github.com",
-  gitlab: "https://gitlab.com",
-  zenodo: "https://zenodo.org",
-  figshare: "https://figshare.com",
-  hydroshare: "https://www.hydroshare.org",
-  dataverse: ["https://dataverse.harvard.edu"],
-};
+const hosts = publicHosts;
 const parse = (input: string, ref = "") => parseRepository(input, ref, hosts);
 
 describe("GitHub", () => {
