@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseLinkSpec, parseRepository } from "@/lib/repos/parse";
-import { badgeSnippets, launchLink, specFromSegments, type LinkPathParams, linkInSnippet, openPathFromParams, paramsFromOpenPath, serverPathFor, splitLaunchLink } from "./links";
+import { publicHosts } from "@/test/provider-hosts";
+import { badgeSnippets, launchLink, persistentSpec, repositoryInput, specFromSegments, type LinkPathParams, linkInSnippet, openPathFromParams, paramsFromOpenPath, serverPathFor, splitLaunchLink } from "./links";
 
 const open = (params: LinkPathParams) => serverPathFor(openPathFromParams(params), "requirements");
 
@@ -89,4 +90,28 @@ describe("links and badges", () => {
     expect(parseLinkSpec(parts.spec).ref).toBe("feature/x");
     expect(parseRepository(parts.spec, "", { github: "https://github.com", gist: "", gitlab: "", zenodo: "", figshare: "", hydroshare: "", dataverse: [] }).displayName).toBe("org/repo");
   });
+});
+
+describe("the exact version a link can pin, and what the form shows for a link", () => {
+  const sha = "a".repeat(40);
+  it.each([
+    ["gh/org/repo/main", sha, `gh/org/repo/${sha}`],
+    ["gl/group%2Fproject/feature/x", sha, `gl/group%2Fproject/${sha}`],
+    ["git/https%3A%2F%2Fexample.org%2Fr.git/HEAD", sha, `git/https%3A%2F%2Fexample.org%2Fr.git/${sha}`],
+    ["gist/alice/0123abcd", sha, `gist/alice/0123abcd/${sha}`],
+    // A concept DOI resolves to the record it names now; an unversioned Figshare DOI to its version.
+    ["zenodo/10.5281/zenodo.3242073", "3242074", "zenodo/10.5281/zenodo.3242074"],
+    ["figshare/10.6084/m9.figshare.9782777", "9782777.v3", "figshare/10.6084/m9.figshare.9782777.v3"],
+    ["dataverse/10.7910/DVN/TJCLKP", "3035124.v4.0", "dataverse/10.7910/DVN/TJCLKP"],
+  ])("%s at %s → %s", (spec, resolved, expected) => {
+    expect(persistentSpec(parseLinkSpec(spec).target, resolved)).toBe(expected);
+  });
+
+  it.each(["gh/org/repo/HEAD", "gl/group%2Fsub%2Fproject/HEAD", "gist/alice/0123abcd/HEAD", "git/git%3A%2F%2F127.0.0.1%3A9418%2Fr.git/HEAD", "zenodo/10.5281/zenodo.1", "figshare/10.6084/m9.figshare.2.v3", "hydroshare/142c59757ed54de1816777828c9716e7", "dataverse/10.7910/DVN/TJCLKP"])(
+    "fills the form with something it reads back as the same repository: %s",
+    (spec) => {
+      const { target } = parseLinkSpec(spec);
+      expect(parseRepository(repositoryInput(target, publicHosts), "", publicHosts).target).toEqual(target);
+    },
+  );
 });
