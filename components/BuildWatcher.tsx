@@ -119,7 +119,7 @@ export function BuildWatcher({ initial, entryId, launchPath, autoLaunch = true, 
             {build.requestedRef || "latest"} → {build.resolvedRef.slice(0, 12)} · requested by {build.requestedBy}
           </p>
         </div>
-        <div className="flex flex-wrap gap-2 text-sm">
+        <div className="flex flex-wrap items-start gap-2 text-sm">
           <button type="button" onClick={() => void copyLink()} className="rounded-md border border-stone-300 px-3 py-1.5 hover:bg-stone-100 dark:border-stone-700 dark:hover:bg-stone-800">
             {copied ? "Link copied" : "Copy link"}
           </button>

@@ -60,6 +60,9 @@ export function ShareLinks({ spec, exactSpec, requestedRef, exactRef, openPath =
           This entry is private. People who open the link build (or reuse) the same repository under their own account; they do not see your entry.
         </p>
       )}
+      <p className="flex items-center gap-2 text-stone-600 dark:text-stone-400">
+        <img src={`${config.kilnUrl}/badge_logo.svg`} alt="" height={20} className="h-5 w-auto" /> is how the badge looks in a README.
+      </p>
       <CopyField label="Launch link" value={link} />
       <CopyField label="Markdown badge" value={snippets.markdown} multiline />
       <CopyField label="reStructuredText badge" value={snippets.rst} multiline />
@@ -88,7 +91,15 @@ function CopyField({ label, value, multiline = false }: { label: string; value: 
         </button>
       </div>
       {multiline ? (
-        <textarea id={id} readOnly value={value} rows={value.split("\n").length + 1} className={`${field} mt-1 resize-none`} onFocus={(e) => e.currentTarget.select()} />
+        <textarea
+          id={id}
+          readOnly
+          value={value}
+          // Enough rows for the wrapped text at the field's usual width (about 70 characters).
+          rows={Math.min(6, value.split("\n").reduce((rows, line) => rows + Math.max(1, Math.ceil(line.length / 70)), 0))}
+          className={`${field} mt-1 resize-y`}
+          onFocus={(e) => e.currentTarget.select()}
+        />
       ) : (
         <input id={id} readOnly value={value} className={`${field} mt-1`} onFocus={(e) => e.currentTarget.select()} />
       )}
@@ -108,9 +119,10 @@ export function ShareDisclosure({ spec, requestedRef, resolvedRef, openPath, isP
     // A spec recorded before links were parsed strictly: offer the link it has.
   }
   return (
-    <details className="group text-sm" data-testid="share">
-      <summary className="cursor-pointer select-none rounded-md border border-stone-300 px-3 py-1.5 hover:bg-stone-100 dark:border-stone-700 dark:hover:bg-stone-800">Share</summary>
-      <div className="mt-3 w-[min(36rem,80vw)] rounded-lg border border-stone-200 bg-white p-4 shadow-sm dark:border-stone-800 dark:bg-stone-900">
+    <details className="text-sm sm:relative" data-testid="share">
+      <summary className="cursor-pointer select-none list-none rounded-md border border-stone-300 px-3 py-1.5 hover:bg-stone-100 dark:border-stone-700 dark:hover:bg-stone-800">Share</summary>
+      {/* A popover under the button on wide screens, so opening it moves nothing; in the flow on phones. */}
+      <div className="mt-2 w-[min(36rem,calc(100vw-2rem))] rounded-lg border border-stone-200 bg-white p-4 text-left shadow-lg sm:absolute sm:right-0 sm:z-20 dark:border-stone-800 dark:bg-stone-900">
         <ShareLinks spec={spec} exactSpec={exactSpec} requestedRef={requestedRef} exactRef={resolvedRef} openPath={openPath} isPrivate={isPrivate} />
       </div>
     </details>
