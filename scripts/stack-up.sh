@@ -8,9 +8,12 @@ source "$KILN_ROOT/scripts/config.sh"
 bash "$KILN_ROOT/scripts/engine.sh" start
 bash "$KILN_ROOT/scripts/images.sh"
 # Proves the engine runs containers, through the same API that Kiln and DockerSpawner use.
-if ! out=$(podman --url "unix://$PODMAN_SOCKET" run --rm --pull=never "$KILN_SINGLEUSER_IMAGE" jupyterhub-singleuser --version 2>&1); then
-  log "the engine could not start a container from $KILN_SINGLEUSER_IMAGE: $out"; exit 1
-fi
+# Podman 4.3 now and then fails to attach ("write child: broken pipe"): three tries.
+for try in 1 2 3; do
+  out=$(podman --url "unix://$PODMAN_SOCKET" run --rm --pull=never "$KILN_SINGLEUSER_IMAGE" jupyterhub-singleuser --version 2>&1) && break
+  [[ $try == 3 ]] && { log "the engine could not start a container from $KILN_SINGLEUSER_IMAGE: $out"; exit 1; }
+  sleep 2
+done
 bash "$KILN_ROOT/scripts/postgres.sh" start
 bash "$KILN_ROOT/scripts/registry.sh" start
 (cd "$KILN_ROOT" && npx --no-install tsx scripts/migrate.ts)
