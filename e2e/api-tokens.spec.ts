@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { expect, test } from "@playwright/test";
 import { runOnKernel } from "./support/binder-client";
 import { repoWithFiles } from "./support/repos";
-import { hubApi, removeAllServers, stackEnv } from "./support/stack";
+import { hubApi, hubUserToken, removeAllServers, stackEnv } from "./support/stack";
 
 // Every API route accepts a user's Hub API token (Authorization: token … or Bearer …), as
 // JupyterHub services do; tokens need no CSRF proof but must grant access to Kiln. Other sites
@@ -18,11 +18,7 @@ test.afterAll(async () => {
   await removeAllServers(alice);
 });
 
-async function userToken(user: string, body: Record<string, unknown> = {}): Promise<{ token: string; id: string }> {
-  const response = await hubApi(`/users/${user}/tokens`, { method: "POST", body: JSON.stringify({ note: "e2e api", ...body }) });
-  expect(response.status).toBe(201);
-  return (await response.json()) as { token: string; id: string };
-}
+const userToken = hubUserToken;
 
 test("a Hub API token works on every kind of API route, as its owner only", async () => {
   const { token } = await userToken(alice);

@@ -2,7 +2,7 @@ import { expect, test } from "@playwright/test";
 import { KilnShell } from "./pages/kiln-shell";
 import { binderBuild, jupyterFetch, runOnKernel, type BinderEvent } from "./support/binder-client";
 import { repoWithFiles } from "./support/repos";
-import { hubApi, removeAllServers, stackEnv } from "./support/stack";
+import { hubApi, hubUserToken, removeAllServers, stackEnv } from "./support/stack";
 
 // BinderHub's build API, consumed by a plain Node client with a user's Hub API token, as Thebe
 // and Jupyter Book's launch buttons do: phases in BinderHub's order, then a server URL and a
@@ -11,12 +11,7 @@ import { hubApi, removeAllServers, stackEnv } from "./support/stack";
 const [alice, bob] = stackEnv().users as [string, string, string];
 const ORDER = ["waiting", "fetching", "building", "pushing", "built", "launching", "ready"];
 
-/** A Hub API token of `user` with the permissions a token made on the Hub's Token page has. */
-async function userToken(user: string, body: Record<string, unknown> = {}): Promise<string> {
-  const response = await hubApi(`/users/${user}/tokens`, { method: "POST", body: JSON.stringify({ note: "e2e", ...body }) });
-  expect(response.status).toBe(201);
-  return ((await response.json()) as { token: string }).token;
-}
+const userToken = async (user: string, body: Record<string, unknown> = {}) => (await hubUserToken(user, body)).token;
 
 /** The distinct phases in the order they first appeared. */
 const phases = (events: BinderEvent[]) => events.map((e) => e.phase).filter((phase, i, all) => all.indexOf(phase) === i);

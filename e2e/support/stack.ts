@@ -72,6 +72,13 @@ export async function hubApi(pathname: string, init: RequestInit = {}): Promise<
   });
 }
 
+/** A new Hub API token of `user`: what the Hub's Token page makes, or narrower with `body.scopes`. */
+export async function hubUserToken(user: string, body: Record<string, unknown> = {}): Promise<{ token: string; id: string }> {
+  const response = await hubApi(`/users/${user}/tokens`, { method: "POST", body: JSON.stringify({ note: "e2e", ...body }) });
+  if (response.status !== 201) throw new Error(`the Hub answered ${response.status} to a token for ${user}: ${await response.text()}`);
+  return (await response.json()) as { token: string; id: string };
+}
+
 /** Stops and removes every named server of `user`, so specs start from none. */
 export async function removeAllServers(user: string): Promise<void> {
   const response = await hubApi(`/users/${user}?include_stopped_servers`);

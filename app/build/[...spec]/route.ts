@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { route } from "@/lib/http/route";
 import { buildApiResponse } from "@/lib/links/build-api";
-import { specFromSegments } from "@/lib/links/links";
 
 export const dynamic = "force-dynamic";
 
@@ -11,16 +10,13 @@ const querySchema = z.looseObject({ build_only: z.string().optional() });
 const paramsSchema = z.object({ spec: z.array(z.string()).min(1) }).strict();
 
 /** The spec exactly as sent, still URL-encoded, as BinderHub reads it from the raw path. */
-function rawSpec(pathname: string, segments: string[]): string {
-  const at = pathname.indexOf("/build/");
-  return at === -1 ? specFromSegments(segments) : pathname.slice(at + "/build/".length);
-}
+const rawSpec = (pathname: string) => pathname.slice(pathname.indexOf("/build/") + "/build/".length);
 
-export const GET = route({ access: "user", tokenOnly: true, errorsAsEvents: true, params: paramsSchema, query: querySchema }, async ({ user, hubToken, params, query, request }) =>
+export const GET = route({ access: "user", tokenOnly: true, errorsAsEvents: true, params: paramsSchema, query: querySchema }, async ({ user, hubToken, query, request }) =>
   buildApiResponse({
     user,
     hubToken,
-    spec: rawSpec(request.nextUrl.pathname, params.spec),
+    spec: rawSpec(request.nextUrl.pathname),
     buildOnly: query.build_only?.toLowerCase() === "true",
     signal: request.signal,
   }),
