@@ -12,6 +12,8 @@ export interface KilnSession {
   user: KilnUser;
   /** The server-side session id; the CSRF token is derived from it. */
   sessionId: string;
+  /** The user's own Hub token from sign-in, to ask the Hub who they are now. Never sent to browsers. */
+  hubToken?: string;
 }
 
 /** The signed-in session, or null: the cookie must decode and its server-side session be live. */
@@ -21,7 +23,7 @@ export async function currentSession(): Promise<KilnSession | null> {
   if (!token || !user.success || typeof token.sid !== "string") return null;
   // Who they are and what they may do comes from the live session, not the cookie's copy.
   const live = await liveSessionUser(token.sid, user.data.name, token.hubToken);
-  return live ? { user: live, sessionId: token.sid } : null;
+  return live ? { user: live, sessionId: token.sid, ...(token.hubToken ? { hubToken: token.hubToken } : {}) } : null;
 }
 
 /** The signed-in user, or null. */

@@ -5,6 +5,7 @@ import { db } from "@/lib/db";
 import { serverEnv } from "@/lib/env";
 import { userTokenProfile } from "@/lib/hub/client";
 import { recordSignIn } from "@/lib/users/server";
+import { forbidden, notSignedIn, unavailable } from "@/lib/http/errors";
 import { kilnUserFromHub, type KilnUser } from "./identity";
 
 // Server-side sessions behind next-auth's JWT cookie: the cookie names a row, and only a row
@@ -51,5 +52,23 @@ export async function liveSessionUser(id: string, userName: string, hubToken: st
   if (fresh.name !== userName) return null;
   await recordSignIn(fresh);
   await db().session.update({ where: { id }, data: { checkedAt: new Date() } });
+  return fresh;
+}
+
+/**
+ * Asks the Hub now, with the caller's own token, whether they are still a moderator: a
+ * moderation action takes effect only for someone the Hub says holds the role at that moment,
+ * whatever the session or the token cache remembers. The stored role follows the Hub's answer.
+ */
+export async function confirmModerator(hubToken: string | undefined, updateStoredRole: boolean): Promise<KilnUser> {
+  if (!hubToken) throw notSignedIn();
+  const answer = await userTokenProfile(hubToken);
+  if (answer.status === "unknown") {
+    throw unavailable("hub", "JupyterHub did not answer whether you are still a moderator, so nothing was changed. Try again in a minute.");
+  }
+  if (answer.status !== "valid") throw notSignedIn();
+  const fresh = kilnUserFromHub(answer.profile, serverEnv().KILN_MODERATOR_SCOPE);
+  if (updateStoredRole) await recordSignIn(fresh);
+  if (!fresh.isModerator) throw forbidden("moderate Kiln: the Hub no longer gives you the moderator role");
   return fresh;
 }

@@ -9,6 +9,10 @@ import { binderSpec, buildSlug, parseLinkSpec, parseRepository, RepoInputError }
 import { resolveRepo, ResolveError, type ResolvedRepo } from "@/lib/repos/resolve";
 import { UnsafeUrlError } from "@/lib/repos/safety";
 import type { LaunchRequest, ParsedRepo } from "@/lib/repos/types";
+import { audit, auditRefusal } from "@/lib/audit/server";
+import { assertNotBanned } from "@/lib/bans/server";
+import { repositoryHost, specForms, targetHost } from "@/lib/bans/rules";
+import { assertMayAddToLibrary, assertMayStartBuild, lockUserQuotas } from "@/lib/quotas/server";
 import { imageName } from "./naming";
 import { buildSettings, providerConfig, providerHosts, safetyRules } from "./settings";
 import { assertMayQueue, findBuild, wakeScheduler, type BuildWithRequester } from "./store";
@@ -21,7 +25,10 @@ const fieldError = (field: "repository" | "ref", message: string) => badRequest(
  * failure names the field to fix. A GitHub link to master or main that no longer resolves is
  * retried with the default branch, as BinderHub does for links made before GitHub's rename.
  */
-export async function resolveRequest(input: LaunchRequest): Promise<{ parsed: ParsedRepo; resolved: ResolvedRepo; notice?: string }> {
+export async function resolveRequest(
+  input: LaunchRequest,
+  beforeResolving?: (parsed: ParsedRepo) => Promise<void>,
+): Promise<{ parsed: ParsedRepo; resolved: ResolvedRepo; notice?: string }> {
   let parsed: ParsedRepo;
   try {
     parsed = input.link ? parseLinkSpec(input.repository) : parseRepository(input.repository, input.ref, providerHosts());
@@ -29,6 +36,7 @@ export async function resolveRequest(input: LaunchRequest): Promise<{ parsed: Pa
     if (error instanceof RepoInputError) throw fieldError(error.field, error.message);
     throw error;
   }
+  await beforeResolving?.(parsed);
   try {
     // Checks every address before Kiln or the builder connects, and pins the builder to them.
     const resolve = (repo: ParsedRepo) => resolveRepo(repo, providerConfig(), { rules: safetyRules() });
@@ -88,7 +96,28 @@ const LOOKUPS_PER_USER = 2;
 const lookupsInFlight = new Map<string, number>();
 
 async function requestBuildNow(user: KilnUser, input: LaunchRequest): Promise<BuildRequestResult> {
-  const { parsed, resolved, notice } = await resolveRequest(input);
+  try {
+    return await requestAllowedBuild(user, input);
+  } catch (error) {
+    // Refusals on purpose (a ban, a quota) are recorded; a bad URL or a down engine is not news.
+    if (error instanceof AppError && (error.code === "banned" || error.code === "quota_exceeded")) {
+      await auditRefusal({ actor: user.name, action: "build.request", target: input.repository.slice(0, 300), reason: error.userMessage, details: { code: error.code, ref: input.ref } });
+    }
+    throw error;
+  }
+}
+
+async function requestAllowedBuild(user: KilnUser, input: LaunchRequest): Promise<BuildRequestResult> {
+  // A banned repository (or person) is refused before Kiln contacts its host, and again with
+  // the resolved version and the host it resolved to.
+  const { parsed, resolved, notice } = await resolveRequest(input, (repo) =>
+    assertNotBanned({ specs: specForms(binderSpec(repo.target, repo.ref)), host: targetHost(repo.target, providerHosts()), user: user.name }, "build", repo.displayName),
+  );
+  await assertNotBanned(
+    { specs: specForms(binderSpec(parsed.target, parsed.ref), binderSpec(parsed.target, resolved.resolvedRef)), host: repositoryHost(resolved.repoUrl), user: user.name },
+    "build",
+    parsed.displayName,
+  );
   const settings = buildSettings();
   let name: string;
   try {
@@ -105,7 +134,16 @@ async function requestBuildNow(user: KilnUser, input: LaunchRequest): Promise<Bu
     // Refuses before writing anything when the engine is down: nothing half-recorded.
     const { present, sizeBytes: presentSize } = await imagePresent(name, settings.push);
     const requester = await tx.user.upsert({ where: { name: user.name }, create: { name: user.name }, update: {}, select: { id: true } });
+    // Everything below that counts against the person's quotas happens under their lock.
+    await lockUserQuotas(tx, requester.id);
     const join = async (outcome: BuildOutcome, buildId: string) => {
+      const existing = await tx.libraryEntry.findUnique({ where: { buildId_userId: { buildId, userId: requester.id } }, select: { id: true } });
+      if (!existing) {
+        // A version the clean-up removed comes back as this build: the old entry gives way.
+        await tx.libraryEntry.deleteMany({ where: { userId: requester.id, cleanedAt: { not: null }, build: { imageName: name } } });
+        await assertMayAddToLibrary(tx, user, requester.id);
+      }
+      await audit(tx, { actor: user.name, action: "build.request", target: `${parsed.displayName} @ ${parsed.ref || "latest"}`, details: { outcome, buildId, image: name, spec: binderSpec(parsed.target, parsed.ref) } });
       const entry = await tx.libraryEntry.upsert({
         where: { buildId_userId: { buildId, userId: requester.id } },
         create: { buildId, userId: requester.id, path: input.path },
@@ -151,6 +189,7 @@ async function requestBuildNow(user: KilnUser, input: LaunchRequest): Promise<Bu
     }
     // A new build: at most a few waiting per person, so nobody can fill the queue.
     await assertMayQueue(requester.id, tx);
+    await assertMayStartBuild(tx, user, requester.id);
     const created = await tx.build.create({ data: fields, select: { id: true } });
     return join("queued", created.id);
   }, { timeout: 30_000 });

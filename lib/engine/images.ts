@@ -62,3 +62,12 @@ export async function removeImage(name: string): Promise<boolean> {
     throw error;
   }
 }
+
+/** Images in the engine whose name starts with `prefix` (Kiln's), with their sizes. */
+export async function imagesWithPrefix(prefix: string): Promise<{ name: string; sizeBytes: number }[]> {
+  const list = await engine().listImages();
+  return list.flatMap((image) => {
+    const name = (image.RepoTags ?? []).find((tag) => tag.startsWith(prefix) || tag.startsWith(`localhost/${prefix}`));
+    return name ? [{ name, sizeBytes: image.Size }] : [];
+  });
+}

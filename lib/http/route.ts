@@ -5,6 +5,7 @@ import { z } from "zod";
 import { bearerToken, userForToken } from "@/lib/auth/api-tokens";
 import { XSRF_HEADER } from "@/lib/auth/cookies";
 import { currentSession, type KilnSession, type KilnUser } from "@/lib/auth/session";
+import { confirmModerator } from "@/lib/auth/sessions";
 import { xsrfTokenMatches } from "@/lib/auth/xsrf";
 import { ConfigError, serverEnv, trustedOrigins } from "@/lib/env";
 import { AppError, badRequest, forbidden, notSignedIn } from "./errors";
@@ -73,6 +74,10 @@ export function route<
         throw new AppError("token_required", 401, "Call this with a Hub API token (Authorization: token …), made on the Hub's Token page. In a browser, open the launch link (/v2/…) instead.");
       }
       if (caller?.session && !SAFE_METHODS.has(request.method)) assertSameOrigin(request, caller.session);
+      // A moderation action is taken only by someone the Hub says is a moderator right now.
+      if (caller && options.access === "moderator" && !SAFE_METHODS.has(request.method)) {
+        caller.user = await confirmModerator(caller.hubToken ?? caller.session?.hubToken, Boolean(caller.session));
+      }
       if (caller) await consumeRequest(caller.user.name);
 
       const params = options.params ? parseParams(options.params, (await context.params) ?? {}) : undefined;

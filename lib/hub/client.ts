@@ -122,20 +122,27 @@ export async function userTokenProfile(userToken: string, timeoutMs = 3000): Pro
   }
 }
 
-/** Every running or starting server, of every user, whose image is `image`. */
-export async function activeServersWithImage(image: string): Promise<{ user: string; server: string }[]> {
-  const found: { user: string; server: string }[] = [];
+/** Every running or starting server of every user, with the image Kiln asked for (if any). */
+export async function activeServers(): Promise<{ user: string; server: string; image: string | null }[]> {
+  const found: { user: string; server: string; image: string | null }[] = [];
   // Paginated as the Hub allows; only users with an active (ready or pending) server are listed.
   for (let offset = 0; ; offset += 200) {
     const response = await hubFetch(`/users?state=active&offset=${offset}&limit=200`);
     const users = z.array(userServersSchema).parse(await response.json());
     for (const user of users) {
       for (const server of Object.values(user.servers)) {
-        if (server.user_options?.image === image) found.push({ user: user.name, server: server.name });
+        if (!server.ready && !server.pending) continue;
+        const image = server.user_options?.image;
+        found.push({ user: user.name, server: server.name, image: typeof image === "string" ? image : null });
       }
     }
     if (users.length < 200) return found;
   }
+}
+
+/** Every running or starting server, of every user, whose image is `image`. */
+export async function activeServersWithImage(image: string): Promise<{ user: string; server: string }[]> {
+  return (await activeServers()).filter((s) => s.image === image).map(({ user, server }) => ({ user, server }));
 }
 
 const createdTokenSchema = z.object({ token: z.string().min(1), id: z.string(), expires_at: z.string().nullable() });

@@ -3,7 +3,11 @@ import type { KilnUser } from "@/lib/auth/identity";
 import { imageInfo } from "@/lib/engine/images";
 import { registryHasImage } from "@/lib/engine/registry";
 import { serverEnv } from "@/lib/env";
-import { HubError, startServer, stopServer, userServers, type HubServer } from "@/lib/hub/client";
+import { activeServers, HubError, startServer, stopServer, userServers, type HubServer } from "@/lib/hub/client";
+import { audit, auditRefusal } from "@/lib/audit/server";
+import { db } from "@/lib/db";
+import { currentPolicy } from "@/lib/policy/server";
+import { assertMayStartServer, lockUserQuotas } from "@/lib/quotas/server";
 import { AppError, unavailable } from "@/lib/http/errors";
 import { launchableEntry, recordLaunch } from "@/lib/library/server";
 import { serverPathFor } from "@/lib/links/links";
@@ -52,20 +56,79 @@ export async function launchEntry(viewer: KilnUser, entryId: number, pathOverrid
 
   // A stopped server of this image is started again rather than adding one more name.
   const name = same[0]?.name ?? uniqueServerName(entry.build.displayName, new Set(servers.map((s) => s.name)));
+  const target = `${entry.build.displayName} @ ${entry.build.requestedRef}`;
   try {
-    await startServer(viewer.name, name, { image, kiln_repo_dir: folder });
+    await startWithinQuotas(viewer, entry.build, async () => {
+      try {
+        await startServer(viewer.name, name, { image, kiln_repo_dir: folder });
+      } catch (error) {
+        if (!(error instanceof HubError) || error.status === undefined) throw hubUnreachable(error);
+        const message = /"message":\s*"([^"]+)"/.exec(error.message)?.[1];
+        const detail = message && message.length > 8 ? message : `it answered ${error.status}; the Hub's log says why`;
+        if (/maximum of \d+ named servers/i.test(detail)) {
+          throw new AppError("server_limit", 409, `${detail.replace(/\.$/, "")}. Stop and remove a server on the Servers page, then launch again.`);
+        }
+        throw new AppError("spawn_failed", 502, `JupyterHub could not start the server: ${detail}`);
+      }
+    });
   } catch (error) {
-    if (!(error instanceof HubError) || error.status === undefined) throw hubUnreachable(error);
-    const message = /"message":\s*"([^"]+)"/.exec(error.message)?.[1];
-    const detail = message && message.length > 8 ? message : `it answered ${error.status}; the Hub's log says why`;
-    if (/maximum of \d+ named servers/i.test(detail)) {
-      throw new AppError("server_limit", 409, `${detail.replace(/\.$/, "")}. Stop and remove a server on the Servers page, then launch again.`);
+    if (error instanceof AppError && error.code.endsWith("quota_exceeded")) {
+      await auditRefusal({ actor: viewer.name, action: "launch", target, reason: error.userMessage, details: { entryId: entry.id, code: error.code } });
     }
-    throw new AppError("spawn_failed", 502, `JupyterHub could not start the server: ${detail}`);
+    throw error;
   }
   await recordLaunch(entry.id);
+  await audit(db(), { actor: viewer.name, action: "launch", target, details: { entryId: entry.id, image, server: name } });
   const started = (await userServers(viewer.name).catch(() => [])).find((s) => s.name === name);
   return { server: name, ready: false, openUrl: openUrl(serverBaseUrl(viewer.name, name, started), folder, path) };
+}
+
+/** Key space of the per-repository launch lock (pg_advisory_xact_lock(int, int)). */
+const REPO_LAUNCH_LOCK = 0x6b726c; // "krl"
+
+/**
+ * Starts a server only while the person is under their concurrent-servers limit and the
+ * repository under the Hub's per-repository limit, both counted from the Hub's own list and
+ * held under locks until the Hub has the new server: two racing launches cannot both pass.
+ */
+async function startWithinQuotas(viewer: KilnUser, build: { provider: string; displayName: string }, start: () => Promise<void>): Promise<void> {
+  const policy = await currentPolicy();
+  await db().$transaction(
+    async (tx) => {
+      const user = await tx.user.upsert({ where: { name: viewer.name }, create: { name: viewer.name }, update: {}, select: { id: true } });
+      await lockUserQuotas(tx, user.id);
+      let mine: HubServer[];
+      try {
+        mine = await userServers(viewer.name);
+      } catch (error) {
+        throw hubUnreachable(error);
+      }
+      const running = mine.filter((s) => s.name && typeof s.user_options?.image === "string" && (s.ready || s.pending)).length;
+      await assertMayStartServer(viewer, running);
+      const repoLimit = policy.repoConcurrentLaunches;
+      if (repoLimit !== null) {
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(${REPO_LAUNCH_LOCK}::int, hashtext(${`${build.provider}:${build.displayName}`}))`;
+        const images = new Set((await tx.build.findMany({ where: { provider: build.provider as never, displayName: build.displayName, status: "built" }, select: { imageName: true } })).map((b) => b.imageName));
+        let active: Awaited<ReturnType<typeof activeServers>>;
+        try {
+          active = await activeServers();
+        } catch (error) {
+          throw hubUnreachable(error);
+        }
+        const count = active.filter((s) => s.image !== null && images.has(s.image)).length;
+        if (count >= repoLimit) {
+          throw new AppError(
+            "repo_quota_exceeded",
+            429,
+            `${build.displayName} is running on ${count} server${count === 1 ? "" : "s"} at once, the most this Hub allows for one repository (${repoLimit}). Try again when one of them stops.`,
+            { details: { limit: "repoConcurrentLaunches", max: repoLimit, used: count } },
+          );
+        }
+      }
+      await start();
+    },
+    { timeout: 90_000, maxWait: 30_000 },
+  );
 }
 
 export async function listServers(viewer: KilnUser): Promise<ServerView[]> {

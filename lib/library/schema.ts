@@ -4,7 +4,9 @@ import { providerIds } from "@/lib/repos/types";
 
 // Shared by server and client: library entries as the API shows them.
 
+/** What an owner may ask for; "pending" is what approval mode makes of "shared". */
 export const visibilities = ["private", "shared"] as const;
+export const entryVisibilities = ["private", "shared", "pending"] as const;
 
 export const libraryEntrySchema = z
   .object({
@@ -22,7 +24,14 @@ export const libraryEntrySchema = z
     status: z.enum(buildStatuses),
     builtAt: z.iso.datetime().nullable(),
     sizeBytes: z.number().nullable(),
-    visibility: z.enum(visibilities),
+    visibility: z.enum(entryVisibilities),
+    /** Hidden from the shared view by a moderator (still launchable by its owner). */
+    hidden: z.boolean(),
+    featured: z.boolean(),
+    /** What a moderator last did to it and why, for its owner. */
+    moderationNote: z.string().nullable(),
+    /** The clean-up policy removed its image; rebuilding brings it back. */
+    cleaned: z.boolean(),
     path: z.string(),
     launchCount: z.number().int(),
     lastLaunchedAt: z.iso.datetime().nullable(),
@@ -44,7 +53,7 @@ export const libraryQuerySchema = z
     // Control characters (NUL among them) cannot be searched for; PostgreSQL refuses NUL.
     q: z.string().trim().max(200).regex(/^[^\p{Cc}]*$/u, "Search for letters, digits and punctuation only.").optional(),
     status: z.enum(["building", "built", "failed"]).optional(),
-    visibility: z.enum(visibilities).optional(),
+    visibility: z.enum(entryVisibilities).optional(),
     view: z.enum(["mine", "shared"]).default("mine"),
   })
   .strict();

@@ -8,7 +8,13 @@ import { activeServersWithImage } from "@/lib/hub/client";
 import { buildSettings } from "@/lib/builds/settings";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { AppError, forbidden, unavailable } from "@/lib/http/errors";
-import { resolveRequest } from "@/lib/builds/request";
+import { audit, auditRefusal } from "@/lib/audit/server";
+import { assertNotBanned, bannedBuildIds, bannedError, buildSubject, repositoryBanned } from "@/lib/bans/server";
+import { currentPolicy } from "@/lib/policy/server";
+import { assertMayShare, lockUserQuotas } from "@/lib/quotas/server";
+import { requestBuild, resolveRequest, type BuildRequestResult } from "@/lib/builds/request";
+import { persistentSpec } from "@/lib/links/links";
+import { parseLinkSpec } from "@/lib/repos/parse";
 import { isFullSha } from "@/lib/repos/parse";
 import type { LibraryEntryView, LibraryQuery } from "./schema";
 
@@ -36,6 +42,10 @@ function toView(row: EntryRow, viewer: string): LibraryEntryView {
     builtAt: b.status === "built" ? (b.finishedAt?.toISOString() ?? null) : null,
     sizeBytes: b.imageSizeBytes === null ? null : Number(b.imageSizeBytes),
     visibility: row.visibility,
+    hidden: row.hiddenAt !== null,
+    featured: row.featuredAt !== null,
+    moderationNote: row.moderationNote,
+    cleaned: row.cleanedAt !== null,
     path: row.path,
     launchCount: row.launchCount,
     lastLaunchedAt: row.lastLaunchedAt?.toISOString() ?? null,
@@ -52,7 +62,9 @@ const STATUS_FILTER: Record<NonNullable<LibraryQuery["status"]>, Prisma.BuildWhe
 /** The viewer's own entries, or everyone's shared ones, newest first. */
 export async function listLibrary(viewer: KilnUser, query: LibraryQuery): Promise<LibraryEntryView[]> {
   const where: Prisma.LibraryEntryWhereInput = {
-    ...(query.view === "shared" ? { visibility: "shared", build: { status: "built" } } : { user: { name: viewer.name } }),
+    ...(query.view === "shared"
+      ? { visibility: "shared", hiddenAt: null, cleanedAt: null, build: { status: "built" } }
+      : { user: { name: viewer.name } }),
     ...(query.visibility && query.view === "mine" ? { visibility: query.visibility } : {}),
   };
   const buildWhere: Prisma.BuildWhereInput[] = [];
@@ -68,7 +80,9 @@ export async function listLibrary(viewer: KilnUser, query: LibraryQuery): Promis
   }
   if (buildWhere.length) where.build = { ...(where.build as Prisma.BuildWhereInput | undefined), AND: buildWhere };
   const rows = await db().libraryEntry.findMany({ where, include: entryInclude, orderBy: { createdAt: "desc" }, take: 500 });
-  return rows.map((row) => toView(row, viewer.name));
+  // A banned repository leaves the shared view at once; its owner still sees (and can delete) it.
+  const banned = query.view === "shared" ? await bannedBuildIds(rows.map((row) => row.build)) : new Set<string>();
+  return rows.filter((row) => !banned.has(row.buildId)).map((row) => toView(row, viewer.name));
 }
 
 async function ownEntry(id: number, viewer: KilnUser): Promise<EntryRow> {
@@ -78,13 +92,44 @@ async function ownEntry(id: number, viewer: KilnUser): Promise<EntryRow> {
   return row;
 }
 
+/**
+ * Shares or unshares the viewer's entry. Sharing checks the bans and the shared-images quota
+ * under the person's quota lock; in approval mode it waits for a moderator ("pending").
+ */
 export async function setVisibility(id: number, viewer: KilnUser, visibility: "private" | "shared"): Promise<LibraryEntryView> {
   const row = await ownEntry(id, viewer);
-  if (visibility === "shared" && row.build.status !== "built") {
-    throw new AppError("not_built", 409, "Only built images can be shared. Wait for the build to finish.");
+  const target = `${row.build.displayName} @ ${row.build.requestedRef}`;
+  if (visibility === "private") {
+    const updated = await db().$transaction(async (tx) => {
+      const result = await tx.libraryEntry.update({ where: { id: row.id }, data: { visibility: "private", sharedAt: null, featuredAt: null, featuredDescription: null }, include: entryInclude });
+      if (row.visibility !== "private") await audit(tx, { actor: viewer.name, action: "entry.unshare", target, details: { entryId: row.id } });
+      return result;
+    });
+    return toView(updated, viewer.name);
   }
-  const updated = await db().libraryEntry.update({ where: { id: row.id }, data: { visibility }, include: entryInclude });
-  return toView(updated, viewer.name);
+  if (row.visibility !== "private") return toView(row, viewer.name);
+  if (row.build.status !== "built" || row.cleanedAt) {
+    throw new AppError("not_built", 409, row.cleanedAt ? "This image was cleaned up; rebuild it before sharing." : "Only built images can be shared. Wait for the build to finish.");
+  }
+  try {
+    await assertNotBanned(buildSubject(row.build, viewer.name), "share", row.build.displayName);
+    const pending = (await currentPolicy()).approvalMode && !viewer.isModerator;
+    const updated = await db().$transaction(async (tx) => {
+      await lockUserQuotas(tx, row.userId);
+      await assertMayShare(tx, viewer, row.userId);
+      const result = await tx.libraryEntry.update({
+        where: { id: row.id },
+        data: { visibility: pending ? "pending" : "shared", sharedAt: new Date(), hiddenAt: null, moderationNote: null },
+        include: entryInclude,
+      });
+      await audit(tx, { actor: viewer.name, action: "entry.share", target, details: { entryId: row.id, waitsForReview: pending } });
+      return result;
+    });
+    return toView(updated, viewer.name);
+  } catch (error) {
+    if (error instanceof AppError) await auditRefusal({ actor: viewer.name, action: "entry.share", target, reason: error.userMessage, details: { entryId: row.id, code: error.code } });
+    throw error;
+  }
 }
 
 /**
@@ -93,14 +138,34 @@ export async function setVisibility(id: number, viewer: KilnUser, visibility: "p
  */
 export async function deleteEntry(id: number, viewer: KilnUser): Promise<{ imageRemoved: boolean; message: string }> {
   const row = await ownEntry(id, viewer);
+  await assertImageUnused(row.build.imageName, viewer);
+  return removeEntry(row.id, {}, (tx) =>
+    audit(tx, { actor: viewer.name, action: "entry.delete", target: `${row.build.displayName} @ ${row.build.requestedRef}`, details: { entryId: row.id, image: row.build.imageName } }),
+  );
+}
+
+/**
+ * Deletes an entry (running `alongside` in the same transaction), and the image from the engine
+ * and registry when no other entry needs it. `waitForContainersMs`: servers were just asked to
+ * stop, so wait that long for their containers to go before removing the image.
+ */
+export async function removeEntry(
+  id: number,
+  options: { waitForContainersMs?: number },
+  alongside: (tx: Prisma.TransactionClient) => Promise<unknown>,
+): Promise<{ imageRemoved: boolean; message: string }> {
+  const row = await db().libraryEntry.findUnique({ where: { id }, include: { build: { select: { imageName: true } } } });
+  if (!row) throw new AppError("entry_not_found", 404, "That library entry does not exist any more.");
   const image = row.build.imageName;
-  await assertImageUnused(image, viewer);
+  const deadline = Date.now() + (options.waitForContainersMs ?? 0);
+  while (Date.now() < deadline && (await containersFromImage(image)).length) await new Promise((r) => setTimeout(r, 1000));
   // The lock a build request for this image takes: no build can adopt the image while it goes.
   return db().$transaction(
     async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${image}))`;
-      await tx.libraryEntry.delete({ where: { id: row.id } });
-      const remaining = await tx.libraryEntry.count({ where: { build: { imageName: image } } });
+      await alongside(tx);
+      await tx.libraryEntry.delete({ where: { id } });
+      const remaining = await tx.libraryEntry.count({ where: { build: { imageName: image }, cleanedAt: null } });
       if (remaining > 0) {
         return { imageRemoved: false, message: `Removed from your library. The image stays: ${remaining} other ${remaining === 1 ? "library uses" : "libraries use"} it.` };
       }
@@ -141,22 +206,31 @@ async function assertImageUnused(image: string, viewer: KilnUser): Promise<void>
   throw new AppError("image_in_use", 409, `A server is running from this image (${whose}). ${own.length ? "Stop it from Servers" : "Wait until it stops"}, then delete.`);
 }
 
-/** Images `user` may run: their own built entries and every shared one. Asked by the Hub. */
+/**
+ * Images `user` may run: their own built entries and every shared, visible one, except those
+ * of a banned repository. Asked by the Hub before every spawn, so a ban or a hide stops the
+ * next start even through the Hub's own API.
+ */
 export async function allowedImages(userName: string): Promise<string[]> {
   const rows = await db().libraryEntry.findMany({
-    where: { build: { status: "built" }, OR: [{ user: { name: userName } }, { visibility: "shared" }] },
-    select: { build: { select: { imageName: true } } },
+    where: { build: { status: "built" }, cleanedAt: null, OR: [{ user: { name: userName } }, { visibility: "shared", hiddenAt: null }] },
+    select: { build: { select: { id: true, imageName: true, spec: true, resolvedRef: true, requestedRef: true, repoUrl: true } } },
     distinct: ["buildId"],
   });
-  return [...new Set(rows.map((row) => row.build.imageName))];
+  const banned = await bannedBuildIds(rows.map((row) => row.build));
+  return [...new Set(rows.filter((row) => !banned.has(row.build.id)).map((row) => row.build.imageName))];
 }
 
-/** An entry the viewer may launch: theirs, or shared and built. */
+/** An entry the viewer may launch: theirs, or shared, visible and built; never a banned one. */
 export async function launchableEntry(id: number, viewer: KilnUser): Promise<EntryRow> {
   const row = await db().libraryEntry.findUnique({ where: { id }, include: entryInclude });
   if (!row) throw new AppError("entry_not_found", 404, "That image is not in the library any more; it may have been deleted.");
-  if (row.user.name !== viewer.name && row.visibility !== "shared") throw forbidden("launch someone else's private image");
+  const own = row.user.name === viewer.name;
+  if (!own && (row.visibility !== "shared" || row.hiddenAt)) throw forbidden("launch someone else's private image");
   if (row.build.status !== "built") throw new AppError("not_built", 409, "This image is not built yet. Wait for its build to finish.");
+  if (row.cleanedAt) throw new AppError("image_cleaned", 410, "This image was removed by the Hub's clean-up because nobody launched it for a long time. Rebuild it from your Library.");
+  const ban = await repositoryBanned(row.build);
+  if (ban) throw bannedError(ban, "run", row.build.displayName);
   return row;
 }
 
@@ -165,7 +239,7 @@ export async function recordLaunch(entryId: number): Promise<void> {
 }
 
 /** The viewer's library entry for a build, if they have one. */
-export async function entryFor(buildId: string, userName: string): Promise<{ id: number; visibility: "private" | "shared" } | null> {
+export async function entryFor(buildId: string, userName: string): Promise<{ id: number; visibility: "private" | "shared" | "pending" } | null> {
   return db().libraryEntry.findFirst({ where: { buildId, user: { name: userName } }, select: { id: true, visibility: true } });
 }
 
@@ -208,4 +282,14 @@ export async function libraryUpdates(viewer: KilnUser): Promise<LibraryUpdate[]>
     }
   }));
   return (await Promise.all(checks)).filter((update): update is LibraryUpdate => update !== null);
+}
+
+/**
+ * Builds again exactly the version of an entry the clean-up removed (or any entry of the
+ * viewer's): its pinned spec, so the rebuilt image has the same name and replaces the entry.
+ */
+export async function rebuildEntry(id: number, viewer: KilnUser): Promise<BuildRequestResult> {
+  const row = await ownEntry(id, viewer);
+  const target = parseLinkSpec(row.build.spec).target;
+  return requestBuild(viewer, { repository: persistentSpec(target, row.build.resolvedRef), ref: "", path: row.path, link: true });
 }

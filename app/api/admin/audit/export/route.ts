@@ -1,0 +1,17 @@
+import { route } from "@/lib/http/route";
+import { auditExportQuerySchema } from "@/lib/audit/schema";
+import { exportAudit } from "@/lib/audit/server";
+
+export const dynamic = "force-dynamic";
+
+export const GET = route({ access: "moderator", query: auditExportQuerySchema }, async ({ query }) => {
+  const { format, ...filter } = query;
+  const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, "-");
+  return new Response(exportAudit(filter, format), {
+    headers: {
+      "content-type": format === "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8",
+      "content-disposition": `attachment; filename="kiln-audit-${stamp}.${format === "csv" ? "csv" : "jsonl"}"`,
+      "cache-control": "no-store",
+    },
+  });
+});

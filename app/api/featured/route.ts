@@ -1,0 +1,5 @@
+import { route } from "@/lib/http/route";
+import { featuredListSchema } from "@/lib/moderation/schema";
+import { featuredEntries } from "@/lib/moderation/server";
+
+export const GET = route({ access: "user" }, async () => featuredListSchema.parse({ entries: await featuredEntries() }));

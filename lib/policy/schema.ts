@@ -1,0 +1,81 @@
+import { z } from "zod";
+
+// Shared by server and client: the Hub-wide rules moderators set in Kiln (approval mode,
+// quotas, clean-up, audit retention), stored as one JSON document (lib/policy/server.ts).
+
+/** Per-person limits; null means no limit. */
+export const quotaKeys = ["concurrentBuilds", "buildsPerHour", "libraryImages", "imageBytes", "sharedImages", "concurrentServers"] as const;
+export type QuotaKey = (typeof quotaKeys)[number];
+
+/** How people read each limit: its name, and the unit of the numbers. */
+export const quotaLabels: Record<QuotaKey, { name: string; unit: string }> = {
+  concurrentBuilds: { name: "builds in progress at once", unit: "builds" },
+  buildsPerHour: { name: "new builds per hour", unit: "builds" },
+  libraryImages: { name: "images in your library", unit: "images" },
+  imageBytes: { name: "storage of images only you have", unit: "bytes" },
+  sharedImages: { name: "images shared with everyone", unit: "images" },
+  concurrentServers: { name: "servers running at once", unit: "servers" },
+};
+
+const limit = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullable();
+
+export const quotaLimitsSchema = z.object(Object.fromEntries(quotaKeys.map((key) => [key, limit])) as Record<QuotaKey, typeof limit>).strict();
+export type QuotaLimits = z.infer<typeof quotaLimitsSchema>;
+
+/** A Hub group's override: only the limits it names replace the defaults. */
+export const quotaOverrideSchema = quotaLimitsSchema.partial();
+
+/** Hub group names as JupyterHub allows them. */
+const groupName = z.string().trim().min(1).max(255).regex(/^[^/\p{Cc}]+$/u, "must be a Hub group name");
+
+export const policySchema = z
+  .object({
+    /** Shared images wait for a moderator's approval before others see them. */
+    approvalMode: z.boolean(),
+    quotas: z
+      .object({
+        defaults: quotaLimitsSchema,
+        groups: z.record(groupName, quotaOverrideSchema).refine((groups) => Object.keys(groups).length <= 100, "at most 100 group overrides"),
+      })
+      .strict(),
+    /** Servers running one repository's images at once, across everyone (BinderHub's per-repo quota). */
+    repoConcurrentLaunches: limit,
+    cleanup: z
+      .object({
+        /** Remove images not launched for `unusedDays` and not shared, on a schedule. */
+        enabled: z.boolean(),
+        unusedDays: z.number().int().min(1).max(3650),
+      })
+      .strict(),
+    auditRetentionDays: z.number().int().min(1).max(36500),
+  })
+  .strict();
+export type Policy = z.infer<typeof policySchema>;
+
+const GiB = 1024 ** 3;
+
+export const defaultPolicy: Policy = {
+  approvalMode: false,
+  quotas: {
+    defaults: { concurrentBuilds: 3, buildsPerHour: 20, libraryImages: 100, imageBytes: 50 * GiB, sharedImages: 25, concurrentServers: null },
+    groups: {},
+  },
+  repoConcurrentLaunches: null,
+  cleanup: { enabled: false, unusedDays: 90 },
+  auditRetentionDays: 365,
+};
+
+/** One limit's use by one person, as the Usage panel shows it. */
+export const usageItemSchema = z
+  .object({
+    key: z.enum(quotaKeys),
+    name: z.string(),
+    unit: z.string(),
+    used: z.number(),
+    limit: z.number().nullable(),
+    /** The Hub group whose override set this limit, or null for the Hub's default. */
+    from: z.string().nullable(),
+  })
+  .strict();
+export const usageSchema = z.object({ items: z.array(usageItemSchema) }).strict();
+export type UsageView = z.infer<typeof usageSchema>;
