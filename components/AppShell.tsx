@@ -3,6 +3,7 @@ import type { ReactNode } from "react";
 import type { KilnUser } from "@/lib/auth/identity";
 import { canModerate } from "@/lib/auth/permissions";
 import { NavLinks, type NavItem } from "./NavLinks";
+import { NotificationBell } from "./NotificationBell";
 import { SignOutButton } from "./SignOutButton";
 
 export function AppShell({ user, hubUrl, children }: { user: KilnUser; hubUrl: string; children: ReactNode }) {
@@ -28,6 +29,7 @@ export function AppShell({ user, hubUrl, children }: { user: KilnUser; hubUrl: s
           </Link>
           <NavLinks items={items} />
           <div className="ml-auto flex items-center gap-3 text-sm">
+            <NotificationBell />
             <a href={hubUrl} className="text-stone-600 underline-offset-4 hover:underline dark:text-stone-300">
               Hub home
             </a>

@@ -9,6 +9,9 @@ import { formatDateTime, formatSize } from "@/lib/format";
 import { deleteLibraryEntry, fetchLibrary, fetchLibraryUpdates, libraryKeys, patchVisibility } from "@/lib/library/client";
 import type { LibraryEntryView, LibraryQuery } from "@/lib/library/schema";
 import { providerLabels } from "@/lib/repos/types";
+import { fetchJson } from "@/lib/api/fetch-json";
+import { requestBuildResponseSchema } from "@/lib/builds/schema";
+import { postReport } from "@/lib/moderation/client";
 import { EmptyState } from "./EmptyState";
 import { LaunchButton } from "./LaunchButton";
 import { ShareDisclosure } from "./ShareLinks";
@@ -39,10 +42,21 @@ export function LibraryView() {
   const client = useQueryClient();
   const refresh = () => client.invalidateQueries({ queryKey: libraryKeys.all });
 
+  const rebuildEntry = useMutation({
+    mutationFn: async (id: number) => requestBuildResponseSchema.parse(await fetchJson(`/api/library/${id}/rebuild`, { method: "POST" })),
+    onSuccess: (result) => router.push(`/builds/${result.build.id}`),
+    onError: (error) => setNotice(error.message),
+  });
   const share = useMutation({
     mutationFn: ({ id, to }: { id: number; to: "private" | "shared" }) => patchVisibility(id, to),
     onSuccess: (entry) => {
-      setNotice(entry.visibility === "shared" ? `${entry.displayName} is now shared with everyone on this Hub.` : `${entry.displayName} is private again.`);
+      setNotice(
+        entry.visibility === "shared"
+          ? `${entry.displayName} is now shared with everyone on this Hub.`
+          : entry.visibility === "pending"
+            ? `${entry.displayName} is waiting for a moderator's review; others see it once it is approved.`
+            : `${entry.displayName} is private again.`,
+      );
       void refresh();
     },
     onError: (error) => setNotice(error.message),
@@ -105,6 +119,7 @@ export function LibraryView() {
               <option value="">any</option>
               <option value="private">private</option>
               <option value="shared">shared</option>
+              <option value="pending">waiting for review</option>
             </select>
           </label>
         )}
@@ -175,7 +190,9 @@ export function LibraryView() {
                           {entry.resolvedRef.slice(0, 12)}
                         </td>
                         <td className="px-2 py-3">
-                          {entry.status === "built" ? (
+                          {entry.cleaned ? (
+                            <span className={`rounded-full px-2 py-0.5 text-xs ${STATUS_BADGE.cancelled}`}>cleaned up</span>
+                          ) : entry.status === "built" ? (
                             <span className={`rounded-full px-2 py-0.5 text-xs ${STATUS_BADGE.built}`}>built</span>
                           ) : (
                             <Link href={`/builds/${entry.buildId}`} className={`rounded-full px-2 py-0.5 text-xs underline-offset-2 hover:underline ${STATUS_BADGE[entry.status] ?? "bg-kiln-100 text-kiln-700"}`}>
@@ -186,14 +203,24 @@ export function LibraryView() {
                         <td className="px-2 py-3">{formatDateTime(entry.builtAt)}</td>
                         <td className="px-2 py-3">{formatSize(entry.sizeBytes)}</td>
                         <td className="px-2 py-3">
-                          {view === "shared" ? entry.owner : entry.visibility}
+                          {view === "shared" ? entry.owner : <VisibilityLabel entry={entry} />}
+                          {entry.isOwner && entry.moderationNote && (
+                            <p role="note" className="mt-1 max-w-xs text-xs text-amber-800 dark:text-amber-300" data-testid="moderation-note">
+                              {entry.moderationNote}
+                            </p>
+                          )}
                         </td>
                         <td className="px-2 py-3">
                           {entry.launchCount ? `${entry.launchCount}× · ${formatDateTime(entry.lastLaunchedAt)}` : "never"}
                         </td>
                         <td className="space-y-2 px-4 py-3">
-                          {entry.status === "built" && <LaunchButton entryId={entry.id} />}
-                          {entry.status === "built" && (
+                          {entry.cleaned && entry.isOwner && (
+                            <button type="button" disabled={rebuildEntry.isPending} onClick={() => rebuildEntry.mutate(entry.id)} className="rounded-md border border-kiln-600 px-3 py-1 text-sm font-medium text-kiln-700 hover:bg-kiln-50 dark:text-kiln-500 dark:hover:bg-stone-800">
+                              Rebuild
+                            </button>
+                          )}
+                          {entry.status === "built" && !entry.cleaned && <LaunchButton entryId={entry.id} />}
+                          {entry.status === "built" && !entry.cleaned && (
                             <ShareDisclosure
                               spec={entry.spec}
                               requestedRef={entry.requestedRef}
@@ -204,9 +231,9 @@ export function LibraryView() {
                           )}
                           {entry.isOwner && (
                             <div className="flex flex-wrap gap-2 text-xs">
-                              {entry.status === "built" && (
-                                <button type="button" onClick={() => share.mutate({ id: entry.id, to: entry.visibility === "shared" ? "private" : "shared" })} className="underline underline-offset-2">
-                                  {entry.visibility === "shared" ? "Make private" : "Share with everyone"}
+                              {entry.status === "built" && !entry.cleaned && (
+                                <button type="button" onClick={() => share.mutate({ id: entry.id, to: entry.visibility === "private" ? "shared" : "private" })} className="underline underline-offset-2">
+                                  {entry.visibility === "shared" ? "Make private" : entry.visibility === "pending" ? "Withdraw from review" : "Share with everyone"}
                                 </button>
                               )}
                               <button
@@ -220,6 +247,7 @@ export function LibraryView() {
                               </button>
                             </div>
                           )}
+                          {!entry.isOwner && view === "shared" && <ReportForm entryId={entry.id} name={`${entry.displayName} @ ${entry.requestedRef}`} />}
                         </td>
                       </tr>
                     ))}
@@ -231,5 +259,39 @@ export function LibraryView() {
         </ul>
       )}
     </div>
+  );
+}
+
+function VisibilityLabel({ entry }: { entry: LibraryEntryView }) {
+  if (entry.hidden) return <span className="text-amber-800 dark:text-amber-300">hidden by a moderator</span>;
+  if (entry.visibility === "pending") return <span className="text-amber-800 dark:text-amber-300">waiting for review</span>;
+  return <>{entry.visibility}{entry.featured ? " · featured" : ""}</>;
+}
+
+/** Any person can tell the moderators that a shared image is wrong; they are told what was done. */
+function ReportForm({ entryId, name }: { entryId: number; name: string }) {
+  const [reason, setReason] = useState("");
+  const report = useMutation({ mutationFn: () => postReport(entryId, reason) });
+  if (report.isSuccess) return <p role="status" className="text-xs text-stone-700 dark:text-stone-300">{report.data}</p>;
+  return (
+    <details className="text-xs">
+      <summary className="cursor-pointer underline underline-offset-2">Report</summary>
+      <form
+        className="mt-2 space-y-2"
+        onSubmit={(event) => {
+          event.preventDefault();
+          report.mutate();
+        }}
+      >
+        <label className="block">
+          <span className="block">What is wrong with {name}?</span>
+          <textarea value={reason} onChange={(e) => setReason(e.target.value)} required minLength={5} maxLength={1000} rows={3} className="mt-1 w-full min-w-48 rounded-md border border-stone-300 bg-white p-1.5 dark:border-stone-700 dark:bg-stone-950" />
+        </label>
+        {report.isError && <p role="alert" className="text-red-700 dark:text-red-400">{report.error.message}</p>}
+        <button type="submit" disabled={report.isPending} className="rounded-md bg-stone-900 px-3 py-1 font-medium text-white dark:bg-stone-100 dark:text-stone-900">
+          Send report
+        </button>
+      </form>
+    </details>
   );
 }

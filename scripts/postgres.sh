@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # PostgreSQL from Debian's packages: one cluster on 127.0.0.1, a role and a database for Kiln.
-# Usage: postgres.sh start|stop
+# Usage: postgres.sh start|secure|stop
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/config.sh"
 
@@ -37,6 +37,24 @@ SQL
       as_postgres createdb -p "$PG_PORT" -O "$DB_USER" "$DB_NAME"
     fi
     ;;
+  secure)
+    # After the migrations: the audit log belongs to a role nobody signs in as. Kiln's role may
+    # read it and append to it, and remove old events only through kiln_audit_prune (retention).
+    as_postgres psql -q -p "$PG_PORT" -d "$DB_NAME" -v ON_ERROR_STOP=1 <<SQL
+DO \$\$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '${DB_USER}_audit') THEN
+    CREATE ROLE ${DB_USER}_audit NOLOGIN;
+  END IF;
+END \$\$;
+ALTER TABLE audit_events OWNER TO ${DB_USER}_audit;
+ALTER FUNCTION kiln_audit_prune(integer) OWNER TO ${DB_USER}_audit;
+REVOKE ALL ON audit_events FROM PUBLIC, $DB_USER;
+GRANT SELECT, INSERT ON audit_events TO $DB_USER;
+GRANT USAGE ON SEQUENCE audit_events_id_seq TO $DB_USER;
+REVOKE ALL ON FUNCTION kiln_audit_prune(integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION kiln_audit_prune(integer) TO $DB_USER;
+SQL
+    ;;
   stop) pg_ctlcluster "$PG_VERSION" main stop 2>/dev/null || true ;;
-  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+  *) echo "usage: $0 start|secure|stop" >&2; exit 2 ;;
 esac

@@ -20,6 +20,7 @@ done
 bash "$KILN_ROOT/scripts/postgres.sh" start
 bash "$KILN_ROOT/scripts/registry.sh" start
 (cd "$KILN_ROOT" && npx --no-install tsx scripts/migrate.ts)
+bash "$KILN_ROOT/scripts/postgres.sh" secure
 bash "$KILN_ROOT/scripts/hub.sh" start
 bash "$KILN_ROOT/scripts/kiln.sh" start
 

@@ -1,14 +1,30 @@
 import type { Metadata } from "next";
+import Link from "next/link";
+import { AdminDashboard } from "@/components/admin/AdminDashboard";
+import { AuditLog } from "@/components/admin/AuditLog";
+import { BanRules } from "@/components/admin/BanRules";
+import { ModerationQueue } from "@/components/admin/ModerationQueue";
+import { PolicyForm } from "@/components/admin/PolicyForm";
 import { PageHeading } from "@/components/PageHeading";
 import { requireUserForPage } from "@/lib/auth/session";
 import { canModerate } from "@/lib/auth/permissions";
 import { sharesOriginWithUserServers } from "@/lib/env";
-import { AdminSummary } from "./AdminSummary";
 
 export const metadata: Metadata = { title: "Admin" };
 
-export default async function AdminPage() {
-  const user = await requireUserForPage("/admin");
+const TABS = {
+  overview: { label: "Overview", Component: AdminDashboard },
+  shared: { label: "Shared images", Component: ModerationQueue },
+  bans: { label: "Bans", Component: BanRules },
+  policy: { label: "Policy", Component: PolicyForm },
+  audit: { label: "Audit log", Component: AuditLog },
+} as const;
+type Tab = keyof typeof TABS;
+
+export default async function AdminPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const requested = (await searchParams).tab;
+  const tab: Tab = typeof requested === "string" && requested in TABS ? (requested as Tab) : "overview";
+  const user = await requireUserForPage(`/admin${tab === "overview" ? "" : `?tab=${tab}`}`);
   if (!canModerate(user)) {
     return (
       <section role="alert" className="rounded-xl border border-red-300 bg-red-50 p-6 dark:border-red-900 dark:bg-red-950">
@@ -17,9 +33,10 @@ export default async function AdminPage() {
       </section>
     );
   }
+  const { Component } = TABS[tab];
   return (
     <>
-      <PageHeading title="Admin">Moderate shared images, ban repositories and set quotas.</PageHeading>
+      <PageHeading title="Admin">Moderate shared images, ban repositories, set quotas and read the audit log.</PageHeading>
       {sharesOriginWithUserServers() && (
         <section
           role="note"
@@ -36,7 +53,22 @@ export default async function AdminPage() {
           </p>
         </section>
       )}
-      <AdminSummary />
+      <nav aria-label="Admin sections" className="mb-6 overflow-x-auto">
+        <ul className="flex gap-1 border-b border-stone-200 dark:border-stone-800">
+          {(Object.keys(TABS) as Tab[]).map((key) => (
+            <li key={key}>
+              <Link
+                href={key === "overview" ? "/admin" : `/admin?tab=${key}`}
+                aria-current={key === tab ? "page" : undefined}
+                className={`-mb-px block whitespace-nowrap border-b-2 px-3 py-2 text-sm font-medium ${key === tab ? "border-kiln-600 text-stone-900 dark:text-stone-100" : "border-transparent text-stone-600 hover:text-stone-900 dark:text-stone-400 dark:hover:text-stone-100"}`}
+              >
+                {TABS[key].label}
+              </Link>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <Component />
     </>
   );
 }
