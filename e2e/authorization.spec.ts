@@ -77,6 +77,7 @@ test("the authorization matrix: every route, every role", async ({ browser }) =>
   // [method, path, body, expected status per role]; "skip" where the owner's call would end the test's data.
   type Row = [string, string, unknown, Record<Role, number | "skip">];
   const all = (status: number): Record<Role, number> => ({ anonymous: 401, owner: status, other: status, moderator: status, admin: status });
+  const moderators = (status: number): Record<Role, number> => ({ anonymous: 401, owner: 403, other: 403, moderator: status, admin: status });
   const rows: Row[] = [
     ["GET", "api/me", undefined, all(200)],
     ["GET", `api/builds/${buildId}`, undefined, { anonymous: 401, owner: 200, other: 403, moderator: 200, admin: 200 }],
@@ -94,6 +95,25 @@ test("the authorization matrix: every route, every role", async ({ browser }) =>
     ["DELETE", `api/servers/${server}`, undefined, { anonymous: 401, owner: "skip", other: 404, moderator: 404, admin: 404 }],
     ["DELETE", `api/library/${entryId}`, undefined, { anonymous: 401, owner: "skip", other: 403, moderator: 403, admin: 403 }],
     ["GET", "api/admin/summary", undefined, { anonymous: 401, owner: 403, other: 403, moderator: 200, admin: 200 }],
+    ["GET", "api/admin/dashboard", undefined, moderators(200)],
+    ["GET", "api/admin/shared", undefined, moderators(200)],
+    ["POST", `api/admin/shared/${entryId}`, { action: "approve" }, moderators(409)],
+    ["POST", "api/admin/reports/2147483647", { action: "dismiss", reason: "not a real report" }, moderators(404)],
+    ["GET", "api/admin/bans", undefined, moderators(200)],
+    ["POST", "api/admin/bans", { kind: "spec", pattern: "(unclosed", reason: "refused as invalid" }, moderators(400)],
+    ["DELETE", "api/admin/bans/2147483647", undefined, moderators(404)],
+    ["POST", "api/admin/bans/test", { repository: repo.url }, moderators(200)],
+    ["GET", "api/admin/policy", undefined, moderators(200)],
+    ["PUT", "api/admin/policy", { policy: {} }, moderators(400)],
+    ["GET", "api/admin/audit", undefined, moderators(200)],
+    ["GET", "api/admin/audit/export?format=jsonl&actor=nobody", undefined, moderators(200)],
+    ["GET", "api/admin/cleanup?days=3650", undefined, moderators(200)],
+    ["GET", "api/notifications", undefined, all(200)],
+    ["POST", "api/notifications", { all: true }, all(200)],
+    ["GET", "api/featured", undefined, all(200)],
+    ["GET", "api/me/usage", undefined, all(200)],
+    ["POST", `api/library/${entryId}/reports`, { reason: "checking who may report" }, { anonymous: 401, owner: 409, other: 404, moderator: 404, admin: 404 }],
+    ["POST", `api/library/${entryId}/rebuild`, undefined, { anonymous: 401, owner: 200, other: 403, moderator: 403, admin: 403 }],
     ["GET", `api/hub/allowed-images?user=${alice}`, undefined, { anonymous: 401, owner: 401, other: 401, moderator: 401, admin: 401 }],
     ["GET", "api/health", undefined, { anonymous: 200, owner: 200, other: 200, moderator: 200, admin: 200 }],
     ["GET", "api/dataverse-installations", undefined, { anonymous: 200, owner: 200, other: 200, moderator: 200, admin: 200 }],

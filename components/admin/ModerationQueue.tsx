@@ -16,6 +16,8 @@ export function ModerationQueue() {
   const q = useDeferredValue(search);
   const query: ModerationQuery = { filter, q: q || undefined };
   const entries = useQuery({ queryKey: adminKeys.shared(query), queryFn: () => fetchModerated(query), refetchInterval: 15_000 });
+  // Kept outside the cards: an action often takes its card out of the filtered list.
+  const [notice, setNotice] = useState<{ text: string; error?: boolean } | null>(null);
   return (
     <div className="space-y-4">
       <div className="flex flex-wrap items-center gap-3">
@@ -31,6 +33,9 @@ export function ModerationQueue() {
           <input type="search" className={`${inputClass} w-56`} placeholder="Repository or owner" value={search} onChange={(e) => setSearch(e.target.value)} />
         </label>
       </div>
+      <div data-testid="moderation-notice">
+        <Notice text={notice?.text ?? null} error={notice?.error} />
+      </div>
       {entries.isPending ? (
         <p className="text-stone-600 dark:text-stone-400">Loading shared images…</p>
       ) : entries.isError ? (
@@ -42,7 +47,7 @@ export function ModerationQueue() {
       ) : (
         <ul className="space-y-4" aria-label="Shared images">
           {entries.data.map((entry) => (
-            <ModeratedCard key={entry.entryId} entry={entry} />
+            <ModeratedCard key={entry.entryId} entry={entry} onNotice={setNotice} />
           ))}
         </ul>
       )}
@@ -68,13 +73,12 @@ function actionsFor(entry: ModeratedEntry): ActionName[] {
   return [entry.hidden ? "unhide" : "hide", "unshare", entry.featured ? "unfeature" : "feature", "delete", "ban"].filter((a) => !(a === "feature" && entry.hidden)) as ActionName[];
 }
 
-function ModeratedCard({ entry }: { entry: ModeratedEntry }) {
+function ModeratedCard({ entry, onNotice: setNotice }: { entry: ModeratedEntry; onNotice: (notice: { text: string; error?: boolean }) => void }) {
   const client = useQueryClient();
   const actions = actionsFor(entry);
   const [action, setAction] = useState<ActionName>(actions[0]!);
   const [reason, setReason] = useState("");
   const [stopServers, setStopServers] = useState(false);
-  const [notice, setNotice] = useState<{ text: string; error?: boolean } | null>(null);
   const refresh = () => client.invalidateQueries({ queryKey: adminKeys.all });
   const act = useMutation({
     mutationFn: () => {
@@ -85,7 +89,7 @@ function ModeratedCard({ entry }: { entry: ModeratedEntry }) {
       return postModeration(entry.entryId, body as ModerationAction);
     },
     onSuccess: (message) => {
-      setNotice({ text: message });
+      setNotice({ text: `${name}: ${message}` });
       setReason("");
       void refresh();
     },
@@ -180,7 +184,6 @@ function ModeratedCard({ entry }: { entry: ModeratedEntry }) {
         </button>
         <span className="sr-only">{name}</span>
       </form>
-      <Notice text={notice?.text ?? null} error={notice?.error} />
     </li>
   );
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startGitDaemon } from "@/test/git-server";
-import { hubApi, podman, removeAllServers, stackEnv } from "./stack";
+import { hubApi, hubUserToken, podman, removeAllServers, stackEnv } from "./stack";
 
 /**
  * Refuses to run against anything but the local stack (the specs sign in and stop services),
@@ -20,10 +20,12 @@ export default async function globalSetup() {
     throw new Error(`Kiln is not healthy at ${hubUrl}/services/kiln/api/health; run scripts/stack-up.sh first`);
   }
   const users = await createTestUsers();
+  const unlimit = await liftQuotas(users);
   const root = mkdtempSync(path.join(tmpdir(), "kiln-e2e-git-"));
   process.env.KILN_E2E_GIT_ROOT = root;
   const daemon = await startGitDaemon(root, gitPort);
   return async () => {
+    await unlimit().catch((error: unknown) => console.error("could not restore the quota policy", error));
     await daemon.stop();
     rmSync(root, { recursive: true, force: true });
     await removeTestUsers(users);
@@ -42,6 +44,31 @@ async function createTestUsers(): Promise<string[]> {
   await hubOk("/users", { method: "POST", body: JSON.stringify({ usernames: [moderator, ...people] }) });
   await hubOk("/groups/kiln-moderators/users", { method: "POST", body: JSON.stringify({ users: [moderator] }) });
   return [admin, moderator, ...people];
+}
+
+/**
+ * The suite builds far more than a person would in an hour: this run's users get a Hub group
+ * whose override lifts every quota (the quota spec uses a user of its own, outside it).
+ * Returns what undoes it.
+ */
+async function liftQuotas(users: string[]): Promise<() => Promise<void>> {
+  const group = `${users[0]!.split("-").slice(0, 2).join("-")}-unlimited`;
+  await hubOk(`/groups/${group}`, { method: "POST", body: JSON.stringify({ users }) });
+  const { token } = await hubUserToken(stackEnv().admin);
+  const api = `${stackEnv().hubUrl}/services/kiln/api/admin/policy`;
+  const headers = { authorization: `token ${token}`, "content-type": "application/json" };
+  const change = async (edit: (groups: Record<string, unknown>) => void) => {
+    const policy = (await (await fetch(api, { headers })).json()) as { quotas: { groups: Record<string, unknown> } };
+    edit(policy.quotas.groups);
+    const saved = await fetch(api, { method: "PUT", headers, body: JSON.stringify({ policy, reason: "e2e: this run's users build without quotas" }) });
+    if (!saved.ok) throw new Error(`Kiln answered ${saved.status} to the policy change: ${await saved.text()}`);
+  };
+  const unlimited = { concurrentBuilds: null, buildsPerHour: null, libraryImages: null, imageBytes: null, sharedImages: null, concurrentServers: null };
+  await change((groups) => void (groups[group] = unlimited));
+  return async () => {
+    await change((groups) => void delete groups[group]);
+    await hubApi(`/groups/${group}`, { method: "DELETE" });
+  };
 }
 
 /** Deletes this run's users from the Hub, their servers and their home volumes. */

@@ -1,4 +1,5 @@
 import "server-only";
+import { audit } from "@/lib/audit/server";
 import type { KilnUser } from "@/lib/auth/identity";
 import { db, viewerDb, type Database } from "@/lib/db";
 import { AppError, forbidden } from "@/lib/http/errors";
@@ -25,6 +26,7 @@ export async function cancelBuild(id: string, viewer: KilnUser) {
   if (isFinished(build.status)) throw new AppError("build_finished", 409, `This build has already ${build.status === "built" ? "finished" : build.status}.`);
   if (!mayCancel(build, viewer)) throw forbidden("cancel this build; only whoever started it, or an admin, can");
   await requestCancel(build.id);
+  await audit(db(), { actor: viewer.name, action: "build.cancel", target: `${build.displayName} @ ${build.requestedRef}`, details: { buildId: build.id, requester: build.requestedBy.name } });
   return toView((await findBuild(build.id))!, viewer);
 }
 

@@ -57,7 +57,9 @@ const GiB = 1024 ** 3;
 export const defaultPolicy: Policy = {
   approvalMode: false,
   quotas: {
-    defaults: { concurrentBuilds: 3, buildsPerHour: 20, libraryImages: 100, imageBytes: 50 * GiB, sharedImages: 25, concurrentServers: null },
+    // Safety nets for a new Hub, generous enough that nobody meets them by accident; the Hub's own
+    // named_server_limit_per_user already bounds servers.
+    defaults: { concurrentBuilds: 3, buildsPerHour: 30, libraryImages: 200, imageBytes: 100 * GiB, sharedImages: 50, concurrentServers: null },
     groups: {},
   },
   repoConcurrentLaunches: null,
