@@ -81,7 +81,7 @@ test("each quota refuses with the limit's name, the use and what frees it; racin
     expectQuota(await api.call("POST", "launches", { entryId: loser.entryId }), "concurrentServers", /limit of 1 servers running at once(?: \(the limit for the Hub group [^)]+\))?: you have 1\. Stop one on the Servers page/);
 
     // One repository's servers across everyone: alice may not start the shared image's repository now.
-    await setLimits({ concurrentServers: 1 }, { repoConcurrentLaunches: 1 });
+    await setLimits({ sharedImages: 1, concurrentServers: 1 }, { repoConcurrentLaunches: 1 });
     const aliceApi = await KilnApi.as(alice);
     const refusedRepo = await aliceApi.call("POST", "launches", { entryId: winner.entryId });
     expect(refusedRepo.status, refusedRepo.text).toBe(429);

@@ -3,7 +3,7 @@ import { HubLoginPage } from "./pages/hub-login";
 import { KilnShell } from "./pages/kiln-shell";
 import { stackEnv } from "./support/stack";
 
-const { hubUrl, admin, users } = stackEnv();
+const { hubUrl, admin, users, unlimitedGroup } = stackEnv();
 const alice = users[0]!;
 
 test("a user signs in on the Hub's login page and lands in Kiln seeing their name", async ({ page }) => {
@@ -13,7 +13,7 @@ test("a user signs in on the Hub's login page and lands in Kiln seeing their nam
   await expect(page.getByRole("heading", { level: 1, name: "Launch" })).toBeVisible();
   await expect(shell.currentUser).toHaveText(alice);
   const me = await page.request.get("api/me");
-  expect(await me.json()).toEqual({ name: alice, isAdmin: false, isModerator: false, groups: [] });
+  expect(await me.json()).toEqual({ name: alice, isAdmin: false, isModerator: false, groups: [unlimitedGroup] });
 });
 
 test("a signed-out visitor to a page is sent to the Hub login and comes back to that page", async ({ page }) => {

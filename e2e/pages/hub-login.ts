@@ -6,7 +6,9 @@ export class HubLoginPage {
   constructor(private readonly page: Page) {}
 
   async expectShown() {
-    await expect(this.page).toHaveURL(/\/hub\/login/);
+    // The login page Kiln's sign-in leads to says where to go next (the OAuth authorization);
+    // submitting one without it would land on the user's default server instead of Kiln.
+    await expect(this.page).toHaveURL(/\/hub\/login\?next=/);
     await expect(this.page.locator("#username_input")).toBeVisible();
   }
 

@@ -52,7 +52,7 @@ async function createTestUsers(): Promise<string[]> {
  * Returns what undoes it.
  */
 async function liftQuotas(users: string[]): Promise<() => Promise<void>> {
-  const group = `${users[0]!.split("-").slice(0, 2).join("-")}-unlimited`;
+  const group = stackEnv().unlimitedGroup;
   await hubOk(`/groups/${group}`, { method: "POST", body: JSON.stringify({ users }) });
   const { token } = await hubUserToken(stackEnv().admin);
   const api = `${stackEnv().hubUrl}/services/kiln/api/admin/policy`;

@@ -15,6 +15,8 @@ export function stackEnv() {
     admin: `${testRun()}-admin`,
     moderator: `${testRun()}-mod`,
     users: ["alice", "bob", "carol"].map((name) => `${testRun()}-${name}`),
+    // The Hub group global-setup puts them all in, whose override lifts every quota.
+    unlimitedGroup: `${testRun()}-unlimited`,
     gitPort: Number(process.env.KILN_E2E_GIT_PORT ?? 9418),
     engineSocket: process.env.PODMAN_SOCKET ?? "/run/podman/podman.sock",
   };
