@@ -209,6 +209,34 @@ test("a ban rule refuses the form, a launch link and a Hub API spawn of an image
   await removeAllServers(alice);
 });
 
+test("deleting a shared image lists the servers running it; the moderator stops them and the image goes", async ({ browser }) => {
+  test.setTimeout(240_000);
+  await removeAllServers(bob);
+  const aliceApi = await KilnApi.as(alice);
+  const image = await aliceApi.builtImage("deleted");
+  const name = `${gitHost}/${image.repo.name}`;
+  await aliceApi.share(image.entryId);
+  const bobApi = await KilnApi.as(bob);
+  const launched = await bobApi.ok<{ server: string }>("POST", "launches", { entryId: image.entryId });
+
+  const mod = await signedIn(browser, moderator);
+  const adminPage = new AdminPage(mod.page);
+  await adminPage.open("shared");
+  // Refused while bob's server runs it, naming the server.
+  await adminPage.act(name, "Delete", "Contains leaked credentials", new RegExp(`${bob}/${launched.server}`));
+  await mod.page.getByTestId("moderated-entry").filter({ hasText: name }).getByLabel("stop the servers running it").check();
+  await adminPage.act(name, "Delete", "Contains leaked credentials", /Deleted\. The image was removed/);
+  await mod.context.close();
+
+  const servers = (await bobApi.ok<{ servers: { name: string; ready: boolean; pending: string | null }[] }>("GET", "servers")).servers;
+  expect(servers.filter((s) => s.name === launched.server && (s.ready || s.pending))).toEqual([]);
+  expect((await aliceApi.ok<{ entries: { id: number }[] }>("GET", "library")).entries.map((e) => e.id)).not.toContain(image.entryId);
+  expect(await aliceApi.notifications()).toContainEqual(expect.stringMatching(/A moderator deleted .* Reason: Contains leaked credentials/));
+  const events = await (await KilnApi.as(moderator)).auditExport({ q: image.repo.name });
+  expect(events.map((e) => e.action)).toEqual(expect.arrayContaining(["launch", "moderation.stop_server", "moderation.delete"]));
+  await removeAllServers(bob);
+});
+
 test("the dashboard shows a running build, and a moderator cancels it", async ({ browser }) => {
   test.setTimeout(180_000);
   const aliceApi = await KilnApi.as(alice);

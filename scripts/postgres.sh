@@ -46,6 +46,11 @@ DO \$\$ BEGIN
     CREATE ROLE ${DB_USER}_audit NOLOGIN;
   END IF;
 END \$\$;
+-- Kiln's role owns the database, which in PostgreSQL 15 makes it the owner of schema public,
+-- and a schema's owner may drop any table in it. The schema goes to the superuser; Kiln keeps
+-- the right to create (and so own, and migrate) its other tables there.
+ALTER SCHEMA public OWNER TO postgres;
+GRANT USAGE, CREATE ON SCHEMA public TO $DB_USER;
 ALTER TABLE audit_events OWNER TO ${DB_USER}_audit;
 ALTER FUNCTION kiln_audit_prune(integer) OWNER TO ${DB_USER}_audit;
 REVOKE ALL ON audit_events FROM PUBLIC, $DB_USER;

@@ -76,7 +76,9 @@ function actionsFor(entry: ModeratedEntry): ActionName[] {
 function ModeratedCard({ entry, onNotice: setNotice }: { entry: ModeratedEntry; onNotice: (notice: { text: string; error?: boolean }) => void }) {
   const client = useQueryClient();
   const actions = actionsFor(entry);
-  const [action, setAction] = useState<ActionName>(actions[0]!);
+  const [chosen, setAction] = useState<ActionName>(actions[0]!);
+  // After an action the card's choices change (Hide becomes Show again): never submit a stale one.
+  const action = actions.includes(chosen) ? chosen : actions[0]!;
   const [reason, setReason] = useState("");
   const [stopServers, setStopServers] = useState(false);
   const refresh = () => client.invalidateQueries({ queryKey: adminKeys.all });

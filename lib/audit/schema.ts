@@ -19,6 +19,7 @@ export const auditActions = [
   "moderation.delete",
   "moderation.feature",
   "moderation.unfeature",
+  "moderation.ban",
   "moderation.stop_server",
   "ban.create",
   "ban.delete",

@@ -6,7 +6,7 @@ import { serverEnv } from "@/lib/env";
 import { userTokenProfile } from "@/lib/hub/client";
 import { AppError } from "@/lib/http/errors";
 import { recordTokenUse } from "@/lib/users/server";
-import { hubUserSchema, kilnUserFromHub, type KilnUser } from "./identity";
+import { hubUserSchema, kilnUserFromToken, type KilnUser } from "./identity";
 
 // Hub API tokens as every JupyterHub service accepts them: `Authorization: token …` or
 // `Bearer …`, checked with the Hub (GET /hub/api/user answers with the token's own scopes), and
@@ -59,9 +59,12 @@ async function askHub(token: string): Promise<Checked> {
   if (!grantsServiceAccess(profile.data.scopes, serviceName())) return { refused: "no_access" };
   // What this token may do (a narrow token is no moderator); the user's row is not rewritten
   // from it, so a narrow token never takes a role away from their browser session.
-  const user = kilnUserFromHub(profile.data, serverEnv().KILN_MODERATOR_SCOPE);
-  await recordTokenUse(user);
-  return { user };
+  const user = kilnUserFromToken(profile.data, serverEnv().KILN_MODERATOR_SCOPE);
+  const stored = await recordTokenUse(user);
+  // A token without read:users:groups shows no groups; the ones the Hub gave at sign-in count
+  // (a narrow token must not escape a stricter group quota).
+  const showsGroups = Array.isArray((answer.profile as { groups?: unknown }).groups);
+  return { user: showsGroups ? user : { ...user, groups: stored.groups } };
 }
 
 /** The Kiln user a Hub API token belongs to, or an AppError saying why it is refused. */

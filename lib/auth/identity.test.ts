@@ -33,3 +33,14 @@ describe("kilnUserFromHub", () => {
     expect(() => kilnUserFromHub({ kind: "user", name: "" }, scope)).toThrow();
   });
 });
+
+describe("kilnUserFromToken", () => {
+  const profile = (admin: boolean, scopes: string[]) => ({ kind: "user", name: "someone", admin, groups: [], scopes });
+  it("makes an admin's token a moderator only while it still carries admin scopes", async () => {
+    const { kilnUserFromToken } = await import("./identity");
+    expect(kilnUserFromToken(profile(true, ["admin:users", "access:services"]), "custom:kiln:moderate")).toMatchObject({ isAdmin: true, isModerator: true });
+    // A token narrowed for a third-party page (say, only Kiln access) is an ordinary one.
+    expect(kilnUserFromToken(profile(true, ["access:services!service=kiln", "read:users:name!user=someone"]), "custom:kiln:moderate")).toMatchObject({ isAdmin: false, isModerator: false });
+    expect(kilnUserFromToken(profile(false, ["access:services", "custom:kiln:moderate"]), "custom:kiln:moderate")).toMatchObject({ isAdmin: false, isModerator: true });
+  });
+});

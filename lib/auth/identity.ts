@@ -36,3 +36,16 @@ export function kilnUserFromHub(profile: unknown, moderatorScope: string): KilnU
     groups: [...hubUser.groups].sort(),
   };
 }
+
+/**
+ * The same for a Hub API token, which may be narrowed: an admin's token is an admin's (and a
+ * moderator's) only while it still carries admin scopes (admin:users), the moderator scope only
+ * while it carries that scope. A token handed to a third-party page is then only what it says.
+ */
+export function kilnUserFromToken(profile: unknown, moderatorScope: string): KilnUser {
+  const user = kilnUserFromHub(profile, moderatorScope);
+  const scopes = hubUserSchema.parse(profile).scopes;
+  const admin = user.isAdmin && scopes.includes("admin:users");
+  const holdsScope = scopes.some((scope) => scope === moderatorScope || scope.startsWith(`${moderatorScope}!`));
+  return { ...user, isAdmin: admin, isModerator: admin || holdsScope };
+}

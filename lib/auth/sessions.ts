@@ -6,7 +6,7 @@ import { serverEnv } from "@/lib/env";
 import { userTokenProfile } from "@/lib/hub/client";
 import { recordSignIn } from "@/lib/users/server";
 import { forbidden, notSignedIn, unavailable } from "@/lib/http/errors";
-import { kilnUserFromHub, type KilnUser } from "./identity";
+import { kilnUserFromHub, kilnUserFromToken, type KilnUser } from "./identity";
 
 // Server-side sessions behind next-auth's JWT cookie: the cookie names a row, and only a row
 // that is neither revoked nor expired signs anyone in. The Hub is asked again at a short
@@ -67,7 +67,8 @@ export async function confirmModerator(hubToken: string | undefined, updateStore
     throw unavailable("hub", "JupyterHub did not answer whether you are still a moderator, so nothing was changed. Try again in a minute.");
   }
   if (answer.status !== "valid") throw notSignedIn();
-  const fresh = kilnUserFromHub(answer.profile, serverEnv().KILN_MODERATOR_SCOPE);
+  // The session's OAuth token is what the Hub allows Kiln; an API token may have been narrowed.
+  const fresh = updateStoredRole ? kilnUserFromHub(answer.profile, serverEnv().KILN_MODERATOR_SCOPE) : kilnUserFromToken(answer.profile, serverEnv().KILN_MODERATOR_SCOPE);
   if (updateStoredRole) await recordSignIn(fresh);
   if (!fresh.isModerator) throw forbidden("moderate Kiln: the Hub no longer gives you the moderator role");
   return fresh;

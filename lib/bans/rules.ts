@@ -1,4 +1,4 @@
-import safeRegex from "safe-regex2";
+import { RE2JS } from "re2js";
 import type { ProviderHosts, RepoTarget } from "@/lib/repos/types";
 import type { BanKind } from "./schema";
 
@@ -26,23 +26,21 @@ export interface RuleLike {
 /**
  * A spec pattern is matched from the start of the spec, case-insensitively, as BinderHub
  * matches its banned_specs (`re.match(pattern, spec, re.I)`); the spec carries the provider
- * prefix (gh/org/repo/ref). Patterns that could take exponential time are refused: every
- * request is checked against every rule.
+ * prefix (gh/org/repo/ref). RE2 (re2js) rather than JavaScript's own engine: every request is
+ * checked against every rule, and RE2 matches in linear time whatever the pattern, so no rule
+ * can hang Kiln (backreferences and lookaround, which need backtracking, are refused).
  */
-export function compileSpecPattern(pattern: string): RegExp {
-  let regex: RegExp;
+export function compileSpecPattern(pattern: string): RE2JS {
   try {
-    regex = new RegExp(`^(?:${pattern})`, "iu");
+    return RE2JS.compile(`^(?:${pattern})`, RE2JS.CASE_INSENSITIVE);
   } catch (error) {
-    throw new BanPatternError(`That is not a valid regular expression: ${(error as Error).message.replace(/^Invalid regular expression: /, "")}`);
+    throw new BanPatternError(`That is not a regular expression Kiln can use: ${(error as Error).message.replace(/^error parsing regexp: /, "")}. Backreferences and lookaround are not supported.`);
   }
-  if (!safeRegex(regex)) throw new BanPatternError("That pattern could take very long to match (nested repetition, like (a+)+). Simplify it.");
-  return regex;
 }
 
-const compiled = new Map<string, RegExp>();
+const compiled = new Map<string, RE2JS>();
 
-function compiledSpecPattern(pattern: string): RegExp {
+function compiledSpecPattern(pattern: string): RE2JS {
   let regex = compiled.get(pattern);
   if (!regex) {
     regex = compileSpecPattern(pattern);
@@ -98,7 +96,7 @@ export function ruleMatches(rule: RuleLike, subject: BanSubject, action: "build"
   switch (rule.kind) {
     case "spec": {
       const regex = compiledSpecPattern(rule.pattern);
-      return subject.specs.some((spec) => regex.test(spec));
+      return subject.specs.some((spec) => regex.matcher(spec).lookingAt());
     }
     case "host":
       return subject.host !== null && hostMatches(rule.pattern, subject.host);
@@ -142,4 +140,46 @@ export function targetHost(target: RepoTarget, hosts: ProviderHosts): string | n
     default:
       return repositoryHost(hosts[target.provider]);
   }
+}
+
+/**
+ * Where a repository's code lives, however it was spelt: host (no www., no port) and path, lower
+ * case, without .git or slashes around it; a gist is its id alone. A spec form of its own
+ * ("repo:github.com/org/repo"), so one rule bans github.com/org/repo as gh/…, as a git URL of
+ * any scheme, and at every ref.
+ */
+export function repositoryKey(url: string, gistHost: string | null = null): string | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(/^[\w.-]+@[^:/]+:/.test(url) ? `ssh://${url.replace(":", "/")}` : url);
+  } catch {
+    return null;
+  }
+  const host = parsed.hostname.toLowerCase().replace(/^www\./, "");
+  const path = decodeURIComponentSafe(parsed.pathname).toLowerCase().replace(/^\/+|\/+$/g, "").replace(/\.git$/, "");
+  if (!host || !path) return null;
+  if (gistHost && host === hostOf(gistHost)) return `repo:${host}/${path.split("/").at(-1)}`;
+  return `repo:${host}/${path}`;
+}
+
+/** A host, or a URL's host, as repositoryKey writes hosts. */
+function hostOf(hostOrUrl: string): string {
+  try {
+    return new URL(hostOrUrl.includes("://") ? hostOrUrl : `https://${hostOrUrl}`).hostname.toLowerCase().replace(/^www\./, "");
+  } catch {
+    return hostOrUrl.toLowerCase();
+  }
+}
+
+function decodeURIComponentSafe(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+/** The spec form of each URL that has one (see repositoryKey). */
+export function repositoryForms(urls: string[], gistHost: string | null): string[] {
+  return urls.map((url) => repositoryKey(url, gistHost)).filter((key): key is string => key !== null);
 }

@@ -1,8 +1,10 @@
 import "server-only";
 import { audit } from "@/lib/audit/server";
 import { db } from "@/lib/db";
+import type { Prisma } from "@/lib/generated/prisma/client";
 import { AppError, badRequest } from "@/lib/http/errors";
-import { BanPatternError, normalisePattern, repositoryHost, ruleMatches, specForms, type BanSubject, type RuleLike } from "./rules";
+import { providerHosts } from "@/lib/builds/settings";
+import { BanPatternError, normalisePattern, repositoryForms, repositoryHost, ruleMatches, specForms, type BanSubject, type RuleLike } from "./rules";
 import type { BanRuleInput, BanRuleView } from "./schema";
 
 interface Rule extends RuleLike {
@@ -39,7 +41,11 @@ export function forgetBanRules(): void {
 /** The subject of a build: its specs (requested and resolved ref), its host, and the person. */
 export function buildSubject(build: { spec: string; resolvedRef?: string; requestedRef?: string; repoUrl: string }, user: string | null): BanSubject {
   const resolvedSpec = build.resolvedRef && build.requestedRef ? resolvedForm(build.spec, build.requestedRef, build.resolvedRef) : null;
-  return { specs: specForms(build.spec, ...(resolvedSpec ? [resolvedSpec] : [])), host: repositoryHost(build.repoUrl), user };
+  return {
+    specs: [...specForms(build.spec, ...(resolvedSpec ? [resolvedSpec] : [])), ...repositoryForms([build.repoUrl], providerHosts().gist)],
+    host: repositoryHost(build.repoUrl),
+    user,
+  };
 }
 
 /** The spec with its ref replaced by the resolved one, so a ban on a branch covers its commits too. */
@@ -106,13 +112,15 @@ export function checkedPattern(input: Pick<BanRuleInput, "kind" | "pattern">): s
   }
 }
 
-export async function createBanRule(author: string, input: BanRuleInput): Promise<BanRuleView> {
+/** Saves a rule (in `tx`, when the caller's change must commit with it) and records it. */
+export async function createBanRule(author: string, input: BanRuleInput, tx?: Prisma.TransactionClient): Promise<BanRuleView> {
   const pattern = checkedPattern(input);
-  const row = await db().$transaction(async (tx) => {
-    const created = await tx.banRule.create({ data: { kind: input.kind, pattern, reason: input.reason, author } });
-    await audit(tx, { actor: author, action: "ban.create", target: `${input.kind}:${pattern}`, reason: input.reason, details: { ruleId: created.id } });
+  const write = async (client: Prisma.TransactionClient) => {
+    const created = await client.banRule.create({ data: { kind: input.kind, pattern, reason: input.reason, author } });
+    await audit(client, { actor: author, action: "ban.create", target: `${input.kind}:${pattern}`, reason: input.reason, details: { ruleId: created.id } });
     return created;
-  });
+  };
+  const row = tx ? await write(tx) : await db().$transaction(write);
   forgetBanRules();
   return toView(row);
 }

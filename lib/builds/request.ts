@@ -11,7 +11,8 @@ import { UnsafeUrlError } from "@/lib/repos/safety";
 import type { LaunchRequest, ParsedRepo } from "@/lib/repos/types";
 import { audit, auditRefusal } from "@/lib/audit/server";
 import { assertNotBanned } from "@/lib/bans/server";
-import { repositoryHost, specForms, targetHost } from "@/lib/bans/rules";
+import { repositoryForms, repositoryHost, specForms, targetHost } from "@/lib/bans/rules";
+import { repositoryInput } from "@/lib/links/links";
 import { assertMayAddToLibrary, assertMayStartBuild, lockUserQuotas } from "@/lib/quotas/server";
 import { imageName } from "./naming";
 import { buildSettings, providerConfig, providerHosts, safetyRules } from "./settings";
@@ -110,11 +111,23 @@ async function requestBuildNow(user: KilnUser, input: LaunchRequest): Promise<Bu
 async function requestAllowedBuild(user: KilnUser, input: LaunchRequest): Promise<BuildRequestResult> {
   // A banned repository (or person) is refused before Kiln contacts its host, and again with
   // the resolved version and the host it resolved to.
+  const hosts = providerHosts();
   const { parsed, resolved, notice } = await resolveRequest(input, (repo) =>
-    assertNotBanned({ specs: specForms(binderSpec(repo.target, repo.ref)), host: targetHost(repo.target, providerHosts()), user: user.name }, "build", repo.displayName),
+    assertNotBanned(
+      { specs: [...specForms(binderSpec(repo.target, repo.ref)), ...repositoryForms([repositoryInput(repo.target, hosts)], hosts.gist)], host: targetHost(repo.target, hosts), user: user.name },
+      "build",
+      repo.displayName,
+    ),
   );
   await assertNotBanned(
-    { specs: specForms(binderSpec(parsed.target, parsed.ref), binderSpec(parsed.target, resolved.resolvedRef)), host: repositoryHost(resolved.repoUrl), user: user.name },
+    {
+      specs: [
+        ...specForms(binderSpec(parsed.target, parsed.ref), binderSpec(parsed.target, resolved.resolvedRef)),
+        ...repositoryForms([repositoryInput(parsed.target, hosts), resolved.repoUrl], hosts.gist),
+      ],
+      host: repositoryHost(resolved.repoUrl),
+      user: user.name,
+    },
     "build",
     parsed.displayName,
   );

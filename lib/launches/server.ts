@@ -6,6 +6,7 @@ import { serverEnv } from "@/lib/env";
 import { activeServers, HubError, startServer, stopServer, userServers, type HubServer } from "@/lib/hub/client";
 import { audit, auditRefusal } from "@/lib/audit/server";
 import { db } from "@/lib/db";
+import type { Build } from "@/lib/generated/prisma/client";
 import { currentPolicy } from "@/lib/policy/server";
 import { assertMayStartServer, lockUserQuotas } from "@/lib/quotas/server";
 import { AppError, unavailable } from "@/lib/http/errors";
@@ -34,6 +35,18 @@ export function openUrl(base: string, folder: string, path: string): string {
 
 /** Starts (or reuses) a named server running the entry's image for `viewer`. */
 export async function launchEntry(viewer: KilnUser, entryId: number, pathOverride?: string): Promise<LaunchResult> {
+  try {
+    return await launchNow(viewer, entryId, pathOverride);
+  } catch (error) {
+    // Refusals on purpose (a ban, a quota) are recorded; a Hub that is down is not news.
+    if (error instanceof AppError && (error.code === "banned" || error.code.endsWith("quota_exceeded"))) {
+      await auditRefusal({ actor: viewer.name, action: "launch", target: `library entry ${entryId}`, reason: error.userMessage, details: { entryId, code: error.code } });
+    }
+    throw error;
+  }
+}
+
+async function launchNow(viewer: KilnUser, entryId: number, pathOverride?: string): Promise<LaunchResult> {
   const entry = await launchableEntry(entryId, viewer);
   const image = entry.build.imageName;
   const present = (await imageInfo(image).catch(() => null)) !== null || (await registryHasImage(image).catch(() => false));
@@ -51,32 +64,26 @@ export async function launchEntry(viewer: KilnUser, entryId: number, pathOverrid
   const running = same.find((s) => s.ready || s.pending);
   if (running) {
     await recordLaunch(entry.id);
+    await audit(db(), { actor: viewer.name, action: "launch", target: `${entry.build.displayName} @ ${entry.build.requestedRef}`, details: { entryId: entry.id, image, server: running.name, reused: true } });
     return { server: running.name, ready: running.ready, openUrl: openUrl(serverBaseUrl(viewer.name, running.name, running), folder, path) };
   }
 
   // A stopped server of this image is started again rather than adding one more name.
   const name = same[0]?.name ?? uniqueServerName(entry.build.displayName, new Set(servers.map((s) => s.name)));
   const target = `${entry.build.displayName} @ ${entry.build.requestedRef}`;
-  try {
-    await startWithinQuotas(viewer, entry.build, async () => {
-      try {
-        await startServer(viewer.name, name, { image, kiln_repo_dir: folder });
-      } catch (error) {
-        if (!(error instanceof HubError) || error.status === undefined) throw hubUnreachable(error);
-        const message = /"message":\s*"([^"]+)"/.exec(error.message)?.[1];
-        const detail = message && message.length > 8 ? message : `it answered ${error.status}; the Hub's log says why`;
-        if (/maximum of \d+ named servers/i.test(detail)) {
-          throw new AppError("server_limit", 409, `${detail.replace(/\.$/, "")}. Stop and remove a server on the Servers page, then launch again.`);
-        }
-        throw new AppError("spawn_failed", 502, `JupyterHub could not start the server: ${detail}`);
+  await startWithinQuotas(viewer, entry.build, async () => {
+    try {
+      await startServer(viewer.name, name, { image, kiln_repo_dir: folder });
+    } catch (error) {
+      if (!(error instanceof HubError) || error.status === undefined) throw hubUnreachable(error);
+      const message = /"message":\s*"([^"]+)"/.exec(error.message)?.[1];
+      const detail = message && message.length > 8 ? message : `it answered ${error.status}; the Hub's log says why`;
+      if (/maximum of \d+ named servers/i.test(detail)) {
+        throw new AppError("server_limit", 409, `${detail.replace(/\.$/, "")}. Stop and remove a server on the Servers page, then launch again.`);
       }
-    });
-  } catch (error) {
-    if (error instanceof AppError && error.code.endsWith("quota_exceeded")) {
-      await auditRefusal({ actor: viewer.name, action: "launch", target, reason: error.userMessage, details: { entryId: entry.id, code: error.code } });
+      throw new AppError("spawn_failed", 502, `JupyterHub could not start the server: ${detail}`);
     }
-    throw error;
-  }
+  });
   await recordLaunch(entry.id);
   await audit(db(), { actor: viewer.name, action: "launch", target, details: { entryId: entry.id, image, server: name } });
   const started = (await userServers(viewer.name).catch(() => [])).find((s) => s.name === name);
@@ -91,7 +98,7 @@ const REPO_LAUNCH_LOCK = 0x6b726c; // "krl"
  * repository under the Hub's per-repository limit, both counted from the Hub's own list and
  * held under locks until the Hub has the new server: two racing launches cannot both pass.
  */
-async function startWithinQuotas(viewer: KilnUser, build: { provider: string; displayName: string }, start: () => Promise<void>): Promise<void> {
+async function startWithinQuotas(viewer: KilnUser, build: Pick<Build, "provider" | "displayName">, start: () => Promise<void>): Promise<void> {
   const policy = await currentPolicy();
   await db().$transaction(
     async (tx) => {
@@ -108,7 +115,7 @@ async function startWithinQuotas(viewer: KilnUser, build: { provider: string; di
       const repoLimit = policy.repoConcurrentLaunches;
       if (repoLimit !== null) {
         await tx.$executeRaw`SELECT pg_advisory_xact_lock(${REPO_LAUNCH_LOCK}::int, hashtext(${`${build.provider}:${build.displayName}`}))`;
-        const images = new Set((await tx.build.findMany({ where: { provider: build.provider as never, displayName: build.displayName, status: "built" }, select: { imageName: true } })).map((b) => b.imageName));
+        const images = new Set((await tx.build.findMany({ where: { provider: build.provider, displayName: build.displayName, status: "built" }, select: { imageName: true } })).map((b) => b.imageName));
         let active: Awaited<ReturnType<typeof activeServers>>;
         try {
           active = await activeServers();

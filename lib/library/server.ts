@@ -44,7 +44,8 @@ function toView(row: EntryRow, viewer: string): LibraryEntryView {
     visibility: row.visibility,
     hidden: row.hiddenAt !== null,
     featured: row.featuredAt !== null,
-    moderationNote: row.moderationNote,
+    // What a moderator did is between them and the owner.
+    moderationNote: row.user.name === viewer ? row.moderationNote : null,
     cleaned: row.cleanedAt !== null,
     path: row.path,
     launchCount: row.launchCount,
@@ -113,13 +114,15 @@ export async function setVisibility(id: number, viewer: KilnUser, visibility: "p
   }
   try {
     await assertNotBanned(buildSubject(row.build, viewer.name), "share", row.build.displayName);
-    const pending = (await currentPolicy()).approvalMode && !viewer.isModerator;
+    // In approval mode, and after a moderator unshared or refused it, sharing waits for review.
+    const pending = ((await currentPolicy()).approvalMode || row.reviewRequired) && !viewer.isModerator;
     const updated = await db().$transaction(async (tx) => {
       await lockUserQuotas(tx, row.userId);
       await assertMayShare(tx, viewer, row.userId);
       const result = await tx.libraryEntry.update({
         where: { id: row.id },
-        data: { visibility: pending ? "pending" : "shared", sharedAt: new Date(), hiddenAt: null, moderationNote: null },
+        // A moderator's hide and note stay: sharing again does not undo them.
+        data: { visibility: pending ? "pending" : "shared", sharedAt: new Date() },
         include: entryInclude,
       });
       await audit(tx, { actor: viewer.name, action: "entry.share", target, details: { entryId: row.id, waitsForReview: pending } });

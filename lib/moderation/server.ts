@@ -1,9 +1,10 @@
 import "server-only";
 import escapeStringRegexp from "escape-string-regexp";
 import type { KilnUser } from "@/lib/auth/identity";
-import type { AuditAction } from "@/lib/audit/schema";
 import { audit } from "@/lib/audit/server";
-import { bannedBuildIds, createBanRule } from "@/lib/bans/server";
+import { repositoryKey } from "@/lib/bans/rules";
+import { assertNotBanned, bannedBuildIds, buildSubject, createBanRule, forgetBanRules } from "@/lib/bans/server";
+import { providerHosts } from "@/lib/builds/settings";
 import { db } from "@/lib/db";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { activeServersWithImage, stopServer } from "@/lib/hub/client";
@@ -82,78 +83,105 @@ async function resolveReports(tx: Tx, entryId: number, moderator: string, resolu
   return open.length;
 }
 
-/** The regular expression that bans a build's repository at every version (gh/org/repo/…). */
-export function repositoryPattern(build: { spec: string; provider: string }): string {
-  const hasRef = ["github", "gitlab", "gist", "git"].includes(build.provider);
-  const base = hasRef ? build.spec.slice(0, build.spec.lastIndexOf("/") + 1) : build.spec;
-  return `${escapeStringRegexp(base)}${hasRef ? "" : "$"}`;
+/**
+ * The pattern that bans a build's repository however it is spelt and at every version: its
+ * repository key for code hosts (gh/…, a git URL of any scheme), every version of a Figshare
+ * article, and the record itself for the other DOI providers (whose versions are records).
+ */
+export function repositoryPattern(build: { spec: string; provider: string; repoUrl: string }): string {
+  if (["github", "gitlab", "gist", "git"].includes(build.provider)) {
+    const key = repositoryKey(build.repoUrl, providerHosts().gist);
+    if (key) return `${escapeStringRegexp(key)}$`;
+    return escapeStringRegexp(build.spec.slice(0, build.spec.lastIndexOf("/") + 1));
+  }
+  if (build.provider === "figshare") return `${escapeStringRegexp(build.spec.replace(/\.v\d+$/, ""))}(?:\\.v\\d+)?$`;
+  return `${escapeStringRegexp(build.spec)}$`;
+}
+
+/** The entry as a moderator acts on it, read again under its row lock inside `tx`. */
+async function lockedEntry(tx: Tx, entryId: number) {
+  await tx.$executeRaw`SELECT 1 FROM library_entries WHERE id = ${entryId} FOR UPDATE`;
+  const row = await tx.libraryEntry.findUnique({ where: { id: entryId }, include: { build: true, user: { select: { name: true } } } });
+  if (!row) throw new AppError("entry_not_found", 404, "That image is not in anyone's library any more.");
+  // Moderators act on what is shared or waiting for review; private entries are their owners' own.
+  if (row.visibility === "private") throw new AppError("not_shared", 409, "This image is not shared (any more); there is nothing to moderate.");
+  return row;
 }
 
 /**
- * One moderator action on a shared entry, with the reason its owner reads: the change, the
- * owner's notification, the reporters' answers and the audit event commit together.
+ * One moderator action on a shared entry, with the reason its owner reads. The entry is read
+ * under its row lock, so an owner's change meanwhile (withdrawing a share) is never overwritten;
+ * the change, the owner's notification, the reporters' answers and the audit event commit together.
  */
 export async function moderateEntry(moderator: KilnUser, entryId: number, action: ModerationAction): Promise<{ message: string }> {
-  const row = await db().libraryEntry.findUnique({ where: { id: entryId }, include: { build: true, user: { select: { name: true } } } });
-  if (!row) throw new AppError("entry_not_found", 404, "That image is not in anyone's library any more.");
-  const name = versionName(row);
+  if (action.action === "delete") return moderatorDelete(moderator, entryId, action.reason, action.stopServers);
   const reason = "reason" in action ? (action.reason ?? null) : null;
   const because = reason ? ` Reason: ${reason}` : "";
-  const record = (tx: Tx, details: Record<string, unknown> = {}) =>
-    audit(tx, { actor: moderator.name, action: `moderation.${action.action}` as AuditAction, target: `${name} (${row.user.name}'s entry ${row.id})`, reason, details: { entryId: row.id, image: row.build.imageName, owner: row.user.name, ...details } });
   const libraryLink = "/library";
+  const result = await db().$transaction(async (tx) => {
+    const row = await lockedEntry(tx, entryId);
+    const name = versionName(row);
+    const record = (details: Record<string, unknown> = {}) =>
+      audit(tx, { actor: moderator.name, action: `moderation.${action.action}`, target: `${name} (${row.user.name}'s entry ${row.id})`, reason, details: { entryId: row.id, image: row.build.imageName, owner: row.user.name, ...details } });
 
-  if (action.action === "delete") return moderatorDelete(moderator, row, action.reason, action.stopServers, name);
-  if (action.action === "ban") {
-    const pattern = repositoryPattern(row.build);
-    await createBanRule(moderator.name, { kind: "spec", pattern, reason: action.reason });
-    await db().$transaction(async (tx) => {
-      await tx.libraryEntry.update({ where: { id: row.id }, data: { moderationNote: `Its repository was banned: ${action.reason}`, moderatedAt: new Date(), featuredAt: null, featuredDescription: null } });
+    if (action.action === "ban") {
+      const pattern = repositoryPattern(row.build);
+      await createBanRule(moderator.name, { kind: "spec", pattern, reason: action.reason }, tx);
+      await tx.libraryEntry.update({
+        where: { id: row.id },
+        data: { visibility: "private", sharedAt: null, reviewRequired: true, moderationNote: `Its repository was banned: ${action.reason}`, moderatedAt: new Date(), featuredAt: null, featuredDescription: null },
+      });
       await notify(tx, row.userId, `A moderator banned the repository of ${name}: it can no longer be built, shared or launched on this Hub.${because}`, libraryLink);
       await resolveReports(tx, row.id, moderator.name, `a moderator banned its repository.${because}`);
-      await record(tx, { pattern });
-    });
-    return { message: `Banned ${pattern}: nobody can build, share or launch it now.` };
-  }
+      await record({ pattern });
+      return { message: `Banned ${pattern}: nobody can build, share or launch it now.` };
+    }
 
-  const shared = row.visibility !== "private";
-  if (!shared && action.action !== "unfeature" && action.action !== "unhide") {
-    throw new AppError("not_shared", 409, `${name} is not shared any more; there is nothing to moderate.`);
-  }
-  const now = new Date();
-  const change: Record<ModerationAction["action"], { data: Prisma.LibraryEntryUpdateInput; owner: string; reporters: string | null; message: string }> = {
-    approve: { data: { visibility: "shared", sharedAt: now, moderationNote: null }, owner: `${name} was approved and is now shared with everyone.`, reporters: null, message: "Approved: everyone can see and launch it." },
-    reject: { data: { visibility: "private", sharedAt: null, moderationNote: `Not approved for sharing: ${reason}`, moderatedAt: now }, owner: `A moderator did not approve sharing ${name}.${because}`, reporters: null, message: "Not approved: it stays private to its owner." },
-    unshare: { data: { visibility: "private", sharedAt: null, featuredAt: null, featuredDescription: null, moderationNote: `Unshared by a moderator: ${reason}`, moderatedAt: now }, owner: `A moderator unshared ${name}.${because}`, reporters: `a moderator unshared it.${because}`, message: "Unshared: only its owner sees it now." },
-    hide: { data: { hiddenAt: now, featuredAt: null, featuredDescription: null, moderationNote: `Hidden from the shared view by a moderator: ${reason}`, moderatedAt: now }, owner: `A moderator hid ${name} from “Shared with everyone”; you can still launch it.${because}`, reporters: `a moderator hid it from the shared view.${because}`, message: "Hidden: its owner can still launch it; nobody else sees it." },
-    unhide: { data: { hiddenAt: null, moderationNote: null, moderatedAt: now }, owner: `${name} is visible in “Shared with everyone” again.`, reporters: null, message: "Visible in the shared view again." },
-    feature: { data: { featuredAt: now, featuredDescription: "description" in action ? action.description : null }, owner: `A moderator featured ${name} on the Launch page.`, reporters: null, message: "Featured on the Launch page." },
-    unfeature: { data: { featuredAt: null, featuredDescription: null }, owner: `${name} is no longer featured on the Launch page.`, reporters: null, message: "No longer featured." },
-    delete: { data: {}, owner: "", reporters: null, message: "" },
-    ban: { data: {}, owner: "", reporters: null, message: "" },
-  };
-  const step = change[action.action];
-  if (action.action === "approve" && row.visibility !== "pending") throw new AppError("not_pending", 409, `${name} is not waiting for review.`);
-  if (action.action === "feature" && (row.visibility !== "shared" || row.hiddenAt)) throw new AppError("not_featurable", 409, "Only images shared with everyone (approved, not hidden) can be featured.");
-  await db().$transaction(async (tx) => {
+    const now = new Date();
+    const steps: Record<Exclude<ModerationAction["action"], "delete" | "ban">, { data: Prisma.LibraryEntryUpdateInput; owner: string; reporters: string | null; message: string }> = {
+      approve: { data: { visibility: "shared", sharedAt: now, reviewRequired: false, moderationNote: null }, owner: `${name} was approved and is now shared with everyone.`, reporters: null, message: "Approved: everyone can see and launch it." },
+      reject: { data: { visibility: "private", sharedAt: null, reviewRequired: true, moderationNote: `Not approved for sharing: ${reason}`, moderatedAt: now }, owner: `A moderator did not approve sharing ${name}.${because}`, reporters: null, message: "Not approved: it stays private to its owner." },
+      unshare: { data: { visibility: "private", sharedAt: null, reviewRequired: true, featuredAt: null, featuredDescription: null, moderationNote: `Unshared by a moderator: ${reason}`, moderatedAt: now }, owner: `A moderator unshared ${name}.${because}`, reporters: `a moderator unshared it.${because}`, message: "Unshared: only its owner sees it now." },
+      hide: { data: { hiddenAt: now, featuredAt: null, featuredDescription: null, moderationNote: `Hidden from the shared view by a moderator: ${reason}`, moderatedAt: now }, owner: `A moderator hid ${name} from “Shared with everyone”; you can still launch it.${because}`, reporters: `a moderator hid it from the shared view.${because}`, message: "Hidden: its owner can still launch it; nobody else sees it." },
+      unhide: { data: { hiddenAt: null, moderationNote: null, moderatedAt: now }, owner: `${name} is visible in “Shared with everyone” again.`, reporters: null, message: "Visible in the shared view again." },
+      feature: { data: { featuredAt: now, featuredDescription: "description" in action ? action.description : null }, owner: `A moderator featured ${name} on the Launch page.`, reporters: null, message: "Featured on the Launch page." },
+      unfeature: { data: { featuredAt: null, featuredDescription: null }, owner: `${name} is no longer featured on the Launch page.`, reporters: null, message: "No longer featured." },
+    };
+    const step = steps[action.action];
+    if (action.action === "approve") {
+      if (row.visibility !== "pending") throw new AppError("not_pending", 409, `${name} is not waiting for review.`);
+      // A ban made while it waited still holds.
+      await assertNotBanned(buildSubject(row.build, row.user.name), "share", row.build.displayName);
+    }
+    if (action.action === "feature" && (row.visibility !== "shared" || row.hiddenAt)) throw new AppError("not_featurable", 409, "Only images shared with everyone (approved, not hidden) can be featured.");
     await tx.libraryEntry.update({ where: { id: row.id }, data: step.data });
     if (row.user.name !== moderator.name) await notify(tx, row.userId, step.owner, libraryLink);
     if (step.reporters) await resolveReports(tx, row.id, moderator.name, step.reporters);
-    await record(tx, action.action === "feature" ? { description: action.description } : {});
+    await record(action.action === "feature" ? { description: action.description } : {});
+    return { message: step.message };
   });
-  return { message: step.message };
+  // A ban committed: no process keeps the rules it cached before it.
+  if (action.action === "ban") forgetBanRules();
+  return result;
 }
 
 /**
- * Removes a shared entry. Servers running the image are listed (and refused) unless the moderator
- * asked to stop them; the image goes when no other library needs it.
+ * Removes a shared entry. When other libraries keep the image, only the entry goes and no server
+ * is touched. When the image goes too, the servers running it are listed (and the delete refused)
+ * unless the moderator asked to stop them; their owners are told why.
  */
-async function moderatorDelete(moderator: KilnUser, row: { id: number; userId: number; build: { imageName: string } }, reason: string, stopServers: boolean, name: string): Promise<{ message: string }> {
-  let servers: { user: string; server: string }[];
-  try {
-    servers = await activeServersWithImage(row.build.imageName);
-  } catch (error) {
-    throw unavailable("hub", "JupyterHub is not answering, so Kiln cannot tell whether a server uses this image. Try again in a minute.", error);
+async function moderatorDelete(moderator: KilnUser, entryId: number, reason: string, stopServers: boolean): Promise<{ message: string }> {
+  const row = await db().libraryEntry.findUnique({ where: { id: entryId }, include: { build: true, user: { select: { name: true } } } });
+  if (!row || row.visibility === "private") throw new AppError("not_shared", 409, "This image is not shared (any more); there is nothing to moderate.");
+  const name = versionName(row);
+  const others = await db().libraryEntry.count({ where: { buildId: row.buildId, id: { not: row.id }, cleanedAt: null } });
+  let servers: { user: string; server: string }[] = [];
+  if (others === 0) {
+    try {
+      servers = await activeServersWithImage(row.build.imageName);
+    } catch (error) {
+      throw unavailable("hub", "JupyterHub is not answering, so Kiln cannot tell whether a server uses this image. Try again in a minute.", error);
+    }
   }
   if (servers.length && !stopServers) {
     throw new AppError("image_in_use", 409, `${servers.length} server${servers.length === 1 ? " runs" : "s run"} this image: ${servers.map((s) => `${s.user}/${s.server}`).join(", ")}. Stop them (tick “stop the servers running it”) or wait, then delete.`, {
@@ -162,14 +190,18 @@ async function moderatorDelete(moderator: KilnUser, row: { id: number; userId: n
   }
   for (const server of servers) {
     await stopServer(server.user, server.server).catch((error: unknown) => {
-      throw unavailable("hub", `JupyterHub did not stop ${server.user}/${server.server}. Try again.`, error);
+      throw unavailable("hub", `JupyterHub did not stop ${server.user}/${server.server}, so nothing was deleted. Try again.`, error);
     });
-    await audit(db(), { actor: moderator.name, action: "moderation.stop_server", target: `${server.user}/${server.server}`, reason, details: { image: row.build.imageName } });
+    await db().$transaction(async (tx) => {
+      const owner = await tx.user.findUnique({ where: { name: server.user }, select: { id: true } });
+      if (owner) await notify(tx, owner.id, `A moderator stopped your server ${server.server}: its image (${name}) was deleted. Your home folder is kept. Reason: ${reason}`, "/servers");
+      await audit(tx, { actor: moderator.name, action: "moderation.stop_server", target: `${server.user}/${server.server}`, reason, details: { image: row.build.imageName, entryId: row.id } });
+    });
   }
   const result = await removeEntry(row.id, { waitForContainersMs: servers.length ? 60_000 : 0 }, async (tx) => {
     await resolveReports(tx, row.id, moderator.name, `a moderator deleted it. Reason: ${reason}`);
-    if (row.userId) await notify(tx, row.userId, `A moderator deleted ${name} from your library. Reason: ${reason}`, "/library");
-    await audit(tx, { actor: moderator.name, action: "moderation.delete", target: name, reason, details: { entryId: row.id, image: row.build.imageName, stoppedServers: servers } });
+    await notify(tx, row.userId, `A moderator deleted ${name} from your library. Reason: ${reason}`, "/library");
+    await audit(tx, { actor: moderator.name, action: "moderation.delete", target: `${name} (${row.user.name}'s entry ${row.id})`, reason, details: { entryId: row.id, image: row.build.imageName, owner: row.user.name, stoppedServers: servers } });
   });
   return { message: `Deleted. ${result.imageRemoved ? "The image was removed from the engine." : "The image stays: other libraries use it."}` };
 }

@@ -47,7 +47,8 @@ export const policySchema = z
         unusedDays: z.number().int().min(1).max(3650),
       })
       .strict(),
-    auditRetentionDays: z.number().int().min(1).max(36500),
+    /** At least 30 days: the database's prune function keeps that much whatever it is asked. */
+    auditRetentionDays: z.number().int().min(30, "must be at least 30 days").max(36500),
   })
   .strict();
 export type Policy = z.infer<typeof policySchema>;

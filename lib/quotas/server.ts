@@ -11,8 +11,8 @@ type Tx = Prisma.TransactionClient;
 
 /**
  * The limits that apply to `user`: the Hub's defaults, replaced for each limit by the overrides
- * of the Hub groups they belong to. In several groups that set the same limit, the most generous
- * one wins (no limit beats any number), so joining a group never takes allowance away.
+ * of the Hub groups they belong to (lower or higher). In several groups that set the same limit,
+ * the most generous one wins (no limit beats any number).
  */
 export function limitsFor(user: Pick<KilnUser, "groups">, policy: Policy): { limits: QuotaLimits; from: Record<QuotaKey, string | null> } {
   const limits = { ...policy.quotas.defaults };

@@ -9,8 +9,9 @@ export async function recordSignIn(user: KilnUser): Promise<void> {
 }
 
 /** A call with a Hub API token: the user exists; what their token may do is not who they are. */
-export async function recordTokenUse(user: KilnUser): Promise<void> {
-  await db().user.upsert({
+export async function recordTokenUse(user: KilnUser): Promise<{ groups: string[] }> {
+  return db().user.upsert({
+    select: { groups: true },
     where: { name: user.name },
     create: { name: user.name, isAdmin: user.isAdmin, isModerator: user.isModerator, groups: user.groups, lastSeenAt: new Date() },
     update: { lastSeenAt: new Date() },

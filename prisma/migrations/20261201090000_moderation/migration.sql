@@ -11,6 +11,7 @@ CREATE TYPE "ban_kind" AS ENUM ('spec', 'host', 'user_build', 'user_share');
 ALTER TABLE "library_entries" ADD COLUMN     "shared_at" TIMESTAMPTZ(3),
 ADD COLUMN     "hidden_at" TIMESTAMPTZ(3),
 ADD COLUMN     "moderation_note" TEXT,
+ADD COLUMN     "review_required" BOOLEAN NOT NULL DEFAULT false,
 ADD COLUMN     "moderated_at" TIMESTAMPTZ(3),
 ADD COLUMN     "featured_at" TIMESTAMPTZ(3),
 ADD COLUMN     "featured_description" TEXT,
@@ -125,13 +126,14 @@ CREATE TRIGGER "audit_events_append_only" BEFORE UPDATE OR DELETE ON "audit_even
 CREATE TRIGGER "audit_events_no_truncate" BEFORE TRUNCATE ON "audit_events"
   FOR EACH STATEMENT EXECUTE FUNCTION "kiln_audit_refuse"();
 
--- Removes events older than the retention (never less than a day); runs as the table's owner.
+-- Removes events older than the retention, never younger than 30 days whatever the caller asks
+-- (so neither Kiln's role nor a moderator can erase recent history); runs as the table's owner.
 CREATE FUNCTION "kiln_audit_prune"(keep_days INTEGER) RETURNS BIGINT LANGUAGE plpgsql SECURITY DEFINER
-  SET search_path = public AS $$
+  SET search_path = public, pg_temp AS $$
 DECLARE removed BIGINT;
 BEGIN
   PERFORM set_config('kiln.audit_prune', 'on', true);
-  DELETE FROM "audit_events" WHERE "at" < now() - make_interval(days => GREATEST(keep_days, 1));
+  DELETE FROM "audit_events" WHERE "at" < now() - make_interval(days => GREATEST(keep_days, 30));
   GET DIAGNOSTICS removed = ROW_COUNT;
   PERFORM set_config('kiln.audit_prune', 'off', true);
   RETURN removed;
