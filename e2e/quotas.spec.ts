@@ -3,7 +3,7 @@ import { signedIn } from "./pages/kiln-shell";
 import { LibraryPage } from "./pages/library-page";
 import { changePolicy, KilnApi } from "./support/kiln-token-api";
 import { repoWithFiles } from "./support/repos";
-import { hubApi, removeAllServers, stackEnv } from "./support/stack";
+import { hubApi, hubUserToken, removeAllServers, stackEnv } from "./support/stack";
 
 // Quotas: every limit refuses at the moment it matters with its name, the use and what frees
 // it; two racing requests cannot both pass a limit of one. The person here is in a Hub group
@@ -80,12 +80,29 @@ test("each quota refuses with the limit's name, the use and what frees it; racin
     await api.ok("POST", "launches", { entryId: winner.entryId });
     expectQuota(await api.call("POST", "launches", { entryId: loser.entryId }), "concurrentServers", /limit of 1 servers running at once(?: \(the limit for the Hub group [^)]+\))?: you have 1\. Stop one on the Servers page/);
 
+    // The Hub's own API is no way around it: a start asked of it directly is checked as well.
+    const direct = async (user: string, server: string, image: string) => {
+      const { token } = await hubUserToken(user);
+      const response = await fetch(`http://127.0.0.1:8081/hub/api/users/${user}/servers/${server}`, {
+        method: "POST",
+        headers: { authorization: `token ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({ image }),
+      });
+      return { status: response.status, text: await response.text() };
+    };
+    const viaHub = await direct(person, "direct", loser.image);
+    expect(viaHub.status, viaHub.text).toBe(429);
+    expect(viaHub.text).toMatch(/limit of 1 servers running at once/);
+
     // One repository's servers across everyone: alice may not start the shared image's repository now.
     await setLimits({ sharedImages: 1, concurrentServers: 1 }, { repoConcurrentLaunches: 1 });
     const aliceApi = await KilnApi.as(alice);
     const refusedRepo = await aliceApi.call("POST", "launches", { entryId: winner.entryId });
     expect(refusedRepo.status, refusedRepo.text).toBe(429);
     expect((refusedRepo.body as { detail: string }).detail).toMatch(/is running on 1 server at once, the most this Hub allows for one repository \(1\)/);
+    const aliceViaHub = await direct(alice, "direct", winner.image);
+    expect(aliceViaHub.status, aliceViaHub.text).toBe(429);
+    expect(aliceViaHub.text).toMatch(/the most this Hub allows for one repository/);
 
     // The person sees their use against their limits.
     const { context, page } = await signedIn(browser, person);

@@ -75,6 +75,8 @@ c.DockerSpawner.notebook_dir = "/home/jovyan"
 c.DockerSpawner.volumes = {"kiln-home-{username}": "/home/jovyan"}
 # Only the images Kiln allows this user: their own library and shared images.
 c.DockerSpawner.allowed_images = kiln_spawner.kiln_allowed_images
+# Kiln's server quotas hold for starts asked of the Hub's API directly, too.
+c.Spawner.pre_spawn_hook = kiln_spawner.kiln_spawn_check
 c.DockerSpawner.options_form = ""
 c.DockerSpawner.post_start_cmd = kiln_spawner.COPY_REPO
 c.Spawner.start_timeout = 120

@@ -16,6 +16,7 @@ import urllib.request
 
 from dockerspawner import DockerSpawner
 from tornado import web
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 
 # Copies without overwriting (cp -n), so edits made in the home always win.
 COPY_REPO = (
@@ -45,6 +46,44 @@ def kiln_allowed_images(spawner):
         spawner.log.error("Kiln could not say which images %s may run: %s", spawner.user.name, error)
         raise web.HTTPError(503, "Kiln is not answering, so no image can be started. Try again shortly.")
     return {image: image for image in images}
+
+
+async def kiln_spawn_check(spawner):
+    """pre_spawn_hook: Kiln checks every start of one of its images against its server quotas.
+
+    A start Kiln made carries its ticket and passes at once; one asked of the Hub's API directly
+    is counted now, so the API is no way around the quotas. Asynchronous, so the Hub's event loop
+    (which Kiln calls back to count servers) never waits on it; fails closed.
+    """
+    kiln = os.environ["KILN_URL"].rstrip("/")
+    options = spawner.user_options or {}
+    body = {
+        "user": spawner.user.name,
+        "server": spawner.name or "",
+        "image": options.get("image") if isinstance(options.get("image"), str) else None,
+    }
+    if isinstance(options.get("kiln_ticket"), str):
+        body["ticket"] = options["kiln_ticket"]
+    request = HTTPRequest(
+        f"{kiln}/services/kiln/api/hub/spawn-check",
+        method="POST",
+        headers={"Authorization": f"token {os.environ['KILN_HUB_API_TOKEN']}", "Content-Type": "application/json"},
+        body=json.dumps(body),
+        request_timeout=30,
+    )
+    try:
+        await AsyncHTTPClient().fetch(request)
+    except HTTPClientError as error:
+        detail = "Kiln refused to start this server."
+        try:
+            detail = json.loads(error.response.body)["detail"] if error.response is not None else detail
+        except Exception:  # noqa: BLE001 - keep the generic message
+            pass
+        status = error.code if 400 <= error.code < 500 else 503
+        raise web.HTTPError(status, detail)
+    except Exception as error:  # noqa: BLE001 - Kiln unreachable: start nothing
+        spawner.log.error("Kiln could not check the start of %s/%s: %s", spawner.user.name, spawner.name, error)
+        raise web.HTTPError(503, "Kiln is not answering, so no server can be started from its images. Try again shortly.")
 
 
 class HostNetworkDockerSpawner(DockerSpawner):

@@ -13,6 +13,7 @@ import { AppError, unavailable } from "@/lib/http/errors";
 import { launchableEntry, recordLaunch } from "@/lib/library/server";
 import { serverPathFor } from "@/lib/links/links";
 import { repoFolder, uniqueServerName } from "./naming";
+import { launchTicket, ticketValid } from "./tickets";
 import type { LaunchResult, ServerView } from "./schema";
 
 const hubUnreachable = (error: unknown) =>
@@ -73,7 +74,7 @@ async function launchNow(viewer: KilnUser, entryId: number, pathOverride?: strin
   const target = `${entry.build.displayName} @ ${entry.build.requestedRef}`;
   await startWithinQuotas(viewer, entry.build, async () => {
     try {
-      await startServer(viewer.name, name, { image, kiln_repo_dir: folder });
+      await startServer(viewer.name, name, { image, kiln_repo_dir: folder, kiln_ticket: launchTicket(viewer.name, name, image) });
     } catch (error) {
       if (!(error instanceof HubError) || error.status === undefined) throw hubUnreachable(error);
       const message = /"message":\s*"([^"]+)"/.exec(error.message)?.[1];
@@ -98,7 +99,13 @@ const REPO_LAUNCH_LOCK = 0x6b726c; // "krl"
  * repository under the Hub's per-repository limit, both counted from the Hub's own list and
  * held under locks until the Hub has the new server: two racing launches cannot both pass.
  */
-async function startWithinQuotas(viewer: KilnUser, build: Pick<Build, "provider" | "displayName">, start: () => Promise<void>): Promise<void> {
+async function startWithinQuotas(
+  viewer: Pick<KilnUser, "name" | "groups">,
+  build: Pick<Build, "provider" | "displayName">,
+  start: () => Promise<void>,
+  /** The server being started already (the Hub asks while it spawns): not counted against itself. */
+  starting: string | null = null,
+): Promise<void> {
   const policy = await currentPolicy();
   await db().$transaction(
     async (tx) => {
@@ -110,7 +117,7 @@ async function startWithinQuotas(viewer: KilnUser, build: Pick<Build, "provider"
       } catch (error) {
         throw hubUnreachable(error);
       }
-      const running = mine.filter((s) => s.name && typeof s.user_options?.image === "string" && (s.ready || s.pending)).length;
+      const running = mine.filter((s) => s.name && s.name !== starting && typeof s.user_options?.image === "string" && (s.ready || s.pending)).length;
       await assertMayStartServer(viewer, running);
       const repoLimit = policy.repoConcurrentLaunches;
       if (repoLimit !== null) {
@@ -122,7 +129,7 @@ async function startWithinQuotas(viewer: KilnUser, build: Pick<Build, "provider"
         } catch (error) {
           throw hubUnreachable(error);
         }
-        const count = active.filter((s) => s.image !== null && images.has(s.image)).length;
+        const count = active.filter((s) => s.image !== null && images.has(s.image) && !(s.user === viewer.name && s.server === starting)).length;
         if (count >= repoLimit) {
           throw new AppError(
             "repo_quota_exceeded",
@@ -136,6 +143,30 @@ async function startWithinQuotas(viewer: KilnUser, build: Pick<Build, "provider"
     },
     { timeout: 90_000, maxWait: 30_000 },
   );
+}
+
+/**
+ * The Hub's pre-spawn check (hub/kiln_spawner.py), before every server it starts: a start Kiln
+ * made carries its ticket and passes; one asked of the Hub's API directly, with a Kiln image, is
+ * held to the same server quotas now (and recorded), so the Hub's API is no way around them.
+ */
+export async function checkHubSpawn(request: { user: string; server: string; image: string | null; ticket?: string | undefined }): Promise<{ allowed: true }> {
+  if (!request.image || ticketValid(request.ticket, request.user, request.server, request.image)) return { allowed: true };
+  const build = await db().build.findFirst({ where: { imageName: request.image, status: "built" }, select: { provider: true, displayName: true, requestedRef: true } });
+  // Not a Kiln image: the Hub's allowed_images (Kiln's answer) decides whether it may run at all.
+  if (!build) return { allowed: true };
+  const person = await db().user.findUnique({ where: { name: request.user }, select: { groups: true } });
+  const target = `${build.displayName} @ ${build.requestedRef}`;
+  try {
+    await startWithinQuotas({ name: request.user, groups: person?.groups ?? [] }, build, async () => undefined, request.server);
+  } catch (error) {
+    if (error instanceof AppError && error.code.endsWith("quota_exceeded")) {
+      await auditRefusal({ actor: request.user, action: "launch", target, reason: error.userMessage, details: { via: "hub-api", server: request.server, image: request.image, code: error.code } });
+    }
+    throw error;
+  }
+  // Allowed here, the start may still be refused by allowed_images; the Hub logs what it runs.
+  return { allowed: true };
 }
 
 export async function listServers(viewer: KilnUser): Promise<ServerView[]> {
