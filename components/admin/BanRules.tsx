@@ -8,7 +8,7 @@ import { formatDateTime } from "@/lib/format";
 import { buttonClass, inputClass, Notice, Panel, quietButtonClass } from "./ui";
 
 const PLACEHOLDERS: Record<BanKind, string> = {
-  spec: "gh/some-org/.*  (a regular expression over gh/org/repo/ref)",
+  spec: "repo:github\\.com/some-org/  or  gh/some-org/.*  (RE2, from the start of the spec)",
   host: "git.example.org or git.example.org:8443",
   user_build: "a Hub user name",
   user_share: "a Hub user name",
