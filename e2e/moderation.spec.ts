@@ -88,7 +88,7 @@ test("approval mode holds a share until a moderator approves it; the owner sees 
   test.setTimeout(240_000);
   const adminApi = await KilnApi.as(admin);
   const carolApi = await KilnApi.as(carol);
-  const image = await carolApi.builtImage("review");
+  const [image, other] = await Promise.all([carolApi.builtImage("review"), carolApi.builtImage("no-review")]);
   const name = `${gitHost}/${image.repo.name}`;
   const restore = await changePolicy(adminApi, (p) => ({ ...p, approvalMode: true }));
   try {
@@ -113,13 +113,15 @@ test("approval mode holds a share until a moderator approves it; the owner sees 
     await library.open();
     await expect(library.entry(name)).toContainText("shared");
     expect(await carolApi.notifications()).toContainEqual(expect.stringMatching(/was approved and is now shared with everyone/));
+    const events = await (await KilnApi.as(moderator)).auditExport({ q: image.repo.name });
+    expect(events.map((e) => `${e.actor} ${e.action} ${e.details.waitsForReview ?? ""}`.trim())).toEqual(expect.arrayContaining([`${carol} entry.share true`, `${moderator} moderation.approve`]));
+    expect((await (await KilnApi.as(moderator)).auditExport({ action: "policy.update", actor: admin })).at(-1)?.details.changed).toEqual(["approvalMode"]);
     await owner.context.close();
     await mod.context.close();
   } finally {
     await restore();
   }
   // Approval mode off: a share is immediate again.
-  const other = await carolApi.builtImage("no-review");
   expect((await carolApi.share(other.entryId)).visibility).toBe("shared");
 });
 
@@ -145,6 +147,9 @@ test("featured images come first on the Launch page, with the moderator's descri
     await adminPage.act(name, "Stop featuring", "", /No longer featured/);
     await mod.context.close();
   }
+  const events = await (await KilnApi.as(moderator)).auditExport({ q: image.repo.name });
+  expect(events.map((e) => e.action)).toEqual(expect.arrayContaining(["moderation.feature", "moderation.unfeature"]));
+  expect(events.find((e) => e.action === "moderation.feature")?.details.description).toBe("Python 3 with the course's packages: start here.");
 });
 
 test("a ban rule refuses the form, a launch link and a Hub API spawn of an image built before it", async ({ browser }) => {
@@ -255,7 +260,9 @@ test("the dashboard shows a running build, and a moderator cancels it", async ({
 test("the clean-up's dry run lists exactly the unused private images; running it lets the owner rebuild in one click", async ({ browser }) => {
   test.setTimeout(300_000);
   const aliceApi = await KilnApi.as(alice);
-  const [unused, sharedOld, recent] = [await aliceApi.builtImage("unused"), await aliceApi.builtImage("shared-old"), await aliceApi.builtImage("recent")];
+  // Two at a time: a person has at most two repository lookups under way.
+  const [unused, sharedOld] = await Promise.all([aliceApi.builtImage("unused"), aliceApi.builtImage("shared-old")]);
+  const recent = await aliceApi.builtImage("recent");
   await aliceApi.share(sharedOld.entryId);
   // Ten-plus years unused: no real image on the stack is that old, so the run touches only these.
   const database = await stackDatabase();

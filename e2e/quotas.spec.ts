@@ -39,7 +39,7 @@ test("each quota refuses with the limit's name, the use and what frees it; racin
   test.setTimeout(420_000);
   const adminApi = await KilnApi.as(admin);
   const api = await KilnApi.as(person);
-  const [a, b] = [await api.builtImage("quota-a"), await api.builtImage("quota-b")];
+  const [a, b] = await Promise.all([api.builtImage("quota-a"), api.builtImage("quota-b")]);
   const setLimits = (limits: Record<string, number | null>, extra: { repoConcurrentLaunches?: number | null } = {}) =>
     changePolicy(adminApi, (p) => ({ ...p, ...extra, quotas: { ...p.quotas, groups: { ...p.quotas.groups, [group]: limits } } }));
   const restore = await setLimits({});
