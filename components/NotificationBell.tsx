@@ -55,7 +55,8 @@ export function NotificationBell() {
           id={panelId}
           role="region"
           aria-label="Notifications"
-          className="absolute right-0 z-40 mt-2 w-[min(24rem,calc(100vw-2rem))] rounded-xl border border-stone-200 bg-white p-3 shadow-lg dark:border-stone-700 dark:bg-stone-900"
+          // On a phone the bell sits at the left of a wrapped header: the panel spans the screen.
+          className="fixed inset-x-4 top-28 z-40 rounded-xl sm:absolute sm:inset-x-auto sm:right-0 sm:top-auto sm:mt-2 sm:w-96 border border-stone-200 bg-white p-3 shadow-lg dark:border-stone-700 dark:bg-stone-900"
         >
           <div className="mb-2 flex items-center justify-between">
             <h2 className="text-sm font-semibold">Notifications</h2>

@@ -35,7 +35,7 @@ function UsageList({ items }: { items: UsageView["items"] }) {
             <dt className="text-sm first-letter:uppercase">{item.name}</dt>
             <dd className="text-sm">
               <span className={full ? "font-semibold text-red-700 dark:text-red-400" : ""}>
-                {amount(item.unit, item.used)} of {item.limit === null ? "no limit" : amount(item.unit, item.limit)}
+                {item.limit === null ? `${amount(item.unit, item.used)} (no limit)` : `${amount(item.unit, item.used)} of ${amount(item.unit, item.limit)}`}
               </span>
               {item.from && <span className="text-xs text-stone-600 dark:text-stone-400"> (group {item.from})</span>}
               {item.limit !== null && (
