@@ -12,5 +12,8 @@ export default defineConfig({
     include: ["lib/**/*.test.ts", "scripts/**/*.test.ts"],
     environment: "node",
     testTimeout: 30_000,
+    // Set-up and clean-up talk to the engine, which slows down as it holds more images (a
+    // long-lived machine's Podman took over 10 s to remove a handful).
+    hookTimeout: 120_000,
   },
 });

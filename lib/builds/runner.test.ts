@@ -93,7 +93,7 @@ afterAll(async () => {
   await git?.stop();
   await stub?.close();
   await database?.drop();
-});
+}, 300_000);
 
 /** The runner's settings for these tests: the real engine, limits overridable. */
 function settingsFor(overrides: Omit<Limits, "noise"> = {}, noise?: string) {
