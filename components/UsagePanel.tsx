@@ -2,10 +2,9 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { fetchUsage, usageKeys } from "@/lib/moderation/client";
-import type { UsageView } from "@/lib/policy/schema";
+import { formatQuotaAmount, type UsageView } from "@/lib/policy/schema";
 
-const GiB = 1024 ** 3;
-const amount = (unit: string, value: number) => (unit === "bytes" ? `${(value / GiB).toFixed(value >= 10 * GiB ? 0 : 1)} GiB` : String(value));
+const amount = formatQuotaAmount;
 
 /** The person's use against each of their limits, so a refusal is never a surprise. */
 export function UsagePanel() {

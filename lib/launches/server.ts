@@ -8,7 +8,7 @@ import { audit, auditRefusal } from "@/lib/audit/server";
 import { db } from "@/lib/db";
 import type { Build } from "@/lib/generated/prisma/client";
 import { currentPolicy } from "@/lib/policy/server";
-import { assertMayStartServer, lockUserQuotas } from "@/lib/quotas/server";
+import { assertMayStartServer, kilnServersRunning, lockUserQuotas } from "@/lib/quotas/server";
 import { AppError, unavailable } from "@/lib/http/errors";
 import { launchableEntry, recordLaunch } from "@/lib/library/server";
 import { serverPathFor } from "@/lib/links/links";
@@ -117,7 +117,7 @@ async function startWithinQuotas(
       } catch (error) {
         throw hubUnreachable(error);
       }
-      const running = mine.filter((s) => s.name && s.name !== starting && typeof s.user_options?.image === "string" && (s.ready || s.pending)).length;
+      const running = kilnServersRunning(mine, starting);
       await assertMayStartServer(viewer, running);
       const repoLimit = policy.repoConcurrentLaunches;
       if (repoLimit !== null) {

@@ -17,6 +17,12 @@ export const quotaLabels: Record<QuotaKey, { name: string; unit: string }> = {
   concurrentServers: { name: "servers running at once", unit: "servers" },
 };
 
+const GiB_BYTES = 1024 ** 3;
+
+/** A use or a limit as people read it: whole counts, storage in GiB. */
+export const formatQuotaAmount = (unit: string, value: number): string =>
+  unit === "bytes" ? `${(value / GiB_BYTES).toFixed(value >= 10 * GiB_BYTES ? 0 : 1)} GiB` : String(value);
+
 const limit = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullable();
 
 export const quotaLimitsSchema = z.object(Object.fromEntries(quotaKeys.map((key) => [key, limit])) as Record<QuotaKey, typeof limit>).strict();

@@ -3,8 +3,9 @@ import type { KilnUser } from "@/lib/auth/identity";
 import { db } from "@/lib/db";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { AppError } from "@/lib/http/errors";
+import type { HubServer } from "@/lib/hub/client";
 import { currentPolicy } from "@/lib/policy/server";
-import { quotaKeys, quotaLabels, type Policy, type QuotaKey, type QuotaLimits, type UsageView } from "@/lib/policy/schema";
+import { formatQuotaAmount, quotaKeys, quotaLabels, type Policy, type QuotaKey, type QuotaLimits, type UsageView } from "@/lib/policy/schema";
 import { activeStatuses } from "@/lib/builds/schema";
 
 type Tx = Prisma.TransactionClient;
@@ -64,9 +65,7 @@ export async function bytesOwnedAlone(tx: Tx, userId: number): Promise<number> {
 const libraryImages = (tx: Tx, userId: number) => tx.libraryEntry.count({ where: { userId } });
 const sharedImages = (tx: Tx, userId: number) => tx.libraryEntry.count({ where: { userId, visibility: { in: ["shared", "pending"] } } });
 
-const GiB = 1024 ** 3;
-const amount = (key: QuotaKey, value: number) =>
-  quotaLabels[key].unit === "bytes" ? `${(value / GiB).toFixed(value >= 10 * GiB ? 0 : 1)} GiB` : String(value);
+const amount = (key: QuotaKey, value: number) => formatQuotaAmount(quotaLabels[key].unit, value);
 
 /** The refusal: which limit, the current use, and what frees it. */
 export function quotaExceeded(key: QuotaKey, limit: number, used: number, frees: string, options: { freesAt?: Date; group?: string | null } = {}): AppError {
@@ -125,6 +124,11 @@ export async function assertMayShare(tx: Tx, user: Pick<KilnUser, "groups">, use
   if (used >= limits.sharedImages) {
     throw quotaExceeded("sharedImages", limits.sharedImages, used, "Make one of your shared images private, then share this one.", { group: from.sharedImages });
   }
+}
+
+/** The person's running or starting named servers of a Kiln image, but `except` (one being started). */
+export function kilnServersRunning(servers: HubServer[], except: string | null = null): number {
+  return servers.filter((s) => s.name && s.name !== except && typeof s.user_options?.image === "string" && (s.ready || s.pending)).length;
 }
 
 /** Call under lockUserQuotas, with the person's running or starting servers started through Kiln. */
