@@ -1,13 +1,17 @@
 "use client";
 
+import { useMutation } from "@tanstack/react-query";
 import Link from "next/link";
+import { useRouter } from "next/navigation";
 import { useEffect, useRef, useState, type ReactNode } from "react";
 import { basePath } from "@/lib/api/base-path";
-import { postCancel } from "@/lib/builds/client";
+import { postBuild, postCancel } from "@/lib/builds/client";
 import { takeLaunchIntent } from "@/lib/builds/launch-intent";
 import { isFinished, type BuildStatus, type BuildView } from "@/lib/builds/schema";
 import { useBuildEvents } from "@/lib/builds/use-build-events";
+import { versionLabel } from "@/lib/format";
 import { providerLabels } from "@/lib/repos/types";
+import { ImageDetails } from "./ImageDetails";
 import { LaunchButton } from "./LaunchButton";
 import { LogViewer, type LogViewerHandle } from "./LogViewer";
 import { PhaseProgress } from "./PhaseProgress";
@@ -115,8 +119,8 @@ export function BuildWatcher({ initial, entryId, launchPath, autoLaunch = true, 
         <div>
           <p className="text-sm text-stone-600 dark:text-stone-400">{providerLabels[build.provider]}</p>
           <h1 className="text-2xl font-semibold tracking-tight">{build.displayName}</h1>
-          <p className="mt-1 font-mono text-xs text-stone-600 dark:text-stone-400">
-            {build.requestedRef || "latest"} → {build.resolvedRef.slice(0, 12)} · requested by {build.requestedBy}
+          <p className="mt-1 text-sm text-stone-700 dark:text-stone-300" data-testid="build-version">
+            {versionLabel(build)} · requested by {build.requestedBy}
           </p>
         </div>
         <div className="flex flex-wrap items-start gap-2 text-sm">
@@ -147,13 +151,14 @@ export function BuildWatcher({ initial, entryId, launchPath, autoLaunch = true, 
             {stream === "reconnecting" && " · reconnecting…"}
           </p>
         </div>
-        <PhaseProgress status={build.status} />
+        <PhaseProgress status={build.status} failedPhase={build.failedPhase} />
         {build.error && (
           <p role="alert" className="rounded-md bg-red-50 p-3 text-sm text-red-800 dark:bg-red-950 dark:text-red-200" data-testid="build-error">
             {build.error}
           </p>
         )}
-        {(build.status === "failed" || build.status === "cancelled") && afterFailure}
+        {build.status === "failed" && (build.failureStep || build.failureOutput.length > 0) && <FailureSummary build={build} />}
+        {(build.status === "failed" || build.status === "cancelled") && (afterFailure ?? <RetryActions build={build} />)}
         {actionError && <p role="alert" className="text-sm text-red-700 dark:text-red-400">{actionError}</p>}
         {build.status === "built" && entryId !== null && launchWhenBuilt === false && launchPath !== undefined && (
           <p className="max-w-prose text-sm" data-testid="launch-confirm">
@@ -165,18 +170,64 @@ export function BuildWatcher({ initial, entryId, launchPath, autoLaunch = true, 
           <LaunchButton entryId={entryId} auto={launchWhenBuilt} path={launchPath} label={launchPath !== undefined && !launchWhenBuilt ? "Launch in your server" : "Launch"} />
         )}
         {build.status === "built" && (
-          <p className="text-sm" data-testid="build-ready">
-            <span className="font-medium text-emerald-700 dark:text-emerald-400">Ready.</span> Image{" "}
-            <code className="break-all rounded bg-stone-100 px-1 dark:bg-stone-800">{build.imageName}</code>.{" "}
-            <Link href="/library" className="underline underline-offset-4">Your library</Link> keeps it.
-          </p>
+          <div className="space-y-1 text-sm" data-testid="build-ready">
+            <p>
+              <span className="font-medium text-emerald-800 dark:text-emerald-400">Ready.</span> {versionLabel(build)} is built;{" "}
+              <Link href="/library" className="underline underline-offset-4">your library</Link> keeps it.
+            </p>
+            <ImageDetails imageName={build.imageName} />
+          </div>
         )}
       </section>
 
-      <LogViewer ref={log} label={`Build log of ${build.displayName}`} />
+      <LogViewer ref={log} label={`Build log of ${build.displayName}`} failed={build.status === "failed"} />
       {build.logTruncated && (
         <p className="text-sm text-amber-700 dark:text-amber-400">The log was too long to keep whole; its end was not stored. The download has everything that was kept.</p>
       )}
+    </div>
+  );
+}
+
+/** The step that failed and what it printed last, so the reader need not dig through the log. */
+function FailureSummary({ build }: { build: BuildView }) {
+  return (
+    <div className="space-y-2 rounded-md border border-red-200 p-3 text-sm dark:border-red-900" data-testid="build-failure">
+      {build.failureStep && (
+        <p>
+          <span className="font-medium">Failed step:</span> <code className="break-all rounded bg-stone-100 px-1 dark:bg-stone-800" data-testid="build-failure-step">{build.failureStep}</code>
+        </p>
+      )}
+      {build.failureOutput.length > 0 && (
+        <>
+          <p className="font-medium">{build.failureStep ? "Its last output" : "The last output"}</p>
+          <pre className="max-h-64 overflow-auto whitespace-pre-wrap break-all rounded bg-stone-100 p-2 font-mono text-xs text-stone-900 dark:bg-stone-950 dark:text-stone-100" data-testid="build-failure-output">
+            {build.failureOutput.join("\n")}
+          </pre>
+        </>
+      )}
+    </div>
+  );
+}
+
+/** Retry the same version, or go back to the form with this one filled in to change it. */
+function RetryActions({ build }: { build: BuildView }) {
+  const router = useRouter();
+  const retry = useMutation({
+    mutationFn: () => postBuild({ repository: build.spec, ref: "", path: "" }),
+    onSuccess: (result) => router.push(`/builds/${result.build.id}`),
+  });
+  const action = "rounded-md border px-3 py-1.5 text-sm font-medium";
+  return (
+    <div className="space-y-2">
+      <div className="flex flex-wrap gap-2">
+        <button type="button" disabled={retry.isPending} onClick={() => retry.mutate()} className={`${action} border-kiln-600 bg-kiln-600 text-white hover:bg-kiln-700 disabled:opacity-60`}>
+          {retry.isPending ? "Starting…" : "Retry"}
+        </button>
+        <Link href={`/?spec=${encodeURIComponent(build.spec)}`} className={`${action} border-stone-300 hover:bg-stone-100 dark:border-stone-700 dark:hover:bg-stone-800`}>
+          Edit and rebuild
+        </Link>
+      </div>
+      {retry.isError && <p role="alert" className="text-sm text-red-700 dark:text-red-400">{retry.error.message}</p>}
     </div>
   );
 }

@@ -13,11 +13,23 @@ import { ShareLinks } from "./ShareLinks";
 
 type Field = "repository" | "ref" | "path";
 
-export function LaunchForm({ hosts }: { hosts: ProviderHosts }) {
+/** The form's fields from a Binder spec ("Edit and rebuild"); empty when the spec is not one Kiln reads. */
+function fieldsFromSpec(spec: string | undefined, hosts: ProviderHosts): { repository: string; ref: string } {
+  if (!spec) return { repository: "", ref: "" };
+  try {
+    const parsed = parseRepository(spec, "", hosts);
+    return { repository: repositoryInput(parsed.target, hosts), ref: parsed.ref === "HEAD" ? "" : parsed.ref };
+  } catch {
+    return { repository: "", ref: "" };
+  }
+}
+
+export function LaunchForm({ hosts, initialSpec }: { hosts: ProviderHosts; initialSpec?: string }) {
   const router = useRouter();
   const ids = { repository: useId(), ref: useId(), path: useId(), hint: useId(), refError: useId(), form: useId(), share: useId() };
-  const [repository, setRepository] = useState("");
-  const [ref, setRef] = useState("");
+  const [initial] = useState(() => fieldsFromSpec(initialSpec, hosts));
+  const [repository, setRepository] = useState(initial.repository);
+  const [ref, setRef] = useState(initial.ref);
   const [path, setPath] = useState("");
   const [launchAfter, setLaunchAfter] = useState(false);
   const [fieldErrors, setFieldErrors] = useState<Partial<Record<Field, string>>>({});

@@ -1,11 +1,11 @@
 "use client";
 
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
-import { useDeferredValue, useMemo, useState } from "react";
+import { useDeferredValue, useEffect, useMemo, useState } from "react";
 import { useRouter } from "next/navigation";
 import { postBuild } from "@/lib/builds/client";
-import { formatDateTime, formatSize } from "@/lib/format";
+import { formatDateTime, formatSize, shortVersion } from "@/lib/format";
 import { deleteLibraryEntry, fetchLibrary, fetchLibraryUpdates, libraryKeys, patchVisibility } from "@/lib/library/client";
 import type { LibraryEntryView, LibraryQuery } from "@/lib/library/schema";
 import { providerLabels } from "@/lib/repos/types";
@@ -14,7 +14,14 @@ import { requestBuildResponseSchema } from "@/lib/builds/schema";
 import { postReport } from "@/lib/moderation/client";
 import { EmptyState } from "./EmptyState";
 import { LaunchButton } from "./LaunchButton";
+import { ImageDetails } from "./ImageDetails";
 import { ShareDisclosure } from "./ShareLinks";
+import { Tabs } from "./Tabs";
+
+/** Repositories per page: a long library pages instead of rendering every row. */
+const PAGE_SIZE = 20;
+/** On a phone each row is a card: the cell's column name goes before its value. */
+const cell = "px-2 py-3 max-sm:block max-sm:px-4 max-sm:py-1 max-sm:before:mr-2 max-sm:before:font-medium max-sm:before:text-stone-600 max-sm:before:content-[attr(data-label)] dark:max-sm:before:text-stone-400";
 
 const STATUS_BADGE: Record<string, string> = {
   built: "bg-emerald-100 text-emerald-800 dark:bg-emerald-900/40 dark:text-emerald-300",
@@ -31,7 +38,10 @@ export function LibraryView() {
   const [notice, setNotice] = useState<string | null>(null);
   const q = useDeferredValue(search);
   const query: LibraryQuery = { view, q: q || undefined, status, visibility: view === "mine" ? visibility : undefined };
-  const library = useQuery({ queryKey: libraryKeys.list(query), queryFn: () => fetchLibrary(query) });
+  // The current results stay on screen while a new search loads.
+  const library = useQuery({ queryKey: libraryKeys.list(query), queryFn: () => fetchLibrary(query), placeholderData: keepPreviousData });
+  const [page, setPage] = useState(0);
+  useEffect(() => setPage(0), [view, q, status, visibility]);
   const updates = useQuery({ queryKey: libraryKeys.updates(), queryFn: fetchLibraryUpdates, enabled: view === "mine", staleTime: 60_000 });
   const router = useRouter();
   const rebuild = useMutation({
@@ -41,6 +51,11 @@ export function LibraryView() {
   });
   const client = useQueryClient();
   const refresh = () => client.invalidateQueries({ queryKey: libraryKeys.all });
+  /** Puts a changed (or removed) entry into every cached list at once, before the lists are read again. */
+  const updateCached = (id: number, replace: (entry: LibraryEntryView) => LibraryEntryView | null) =>
+    client.setQueriesData<LibraryEntryView[]>({ queryKey: libraryKeys.all }, (entries) =>
+      Array.isArray(entries) ? entries.flatMap((entry) => (entry.id === id ? (replace(entry) ?? []) : [entry])) : entries,
+    );
 
   const rebuildEntry = useMutation({
     mutationFn: async (id: number) => requestBuildResponseSchema.parse(await fetchJson(`/api/library/${id}/rebuild`, { method: "POST" })),
@@ -57,14 +72,16 @@ export function LibraryView() {
             ? `${entry.displayName} is waiting for a moderator's review; others see it once it is approved.`
             : `${entry.displayName} is private again.`,
       );
+      updateCached(entry.id, () => entry);
       void refresh();
     },
     onError: (error) => setNotice(error.message),
   });
   const remove = useMutation({
     mutationFn: (id: number) => deleteLibraryEntry(id),
-    onSuccess: (result) => {
+    onSuccess: (result, id) => {
       setNotice(result.message);
+      updateCached(id, () => null);
       void refresh();
     },
     onError: (error) => setNotice(error.message),
@@ -78,27 +95,23 @@ export function LibraryView() {
     }
     return [...map.values()];
   }, [library.data]);
-
-  const tab = (value: "mine" | "shared", label: string) => (
-    <button
-      type="button"
-      role="tab"
-      aria-selected={view === value}
-      onClick={() => setView(value)}
-      className={`rounded-md px-3 py-1.5 text-sm font-medium ${view === value ? "bg-stone-900 text-white dark:bg-stone-100 dark:text-stone-900" : "hover:bg-stone-100 dark:hover:bg-stone-800"}`}
-    >
-      {label}
-    </button>
-  );
+  const pages = Math.max(1, Math.ceil(groups.length / PAGE_SIZE));
+  const shown = groups.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE);
   const select = "rounded-md border border-stone-300 bg-white px-2 py-1.5 text-sm dark:border-stone-700 dark:bg-stone-900";
 
   return (
     <div className="space-y-5">
       <div className="flex flex-wrap items-center gap-3">
-        <div role="tablist" aria-label="Whose images" className="flex gap-1">
-          {tab("mine", "My images")}
-          {tab("shared", "Shared with everyone")}
-        </div>
+        <Tabs
+          label="Whose images"
+          selected={view}
+          onSelect={setView}
+          controls="library-panel"
+          tabs={[
+            { value: "mine", label: "My images" },
+            { value: "shared", label: "Shared with everyone" },
+          ]}
+        />
         <label className="ml-auto flex items-center gap-2 text-sm">
           <span className="sr-only">Search</span>
           <input type="search" value={search} onChange={(e) => setSearch(e.target.value)} placeholder="Search repositories" className={`${select} w-56`} />
@@ -129,13 +142,14 @@ export function LibraryView() {
         {notice}
       </p>
 
+      <div id="library-panel" role="tabpanel" aria-labelledby={`tab-${view}`} aria-busy={library.isFetching} className="space-y-4">
       {library.isPending ? (
-        <p className="text-stone-600">Loading your library…</p>
+        <p className="text-stone-700 dark:text-stone-300">Loading your library…</p>
       ) : library.isError ? (
-        <p role="alert" className="text-red-700">{library.error.message}</p>
+        <p role="alert" className="text-red-700 dark:text-red-400">{library.error.message}</p>
       ) : groups.length === 0 ? (
         view === "mine" && !q && !status && !visibility ? (
-          <EmptyState title="Your library is empty" action={<Link href="/" className="inline-block rounded-md bg-kiln-600 px-4 py-2 font-medium text-white hover:bg-kiln-700">Build your first environment</Link>}>
+          <EmptyState title="Your library is empty" action={<Link href="/" className="inline-block rounded-md bg-kiln-700 px-4 py-2 font-medium text-white hover:bg-kiln-800">Build your first environment</Link>}>
             <p>Build a repository from Launch and its image appears here, ready to launch with your files.</p>
           </EmptyState>
         ) : (
@@ -144,33 +158,47 @@ export function LibraryView() {
           </EmptyState>
         )
       ) : (
+        <>
         <ul className="space-y-4" aria-label="Repositories">
-          {groups.map((entries) => {
+          {shown.map((entries) => {
             const first = entries[0]!;
+            const latest = latestBuilt(entries);
+            const sharedEarlier = entries.some((entry) => entry.isOwner && entry.visibility !== "private" && entry.id !== latest?.id);
+            const rebuilding = entries.some((entry) => !["built", "failed", "cancelled"].includes(entry.status));
             return (
               <li key={`${first.provider}${first.repoUrl}`} className="rounded-xl border border-stone-200 bg-white dark:border-stone-800 dark:bg-stone-900" data-testid="library-repo">
                 <div className="flex flex-wrap items-end justify-between gap-2 border-b border-stone-200 px-4 py-3 dark:border-stone-800">
-                  <div>
+                  <div className="min-w-0">
                     <p className="text-xs text-stone-600 dark:text-stone-400">{providerLabels[first.provider]}</p>
-                    <h2 className="font-semibold">{first.displayName}</h2>
+                    <h2 className="break-words font-semibold">{first.displayName}</h2>
                   </div>
                   {view === "mine" &&
+                    !rebuilding &&
                     updates.data
-                      ?.filter((update) => entries.some((entry) => entry.spec === update.spec))
+                      ?.filter((update) => entries.some((entry) => entry.spec === update.spec) && !entries.some((entry) => entry.resolvedRef === update.latestRef))
                       .map((update) => (
-                        <div key={update.spec} className="flex items-center gap-3 text-sm" data-testid="library-update">
-                          <span className="text-kiln-700 dark:text-kiln-500">
+                        <div key={update.spec} className="flex flex-wrap items-center gap-3 text-sm" data-testid="library-update">
+                          <span className="text-kiln-800 dark:text-kiln-400">
                             New commits available on {update.requestedRef}: {update.currentRef.slice(0, 7)} → {update.latestRef.slice(0, 7)}
                           </span>
-                          <button type="button" disabled={rebuild.isPending} onClick={() => rebuild.mutate(update.spec)} className="rounded-md border border-kiln-600 px-3 py-1 font-medium text-kiln-700 hover:bg-kiln-50 dark:text-kiln-500 dark:hover:bg-stone-800">
+                          <button type="button" disabled={rebuild.isPending} onClick={() => rebuild.mutate(update.spec)} className="rounded-md border border-kiln-700 px-3 py-1 font-medium text-kiln-800 hover:bg-kiln-50 dark:text-kiln-400 dark:hover:bg-stone-800">
                             Rebuild at {update.requestedRef}
                           </button>
                         </div>
                       ))}
                 </div>
-                <table className="w-full text-left text-sm">
+                <table className="w-full table-fixed text-left text-sm max-sm:block">
                   <caption className="sr-only">Versions of {first.displayName}</caption>
-                  <thead className="text-xs text-stone-600 dark:text-stone-400">
+                  <colgroup>
+                    <col className="w-[22%]" />
+                    <col className="w-[11%]" />
+                    <col className="w-[14%]" />
+                    <col className="w-[8%]" />
+                    <col className="w-[13%]" />
+                    <col className="w-[12%]" />
+                    <col className="w-[20%]" />
+                  </colgroup>
+                  <thead className="text-xs text-stone-600 max-sm:sr-only dark:text-stone-400">
                     <tr>
                       <th scope="col" className="px-4 py-2 font-medium">Version</th>
                       <th scope="col" className="px-2 py-2 font-medium">Status</th>
@@ -181,28 +209,31 @@ export function LibraryView() {
                       <th scope="col" className="px-4 py-2 font-medium"><span className="sr-only">Actions</span></th>
                     </tr>
                   </thead>
-                  <tbody>
+                  <tbody className="max-sm:block">
                     {entries.map((entry) => (
-                      <tr key={entry.id} className="border-t border-stone-100 align-top dark:border-stone-800" data-testid="library-entry">
-                        <td className="px-4 py-3 font-mono text-xs">
-                          <span className="font-sans text-sm">{entry.requestedRef}</span>
-                          <br />
-                          {entry.resolvedRef.slice(0, 12)}
-                        </td>
-                        <td className="px-2 py-3">
-                          {entry.cleaned ? (
-                            <span className={`rounded-full px-2 py-0.5 text-xs ${STATUS_BADGE.cancelled}`}>cleaned up</span>
-                          ) : entry.status === "built" ? (
-                            <span className={`rounded-full px-2 py-0.5 text-xs ${STATUS_BADGE.built}`}>built</span>
-                          ) : (
-                            <Link href={`/builds/${entry.buildId}`} className={`rounded-full px-2 py-0.5 text-xs underline-offset-2 hover:underline ${STATUS_BADGE[entry.status] ?? "bg-kiln-100 text-kiln-700"}`}>
-                              {entry.status === "failed" || entry.status === "cancelled" ? entry.status : "building"} · log
-                            </Link>
+                      <tr key={entry.id} className="border-t border-stone-100 align-top max-sm:block max-sm:py-2 dark:border-stone-800" data-testid="library-entry" data-latest={entry.id === latest?.id || undefined}>
+                        <td className={`${cell} pl-4`} data-label="Version">
+                          <span className="break-words">{entry.requestedRef}</span>{" "}
+                          <code className="text-xs">{shortVersion(entry.resolvedRef)}</code>
+                          {entry.id === latest?.id && entries.length > 1 && (
+                            <span className="ml-1 rounded-full bg-emerald-100 px-2 py-0.5 text-xs font-medium text-emerald-900 dark:bg-emerald-900/40 dark:text-emerald-200">latest</span>
                           )}
                         </td>
-                        <td className="px-2 py-3">{formatDateTime(entry.builtAt)}</td>
-                        <td className="px-2 py-3">{formatSize(entry.sizeBytes)}</td>
-                        <td className="px-2 py-3">
+                        <td className={cell} data-label="Status">
+                          {entry.cleaned ? (
+                            <span className={`rounded-full px-2 py-0.5 text-xs ${STATUS_BADGE.cancelled}`}>cleaned up</span>
+                          ) : (
+                            <span className={`rounded-full px-2 py-0.5 text-xs ${STATUS_BADGE[entry.status] ?? "bg-kiln-100 text-kiln-800 dark:bg-kiln-700/30 dark:text-kiln-100"}`}>
+                              {entry.status === "built" || entry.status === "failed" || entry.status === "cancelled" ? entry.status : "building"}
+                            </span>
+                          )}{" "}
+                          <Link href={`/builds/${entry.buildId}`} className="text-xs underline underline-offset-2" data-testid="entry-build-log">
+                            build log
+                          </Link>
+                        </td>
+                        <td className={cell} data-label="Built">{formatDateTime(entry.builtAt)}</td>
+                        <td className={cell} data-label="Size">{formatSize(entry.sizeBytes)}</td>
+                        <td className={cell} data-label={view === "shared" ? "Shared by" : "Visibility"}>
                           {view === "shared" ? entry.owner : <VisibilityLabel entry={entry} />}
                           {entry.isOwner && entry.moderationNote && (
                             <p role="note" className="mt-1 max-w-xs text-xs text-amber-800 dark:text-amber-300" data-testid="moderation-note">
@@ -210,16 +241,19 @@ export function LibraryView() {
                             </p>
                           )}
                         </td>
-                        <td className="px-2 py-3">
+                        <td className={cell} data-label="Launched">
                           {entry.launchCount ? `${entry.launchCount}× · ${formatDateTime(entry.lastLaunchedAt)}` : "never"}
                         </td>
-                        <td className="space-y-2 px-4 py-3">
+                        <td className="space-y-2 px-4 py-3 max-sm:block">
                           {entry.cleaned && entry.isOwner && (
-                            <button type="button" disabled={rebuildEntry.isPending} onClick={() => rebuildEntry.mutate(entry.id)} className="rounded-md border border-kiln-600 px-3 py-1 text-sm font-medium text-kiln-700 hover:bg-kiln-50 dark:text-kiln-500 dark:hover:bg-stone-800">
+                            <button type="button" disabled={rebuildEntry.isPending} onClick={() => rebuildEntry.mutate(entry.id)} className="rounded-md border border-kiln-700 px-3 py-1 text-sm font-medium text-kiln-800 hover:bg-kiln-50 dark:text-kiln-400 dark:hover:bg-stone-800">
                               Rebuild
                             </button>
                           )}
                           {entry.status === "built" && !entry.cleaned && <LaunchButton entryId={entry.id} />}
+                          {view === "mine" && entry.id === latest?.id && sharedEarlier && entry.visibility === "private" && entry.status === "built" && (
+                            <KeepSharing entry={entry} onShare={() => share.mutate({ id: entry.id, to: "shared" })} />
+                          )}
                           {entry.status === "built" && !entry.cleaned && (
                             <ShareDisclosure
                               spec={entry.spec}
@@ -239,7 +273,7 @@ export function LibraryView() {
                               <button
                                 type="button"
                                 onClick={() => {
-                                  if (window.confirm(`Delete ${first.displayName} at ${entry.resolvedRef.slice(0, 12)} from your library?`)) remove.mutate(entry.id);
+                                  if (window.confirm(`Delete ${first.displayName} at ${shortVersion(entry.resolvedRef)} from your library?`)) remove.mutate(entry.id);
                                 }}
                                 className="text-red-700 underline underline-offset-2 dark:text-red-400"
                               >
@@ -247,6 +281,7 @@ export function LibraryView() {
                               </button>
                             </div>
                           )}
+                          {entry.status === "built" && <ImageDetails imageName={entry.imageName} />}
                           {!entry.isOwner && view === "shared" && <ReportForm entryId={entry.id} name={`${entry.displayName} @ ${entry.requestedRef}`} />}
                         </td>
                       </tr>
@@ -257,7 +292,57 @@ export function LibraryView() {
             );
           })}
         </ul>
+        {pages > 1 && (
+          <nav aria-label="Library pages" className="flex flex-wrap items-center justify-center gap-3 text-sm">
+            <button type="button" disabled={page === 0} onClick={() => setPage(page - 1)} className="rounded-md border border-stone-300 px-3 py-1.5 disabled:opacity-50 dark:border-stone-700">
+              Previous
+            </button>
+            <span aria-live="polite">
+              Page {page + 1} of {pages} · {groups.length} repositories
+            </span>
+            <button type="button" disabled={page >= pages - 1} onClick={() => setPage(page + 1)} className="rounded-md border border-stone-300 px-3 py-1.5 disabled:opacity-50 dark:border-stone-700">
+              Next
+            </button>
+          </nav>
+        )}
+        </>
       )}
+      </div>
+    </div>
+  );
+}
+
+/** The newest built version of a repository: what "latest" marks. */
+function latestBuilt(entries: LibraryEntryView[]): LibraryEntryView | undefined {
+  return entries
+    .filter((entry) => entry.status === "built" && entry.builtAt)
+    .reduce<LibraryEntryView | undefined>((newest, entry) => (!newest || entry.builtAt! > newest.builtAt! ? entry : newest), undefined);
+}
+
+/** A new version of a repository whose earlier version is shared: share it too, or keep it private (remembered). */
+function KeepSharing({ entry, onShare }: { entry: LibraryEntryView; onShare: () => void }) {
+  const key = `kiln:keep-private:${entry.id}`;
+  const [dismissed, setDismissed] = useState(true);
+  useEffect(() => setDismissed(window.localStorage.getItem(key) === "1"), [key]);
+  if (dismissed) return null;
+  return (
+    <div role="group" aria-label="Sharing of this version" className="rounded-md border border-amber-300 bg-amber-50 p-2 text-xs dark:border-amber-800 dark:bg-amber-950" data-testid="keep-sharing">
+      <p>An earlier version is shared with everyone. Share this version too?</p>
+      <div className="mt-1 flex flex-wrap gap-2">
+        <button type="button" onClick={onShare} className="rounded border border-stone-400 bg-white px-2 py-0.5 font-medium text-stone-900 dark:border-stone-600 dark:bg-stone-900 dark:text-stone-100">
+          Share this version
+        </button>
+        <button
+          type="button"
+          onClick={() => {
+            window.localStorage.setItem(key, "1");
+            setDismissed(true);
+          }}
+          className="underline underline-offset-2"
+        >
+          Keep it private
+        </button>
+      </div>
     </div>
   );
 }

@@ -1,69 +1,160 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
-import { formatDateTime } from "@/lib/format";
+import Link from "next/link";
+import { useRef, useState } from "react";
+import { formatDateTime, versionLabel } from "@/lib/format";
 import { deleteServer, fetchServers, serverKeys } from "@/lib/library/client";
+import type { ServerView } from "@/lib/launches/schema";
 import { EmptyState } from "./EmptyState";
+import { ImageDetails } from "./ImageDetails";
+import { LaunchButton } from "./LaunchButton";
 
+type ServerState = "running" | "starting" | "stopping" | "stopped";
+
+const STATE_BADGE: Record<ServerState, string> = {
+  running: "bg-emerald-100 text-emerald-900 dark:bg-emerald-900/40 dark:text-emerald-200",
+  starting: "bg-amber-100 text-amber-900 dark:bg-amber-900/40 dark:text-amber-200",
+  stopping: "bg-amber-100 text-amber-900 dark:bg-amber-900/40 dark:text-amber-200",
+  stopped: "bg-stone-200 text-stone-800 dark:bg-stone-800 dark:text-stone-200",
+};
+const DOT: Record<ServerState, string> = { running: "bg-emerald-600", starting: "bg-amber-500", stopping: "bg-amber-500", stopped: "bg-stone-500" };
+
+function stateOf(server: ServerView): ServerState {
+  if (server.ready) return "running";
+  if (server.pending === "spawn") return "starting";
+  if (server.pending === "stop") return "stopping";
+  return server.pending ? "starting" : "stopped";
+}
+
+const cell = "px-2 py-3 max-sm:block max-sm:px-4 max-sm:py-1 max-sm:before:mr-2 max-sm:before:font-medium max-sm:before:text-stone-600 max-sm:before:content-[attr(data-label)] dark:max-sm:before:text-stone-400";
 
 export function ServersView() {
   const servers = useQuery({ queryKey: serverKeys.all, queryFn: fetchServers, refetchInterval: 5000 });
   const client = useQueryClient();
   const [notice, setNotice] = useState<string | null>(null);
+  const [removing, setRemoving] = useState<string | null>(null);
+  const dialog = useRef<HTMLDialogElement>(null);
   const stop = useMutation({
     mutationFn: ({ name, remove }: { name: string; remove: boolean }) => deleteServer(name, remove),
     onSuccess: (_, { name, remove }) => {
-      setNotice(remove ? `Server ${name} stopped and removed.` : `Server ${name} stopped.`);
+      setNotice(remove ? `Server ${name} was removed. Your home directory and its files are kept.` : `Server ${name} stopped. Start it again whenever you like.`);
       void client.invalidateQueries({ queryKey: serverKeys.all });
     },
     onError: (error) => setNotice(error.message),
   });
 
-  if (servers.isPending) return <p className="text-stone-600">Asking JupyterHub for your servers…</p>;
-  if (servers.isError) return <p role="alert" className="text-red-700">{servers.error.message}</p>;
+  function askToRemove(name: string) {
+    setRemoving(name);
+    dialog.current?.showModal();
+  }
+
+  if (servers.isPending) return <p className="text-stone-700 dark:text-stone-300">Asking JupyterHub for your servers…</p>;
+  if (servers.isError) return <p role="alert" className="text-red-700 dark:text-red-400">{servers.error.message}</p>;
   const named = servers.data.filter((s) => s.name);
   return (
     <div className="space-y-4">
       <p role="status" aria-live="polite" className="min-h-5 text-sm" data-testid="servers-notice">{notice}</p>
       {named.length === 0 ? (
-        <EmptyState title="No servers running">
-          <p>Launch an image from your library and its server appears here. Your home directory stays, whatever you stop.</p>
+        <EmptyState title="No servers yet" action={<Link href="/library" className="inline-block rounded-md bg-kiln-700 px-4 py-2 font-medium text-white hover:bg-kiln-800">Open your library</Link>}>
+          <p>Launch an image from your library and its server appears here. Your home directory stays, whatever you stop or remove.</p>
         </EmptyState>
       ) : (
-        <table className="w-full rounded-xl border border-stone-200 bg-white text-left text-sm dark:border-stone-800 dark:bg-stone-900">
+        <table className="w-full table-fixed rounded-xl border border-stone-200 bg-white text-left text-sm max-sm:block dark:border-stone-800 dark:bg-stone-900">
           <caption className="sr-only">Your servers</caption>
-          <thead className="text-xs text-stone-600 dark:text-stone-400">
+          <colgroup>
+            <col className="w-[18%]" />
+            <col className="w-[30%]" />
+            <col className="w-[15%]" />
+            <col className="w-[15%]" />
+            <col className="w-[22%]" />
+          </colgroup>
+          <thead className="text-xs text-stone-600 max-sm:sr-only dark:text-stone-400">
             <tr>
               <th scope="col" className="px-4 py-2 font-medium">Server</th>
-              <th scope="col" className="px-2 py-2 font-medium">Image</th>
+              <th scope="col" className="px-2 py-2 font-medium">Repository and version</th>
               <th scope="col" className="px-2 py-2 font-medium">Started</th>
               <th scope="col" className="px-2 py-2 font-medium">Last activity</th>
               <th scope="col" className="px-4 py-2 font-medium"><span className="sr-only">Actions</span></th>
             </tr>
           </thead>
-          <tbody>
-            {named.map((server) => (
-              <tr key={server.name} className="border-t border-stone-100 dark:border-stone-800" data-testid="server-row">
-                <td className="px-4 py-3 font-medium">
-                  {server.name}
-                  <span className="ml-2 text-xs text-stone-500">{server.ready ? "running" : server.pending ? `${server.pending}ing…` : "stopped"}</span>
-                </td>
-                <td className="max-w-xs break-all px-2 py-3 font-mono text-xs">{server.image ?? "default"}</td>
-                <td className="px-2 py-3">{formatDateTime(server.started)}</td>
-                <td className="px-2 py-3">{formatDateTime(server.lastActivity)}</td>
-                <td className="space-x-3 px-4 py-3 text-sm">
-                  {server.ready && <a href={server.url} className="underline underline-offset-2">Open</a>}
-                  {(server.ready || server.pending) && (
-                    <button type="button" onClick={() => stop.mutate({ name: server.name, remove: false })} className="underline underline-offset-2">Stop</button>
-                  )}
-                  <button type="button" onClick={() => stop.mutate({ name: server.name, remove: true })} className="text-red-700 underline underline-offset-2 dark:text-red-400">Remove</button>
-                </td>
-              </tr>
-            ))}
+          <tbody className="max-sm:block">
+            {named.map((server) => {
+              const state = stateOf(server);
+              return (
+                <tr key={server.name} className="border-t border-stone-100 align-top max-sm:block max-sm:py-2 dark:border-stone-800" data-testid="server-row" data-state={state}>
+                  <td className="px-4 py-3 max-sm:block max-sm:py-1">
+                    <span className="break-all font-medium">{server.name}</span>{" "}
+                    <span className={`ml-1 inline-flex items-center gap-1 rounded-full px-2 py-0.5 text-xs font-medium ${STATE_BADGE[state]}`} data-testid="server-state">
+                      <span aria-hidden className={`inline-block size-2 rounded-full ${DOT[state]}`} />
+                      {state}
+                    </span>
+                  </td>
+                  <td className={cell} data-label="Repository">
+                    {server.entry ? (
+                      <Link href={`/library?q=${encodeURIComponent(server.entry.displayName)}`} className="break-words underline underline-offset-2" data-testid="server-entry">
+                        {versionLabel(server.entry)}
+                      </Link>
+                    ) : (
+                      <span className="text-stone-700 dark:text-stone-300">{server.image ? "An image no longer in your library" : "The Hub's default image"}</span>
+                    )}
+                    {server.image && <ImageDetails imageName={server.image} />}
+                  </td>
+                  <td className={cell} data-label="Started">{formatDateTime(server.started)}</td>
+                  <td className={cell} data-label="Last activity">{formatDateTime(server.lastActivity)}</td>
+                  <td className="space-y-2 px-4 py-3 text-sm max-sm:block">
+                    <div className="flex flex-wrap items-center gap-3">
+                      {server.ready && (
+                        <a href={server.url} className="rounded-md bg-kiln-700 px-3 py-1 font-medium text-white hover:bg-kiln-800">
+                          Open
+                        </a>
+                      )}
+                      {(server.ready || server.pending === "spawn") && (
+                        <button type="button" onClick={() => stop.mutate({ name: server.name, remove: false })} className="underline underline-offset-2">
+                          Stop
+                        </button>
+                      )}
+                      {state !== "stopping" && (
+                        <button type="button" onClick={() => askToRemove(server.name)} className="text-red-700 underline underline-offset-2 dark:text-red-400">
+                          Remove
+                        </button>
+                      )}
+                    </div>
+                    {state === "stopped" && server.entry && <LaunchButton entryId={server.entry.id} label="Start and open" />}
+                    {state === "stopped" && !server.entry && <p className="text-xs text-stone-700 dark:text-stone-300">Its image is not in a library you can see, so it cannot start again; remove it.</p>}
+                  </td>
+                </tr>
+              );
+            })}
           </tbody>
         </table>
       )}
+      <dialog
+        ref={dialog}
+        aria-labelledby="remove-title"
+        onClose={() => setRemoving(null)}
+        className="m-auto max-w-md rounded-xl border border-stone-200 bg-white p-5 text-stone-900 backdrop:bg-stone-900/50 dark:border-stone-700 dark:bg-stone-900 dark:text-stone-100"
+      >
+        <form method="dialog" className="space-y-3">
+          <h2 id="remove-title" className="text-lg font-semibold">
+            Remove server {removing}?
+          </h2>
+          <p className="text-sm">It stops, and its name leaves your list of servers. Your home directory and every file in it are kept; the image stays in your library.</p>
+          <div className="flex justify-end gap-2">
+            <button type="submit" value="cancel" className="rounded-md border border-stone-300 px-3 py-1.5 text-sm dark:border-stone-700">
+              Cancel
+            </button>
+            <button
+              type="submit"
+              value="remove"
+              onClick={() => removing && stop.mutate({ name: removing, remove: true })}
+              className="rounded-md bg-red-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-red-800"
+            >
+              Remove server
+            </button>
+          </div>
+        </form>
+      </dialog>
     </div>
   );
 }

@@ -9,7 +9,8 @@ import { builderFetchSettings, repo2dockerCommand, repo2dockerConfig } from "@/l
 import { cutMark, formatBytes, LineSplitter, parseOutputLine, type RawLine } from "./output";
 import type { BuildStatus } from "./schema";
 import { buildSettings } from "./settings";
-import { appendOutput, finishBuild, updateBuild } from "./store";
+import type { FailureSummary } from "./failure";
+import { appendOutput, finishBuild, readFailureSummary, updateBuild } from "./store";
 
 // Runs one build's repo2docker container and records everything it prints. A runner can also
 // pick up a container that an earlier Kiln process started: it replays the output from the
@@ -45,6 +46,23 @@ export function lineCost(text: string): number {
 /** The database stayed away for longer than the runner waits for it. */
 class DatabaseAwayError extends Error {
   override name = "DatabaseAwayError";
+}
+
+/**
+ * A failed build in a researcher's words: the step and its exit status when the builder named
+ * them; otherwise repo2docker's own reason, unless that is only the command line it ran.
+ */
+export function failureMessage(summary: FailureSummary, repo2dockerReason: string | undefined, exitCode: number): string {
+  if (summary.step) {
+    const match = /^Step (\d+) of (\d+)/.exec(summary.step);
+    const where = match ? `step ${match[1]} of ${match[2]}` : "one of its steps";
+    const status = summary.exitStatus !== null ? ` (the command exited with status ${summary.exitStatus})` : "";
+    return `The build failed at ${where}${status}. The step and its last output are below: fix the repository, then rebuild.`;
+  }
+  const reason = repo2dockerReason && !repo2dockerReason.startsWith("Error during build: Command '[") ? repo2dockerReason.slice(0, 500) : null;
+  return reason
+    ? `repo2docker could not build this repository: ${reason}`
+    : `repo2docker could not build this repository (it stopped with exit code ${exitCode}). Its last output is below.`;
 }
 
 /** "90 seconds", "10 minutes": how limits are named in failure messages. */
@@ -408,9 +426,9 @@ export class BuildRunner {
       return;
     }
     if (exitCode !== 0) {
-      const reason = this.failure ?? this.lastLine ?? "";
-      const message = `repo2docker failed (exit code ${exitCode})${reason ? `: ${reason.slice(0, 500)}` : "."}`;
-      await finish(id, "failed", `\u001b[31m${message}\u001b[0m`, { error: message, exitCode });
+      const summary = await this.persist(() => readFailureSummary(id, this.status));
+      const message = failureMessage(summary, this.failure, exitCode);
+      await finish(id, "failed", `\u001b[31m${message}\u001b[0m`, { error: message, exitCode, summary });
       return;
     }
     const image = await imageInfo(this.build.imageName);

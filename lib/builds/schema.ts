@@ -24,6 +24,10 @@ export const buildViewSchema = z
     imageName: z.string(),
     status: z.enum(buildStatuses),
     error: z.string().nullable(),
+    /** A failed build: the phase it stopped in, the step that failed and its last output lines. */
+    failedPhase: z.enum(buildStatuses).nullable(),
+    failureStep: z.string().nullable(),
+    failureOutput: z.array(z.string()),
     requestedBy: z.string(),
     createdAt: z.iso.datetime(),
     startedAt: z.iso.datetime().nullable(),

@@ -4,6 +4,7 @@ import type { Build, Prisma } from "@/lib/generated/prisma/client";
 import type { KilnUser } from "@/lib/auth/identity";
 import { AppError } from "@/lib/http/errors";
 import { activeStatuses, buildIdParamsSchema, type BuildStatus, type BuildView, type LogLine } from "./schema";
+import { summariseFailure, type FailureSummary } from "./failure";
 import { buildSettings } from "./settings";
 
 // Builds and their log lines in PostgreSQL. Every change a viewer should see is followed by a
@@ -47,6 +48,9 @@ export async function toView(build: BuildWithRequester, viewer: KilnUser | null,
     imageName: build.imageName,
     status: build.status,
     error: build.error,
+    failedPhase: build.failedPhase,
+    failureStep: build.failureStep,
+    failureOutput: build.failureOutput,
     requestedBy: build.requestedBy.name,
     createdAt: build.createdAt.toISOString(),
     startedAt: build.startedAt?.toISOString() ?? null,
@@ -128,18 +132,22 @@ export async function finishBuild(
   buildId: string,
   status: Extract<BuildStatus, "built" | "failed" | "cancelled">,
   closingLine: string,
-  fields: { error?: string | null; exitCode?: number | null; imageSizeBytes?: number } = {},
+  fields: { error?: string | null; exitCode?: number | null; imageSizeBytes?: number; summary?: FailureSummary } = {},
 ): Promise<boolean> {
   return db().$transaction(async (tx) => {
     const [row] = await tx.$queryRaw<{ status: BuildStatus; log_lines: number }[]>`
       SELECT status, log_lines FROM builds WHERE id = ${buildId}::uuid FOR UPDATE`;
     if (!row || !activeStatuses.includes(row.status)) return false;
+    const summary = status === "failed" ? (fields.summary ?? (await readFailureSummary(buildId, row.status, tx))) : null;
     await tx.build.update({
       where: { id: buildId },
       data: {
         status,
         finishedAt: new Date(),
         error: fields.error ?? null,
+        failedPhase: status === "failed" ? row.status : null,
+        failureStep: summary?.step ?? null,
+        failureOutput: summary?.output ?? [],
         exitCode: fields.exitCode ?? null,
         logLines: row.log_lines + 1,
         ...(fields.imageSizeBytes !== undefined ? { imageSizeBytes: BigInt(fields.imageSizeBytes) } : {}),
@@ -149,6 +157,13 @@ export async function finishBuild(
     await tx.$executeRaw`SELECT pg_notify(${BUILD_CHANNEL}, ${buildId})`;
     return true;
   }, INTERACTIVE);
+}
+
+/** How a build that is failing now failed, from the end of its log: the step only while building. */
+export async function readFailureSummary(buildId: string, phase: BuildStatus, client: Database | Prisma.TransactionClient = db()): Promise<FailureSummary> {
+  const newest = await client.buildLogLine.findMany({ where: { buildId }, orderBy: { seq: "desc" }, take: 400, select: { text: true } });
+  const summary = summariseFailure(newest.reverse().map((line) => line.text));
+  return phase === "building" ? summary : { ...summary, step: null };
 }
 
 export async function readLines(buildId: string, afterSeq: number, limit: number, client: Database = db()): Promise<LogLine[]> {

@@ -17,6 +17,11 @@ export const serverViewSchema = z
   .object({
     name: z.string(),
     image: z.string().nullable(),
+    /** The library entry the image is, as the viewer reads it; null for an image not (or no longer) in a library they see. */
+    entry: z
+      .object({ id: z.number().int(), displayName: z.string(), requestedRef: z.string(), resolvedRef: z.string(), own: z.boolean() })
+      .strict()
+      .nullable(),
     ready: z.boolean(),
     pending: z.string().nullable(),
     started: z.string().nullable(),

@@ -176,15 +176,40 @@ export async function listServers(viewer: KilnUser): Promise<ServerView[]> {
   } catch (error) {
     throw hubUnreachable(error);
   }
+  const imageOf = (server: HubServer) => (typeof server.user_options?.image === "string" ? server.user_options.image : null);
+  const entries = await entriesForImages(viewer, servers.flatMap((server) => imageOf(server) ?? []));
   return servers.map((s) => ({
     name: s.name,
-    image: typeof s.user_options?.image === "string" ? s.user_options.image : null,
+    image: imageOf(s),
+    entry: entries.get(imageOf(s) ?? "") ?? null,
     ready: s.ready,
     pending: s.pending,
     started: s.started,
     lastActivity: s.last_activity,
     url: `${serverBaseUrl(viewer.name, s.name, s)}/`,
   }));
+}
+
+/** For each image, the viewer's own library entry of it, else a shared one they may launch. */
+async function entriesForImages(viewer: KilnUser, images: string[]): Promise<Map<string, NonNullable<ServerView["entry"]>>> {
+  const found = new Map<string, NonNullable<ServerView["entry"]>>();
+  if (!images.length) return found;
+  const rows = await db().libraryEntry.findMany({
+    where: {
+      build: { imageName: { in: images }, status: "built" },
+      cleanedAt: null,
+      OR: [{ user: { name: viewer.name } }, { visibility: "shared", hiddenAt: null }],
+    },
+    select: { id: true, user: { select: { name: true } }, build: { select: { imageName: true, displayName: true, requestedRef: true, resolvedRef: true } } },
+    orderBy: { id: "asc" },
+  });
+  for (const row of rows) {
+    const own = row.user.name === viewer.name;
+    const current = found.get(row.build.imageName);
+    if (current && (current.own || !own)) continue;
+    found.set(row.build.imageName, { id: row.id, displayName: row.build.displayName, requestedRef: row.build.requestedRef, resolvedRef: row.build.resolvedRef, own });
+  }
+  return found;
 }
 
 export async function stopUserServer(viewer: KilnUser, name: string, remove: boolean): Promise<void> {

@@ -1,5 +1,6 @@
 import "server-only";
 import pLimit from "p-limit";
+import { activeStatuses } from "@/lib/builds/schema";
 import type { KilnUser } from "@/lib/auth/identity";
 import { db } from "@/lib/db";
 import { containersFromImage, removeImage } from "@/lib/engine/images";
@@ -272,13 +273,20 @@ export async function libraryUpdates(viewer: KilnUser): Promise<LibraryUpdate[]>
     if (isFullSha(row.build.requestedRef)) continue;
     if (!newest.has(row.build.spec)) newest.set(row.build.spec, row.build);
   }
+  // A rebuild already under way for the newest commit answers the offer; it comes back only if
+  // the branch moves on again.
+  const underWay = await db().libraryEntry.findMany({
+    where: { user: { name: viewer.name }, build: { spec: { in: [...newest.keys()] }, status: { in: [...activeStatuses] } } },
+    select: { build: { select: { spec: true, resolvedRef: true } } },
+  });
+  const building = new Set(underWay.map(({ build }) => `${build.spec} ${build.resolvedRef}`));
   // The most recently built few, two at a time: a long library costs the git servers (and
   // Kiln) a bounded amount per page view.
   const oneAtATime = pLimit(2);
   const checks = [...newest.values()].slice(0, UPDATE_CHECKS).map((build) => oneAtATime(async () => {
     try {
       const { resolved } = await resolveRequest({ repository: build.spec, ref: "", path: "" });
-      if (resolved.resolvedRef === build.resolvedRef) return null;
+      if (resolved.resolvedRef === build.resolvedRef || building.has(`${build.spec} ${resolved.resolvedRef}`)) return null;
       return { spec: build.spec, displayName: build.displayName, requestedRef: build.requestedRef, currentRef: build.resolvedRef, latestRef: resolved.resolvedRef };
     } catch {
       return null; // unreachable or gone: nothing to offer
