@@ -4,6 +4,7 @@ import type { KilnUser } from "@/lib/auth/identity";
 import { canModerate } from "@/lib/auth/permissions";
 import { NavLinks, type NavItem } from "./NavLinks";
 import { NotificationBell } from "./NotificationBell";
+import { RouteFocus } from "./RouteFocus";
 import { SignOutButton } from "./SignOutButton";
 
 export function AppShell({ user, hubUrl, children }: { user: KilnUser; hubUrl: string; children: ReactNode }) {
@@ -45,6 +46,7 @@ export function AppShell({ user, hubUrl, children }: { user: KilnUser; hubUrl: s
           </div>
         </div>
       </header>
+      <RouteFocus />
       <main id="main" tabIndex={-1} className="mx-auto max-w-6xl px-4 py-8 focus:outline-none">
         {children}
       </main>

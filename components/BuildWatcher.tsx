@@ -11,6 +11,8 @@ import { isFinished, type BuildStatus, type BuildView } from "@/lib/builds/schem
 import { useBuildEvents } from "@/lib/builds/use-build-events";
 import { versionLabel } from "@/lib/format";
 import { providerLabels } from "@/lib/repos/types";
+import { notifyInBackground } from "@/lib/notifications/desktop";
+import { DesktopNotifyToggle } from "./DesktopNotifyToggle";
 import { ImageDetails } from "./ImageDetails";
 import { LaunchButton } from "./LaunchButton";
 import { LogViewer, type LogViewerHandle } from "./LogViewer";
@@ -45,6 +47,13 @@ function formatElapsed(ms: number): string {
 
 /** Shows state in the tab (title and favicon), where a backgrounded tab still tells it. */
 function useTabState(build: BuildView) {
+  const wasFinished = useRef(isFinished(build.status));
+  useEffect(() => {
+    if (!wasFinished.current && isFinished(build.status)) {
+      wasFinished.current = true;
+      notifyInBackground(`${STATUS_TEXT[build.status]}: ${build.displayName}`, build.status === "built" ? "The environment is ready to launch." : (build.error ?? "See the build page."));
+    }
+  }, [build.status, build.displayName, build.error]);
   useEffect(() => {
     const mark = build.status === "built" ? "✓" : build.status === "failed" ? "✗" : build.status === "cancelled" ? "■" : "…";
     document.title = `${mark} ${STATUS_TEXT[build.status]} · ${build.displayName} · Kiln`;
@@ -152,6 +161,7 @@ export function BuildWatcher({ initial, entryId, launchPath, autoLaunch = true, 
           </p>
         </div>
         <PhaseProgress status={build.status} failedPhase={build.failedPhase} />
+        {!finished && <DesktopNotifyToggle />}
         {build.error && (
           <p role="alert" className="rounded-md bg-red-50 p-3 text-sm text-red-800 dark:bg-red-950 dark:text-red-200" data-testid="build-error">
             {build.error}
@@ -180,7 +190,7 @@ export function BuildWatcher({ initial, entryId, launchPath, autoLaunch = true, 
         )}
       </section>
 
-      <LogViewer ref={log} label={`Build log of ${build.displayName}`} failed={build.status === "failed"} />
+      <LogViewer ref={log} label={`Build log of ${build.displayName}`} failed={build.status === "failed"} errorText={build.failureOutput.at(-1)} />
       {build.logTruncated && (
         <p className="text-sm text-amber-700 dark:text-amber-400">The log was too long to keep whole; its end was not stored. The download has everything that was kept.</p>
       )}

@@ -2,55 +2,81 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
-import { basePath } from "@/lib/api/base-path";
 import { ApiError } from "@/lib/api/fetch-json";
 import { deleteServer, fetchServers, postLaunch, serverKeys } from "@/lib/library/client";
+import { useLaunchProgress } from "@/lib/launches/use-launch-progress";
+import { notifyInBackground } from "@/lib/notifications/desktop";
+import { DesktopNotifyToggle } from "./DesktopNotifyToggle";
 
-interface Progress {
-  percent: number;
-  message: string;
+function elapsed(ms: number): string {
+  const seconds = Math.max(0, Math.floor(ms / 1000));
+  return seconds >= 60 ? `${Math.floor(seconds / 60)} min ${seconds % 60} s` : `${seconds} s`;
 }
 
 /**
- * Starts a named server from a library entry, shows the Hub's progress live, and goes to the
- * server (at `path`, see lib/links) when it is ready. When the Hub's server limit is reached it
- * lists the person's servers, each with a button that frees its place and launches again.
+ * Starts a named server from a library entry, shows the Hub's progress messages as they come
+ * with the time taken and a Cancel button, and goes to the server (at `path`, see lib/links)
+ * when it is ready. When the Hub's server limit is reached it lists the person's servers, each
+ * with a button that frees its place and launches again.
  */
 export function LaunchButton({ entryId, label = "Launch", auto = false, path }: { entryId: number; label?: string; auto?: boolean; path?: string }) {
-  const [state, setState] = useState<"idle" | "starting" | "failed" | "limit">("idle");
-  const [progress, setProgress] = useState<Progress>({ percent: 0, message: "" });
+  const [state, setState] = useState<"idle" | "starting" | "failed" | "limit" | "cancelled">("idle");
   const [error, setError] = useState<string | null>(null);
+  const [server, setServer] = useState<string | null>(null);
+  const [startedAt, setStartedAt] = useState(0);
+  const [now, setNow] = useState(0);
+  const openUrl = useRef<string | null>(null);
+  const { progress, follow, stop, note, reset } = useLaunchProgress((outcome) => {
+    if (outcome.kind === "ready") {
+      note("Your server is ready. Opening it…", 100);
+      notifyInBackground("Your server is ready", "Kiln is opening it in the tab you launched it from.");
+      if (openUrl.current) window.location.assign(openUrl.current);
+    } else {
+      setState("failed");
+      setError(outcome.message);
+    }
+  });
+
+  useEffect(() => {
+    if (state !== "starting") return;
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [state]);
 
   async function launch() {
     setState("starting");
     setError(null);
-    setProgress({ percent: 5, message: "Asking JupyterHub for a server…" });
+    setStartedAt(Date.now());
+    setNow(Date.now());
+    reset("Asking JupyterHub for a server…", 5);
     try {
       const result = await postLaunch(entryId, path);
+      setServer(result.server);
+      openUrl.current = result.openUrl;
       if (result.ready) {
-        setProgress({ percent: 100, message: "Your server is running. Opening it…" });
+        note("Your server is already running. Opening it…", 100);
         window.location.assign(result.openUrl);
         return;
       }
-      const source = new EventSource(`${basePath}/api/launches/${result.server}/progress`);
-      source.onmessage = (event) => {
-        const data = JSON.parse(event.data) as { progress?: number; message?: string; ready?: boolean; failed?: boolean };
-        if (data.ready) {
-          source.close();
-          setProgress({ percent: 100, message: "Ready. Opening your server…" });
-          window.location.assign(result.openUrl);
-        } else if (data.failed) {
-          source.close();
-          setState("failed");
-          setError(`The server could not start: ${data.message ?? "JupyterHub gave no reason."}`);
-        } else {
-          setProgress({ percent: data.progress ?? 10, message: data.message ?? "" });
-        }
-      };
+      note(`JupyterHub is starting server ${result.server}…`, 10);
+      follow(result.server);
     } catch (err) {
       setState(err instanceof ApiError && err.code === "server_limit" ? "limit" : "failed");
       setError((err as Error).message);
     }
+  }
+
+  async function cancel() {
+    stop();
+    if (server) {
+      try {
+        await deleteServer(server, false);
+      } catch (err) {
+        setError((err as Error).message);
+      }
+    }
+    openUrl.current = null;
+    setState("cancelled");
   }
 
   // Started on its own (a launch link, or "build and launch"): once, on mount.
@@ -63,21 +89,44 @@ export function LaunchButton({ entryId, label = "Launch", auto = false, path }: 
 
   return (
     <div className="space-y-2">
-      <button
-        type="button"
-        onClick={() => void launch()}
-        disabled={state === "starting"}
-        className="rounded-md bg-kiln-600 px-4 py-1.5 text-sm font-medium text-white hover:bg-kiln-700 disabled:opacity-60"
-      >
-        {state === "starting" ? "Starting…" : label}
-      </button>
+      <div className="flex flex-wrap items-center gap-2">
+        <button
+          type="button"
+          onClick={() => void launch()}
+          disabled={state === "starting"}
+          className="rounded-md bg-kiln-700 px-4 py-1.5 text-sm font-medium text-white hover:bg-kiln-800 disabled:opacity-60"
+        >
+          {state === "starting" ? "Starting…" : label}
+        </button>
+        {state === "starting" && server && progress.percent < 100 && (
+          <button type="button" onClick={() => void cancel()} className="rounded-md border border-stone-300 px-3 py-1.5 text-sm hover:bg-stone-100 dark:border-stone-700 dark:hover:bg-stone-800">
+            Cancel
+          </button>
+        )}
+      </div>
       {state === "starting" && (
         <div role="status" aria-live="polite" className="space-y-1 text-sm" data-testid="launch-progress">
-          <div className="h-2 w-64 max-w-full overflow-hidden rounded-full bg-stone-200 dark:bg-stone-800">
-            <div className="h-full bg-kiln-500 transition-all" style={{ width: `${progress.percent}%` }} />
+          <div className="flex items-center gap-2">
+            <div className="h-2 w-64 max-w-full overflow-hidden rounded-full bg-stone-200 dark:bg-stone-800" aria-hidden>
+              <div className="h-full bg-kiln-500 transition-all" style={{ width: `${progress.percent}%` }} />
+            </div>
+            <span className="tabular-nums text-stone-700 dark:text-stone-300" data-testid="launch-elapsed">
+              {elapsed(now - startedAt)}
+            </span>
           </div>
-          <p className="text-stone-600 dark:text-stone-400">{progress.message}</p>
+          <ol className="max-w-prose space-y-0.5 text-stone-700 dark:text-stone-300" data-testid="launch-messages">
+            {progress.messages.slice(-5).map((message) => (
+              <li key={message} className="break-words">{message}</li>
+            ))}
+          </ol>
+          <DesktopNotifyToggle />
+          {progress.reconnecting && <p className="text-amber-800 dark:text-amber-300">The connection to JupyterHub dropped; reconnecting…</p>}
         </div>
+      )}
+      {state === "cancelled" && (
+        <p role="status" className="text-sm text-stone-700 dark:text-stone-300" data-testid="launch-cancelled">
+          Cancelled: the server was stopped. Your home directory is unchanged.
+        </p>
       )}
       {error && (
         <p role="alert" className="max-w-prose text-sm text-red-700 dark:text-red-400" data-testid="launch-error">

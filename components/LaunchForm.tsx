@@ -9,6 +9,7 @@ import { rememberLaunchIntent } from "@/lib/builds/launch-intent";
 import { linkInSnippet, repositoryInput, splitLaunchLink } from "@/lib/links/links";
 import { binderSpec, parseRepository, RepoInputError } from "@/lib/repos/parse";
 import { providerLabels, type ParsedRepo, type ProviderHosts } from "@/lib/repos/types";
+import type { ExampleRepository } from "@/lib/policy/schema";
 import { ShareLinks } from "./ShareLinks";
 
 type Field = "repository" | "ref" | "path";
@@ -24,7 +25,7 @@ function fieldsFromSpec(spec: string | undefined, hosts: ProviderHosts): { repos
   }
 }
 
-export function LaunchForm({ hosts, initialSpec }: { hosts: ProviderHosts; initialSpec?: string }) {
+export function LaunchForm({ hosts, initialSpec, examples = [] }: { hosts: ProviderHosts; initialSpec?: string; examples?: ExampleRepository[] }) {
   const router = useRouter();
   const ids = { repository: useId(), ref: useId(), path: useId(), hint: useId(), refError: useId(), form: useId(), share: useId() };
   const [initial] = useState(() => fieldsFromSpec(initialSpec, hosts));
@@ -99,7 +100,7 @@ export function LaunchForm({ hosts, initialSpec }: { hosts: ProviderHosts; initi
 
   const formError = build.error && !(build.error instanceof ApiError && build.error.fieldErrors.length) ? build.error.message : null;
   const input =
-    "mt-1 block w-full rounded-md border border-stone-300 bg-white px-3 py-2 font-mono text-sm shadow-sm placeholder:text-stone-400 focus:border-kiln-500 dark:border-stone-700 dark:bg-stone-900 aria-invalid:border-red-500";
+    "mt-1 block w-full rounded-md border border-stone-300 bg-white px-3 py-2 font-mono text-sm shadow-sm placeholder:text-stone-500 focus:border-kiln-500 dark:border-stone-700 dark:bg-stone-900 aria-invalid:border-red-500";
 
   return (
     <form onSubmit={submit} noValidate aria-describedby={formError ? ids.form : undefined} className="space-y-5 rounded-xl border border-stone-200 bg-white p-6 shadow-sm dark:border-stone-800 dark:bg-stone-900">
@@ -135,7 +136,7 @@ export function LaunchForm({ hosts, initialSpec }: { hosts: ProviderHosts; initi
       <div className="grid gap-5 sm:grid-cols-2">
         <div>
           <label htmlFor={ids.ref} className="block font-medium">
-            Branch, tag or commit <span className="font-normal text-stone-500">(optional)</span>
+            Branch, tag or commit <span className="font-normal text-stone-700 dark:text-stone-300">(optional)</span>
           </label>
           <input
             id={ids.ref}
@@ -157,7 +158,7 @@ export function LaunchForm({ hosts, initialSpec }: { hosts: ProviderHosts; initi
         </div>
         <div>
           <label htmlFor={ids.path} className="block font-medium">
-            Open this path <span className="font-normal text-stone-500">(optional)</span>
+            Open this path <span className="font-normal text-stone-700 dark:text-stone-300">(optional)</span>
           </label>
           <input
             id={ids.path}
@@ -176,6 +177,28 @@ export function LaunchForm({ hosts, initialSpec }: { hosts: ProviderHosts; initi
           {formError}
         </p>
       )}
+      {examples.length > 0 && (
+        <div className="text-sm" data-testid="example-repositories">
+          <p className="font-medium">Or try an example</p>
+          <ul className="mt-1 flex flex-wrap gap-2">
+            {examples.map((example) => (
+              <li key={`${example.repository} ${example.ref}`}>
+                <button
+                  type="button"
+                  onClick={() => {
+                    changeRepository(example.repository);
+                    setRef(example.ref);
+                  }}
+                  className="max-w-full break-all rounded-full border border-stone-300 px-3 py-1 text-left font-mono text-xs hover:bg-stone-100 dark:border-stone-700 dark:hover:bg-stone-800"
+                >
+                  {example.repository}
+                  {example.ref ? ` @ ${example.ref}` : ""}
+                </button>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
       <label className="flex items-center gap-2 text-sm">
         <input type="checkbox" checked={launchAfter} onChange={(e) => setLaunchAfter(e.target.checked)} className="size-4 accent-kiln-600" />
         Launch it when the build is ready
@@ -183,7 +206,7 @@ export function LaunchForm({ hosts, initialSpec }: { hosts: ProviderHosts; initi
       <button
         type="submit"
         disabled={!interactive || build.isPending}
-        className="rounded-md bg-kiln-600 px-5 py-2 font-medium text-white hover:bg-kiln-700 disabled:opacity-60"
+        className="rounded-md bg-kiln-700 px-5 py-2 font-medium text-white hover:bg-kiln-800 disabled:opacity-60"
       >
         {build.isPending ? "Checking the repository…" : "Build"}
       </button>

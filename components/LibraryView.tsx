@@ -30,9 +30,9 @@ const STATUS_BADGE: Record<string, string> = {
 };
 
 
-export function LibraryView() {
+export function LibraryView({ initialSearch = "" }: { initialSearch?: string }) {
   const [view, setView] = useState<"mine" | "shared">("mine");
-  const [search, setSearch] = useState("");
+  const [search, setSearch] = useState(initialSearch);
   const [status, setStatus] = useState<LibraryQuery["status"]>();
   const [visibility, setVisibility] = useState<LibraryQuery["visibility"]>();
   const [notice, setNotice] = useState<string | null>(null);

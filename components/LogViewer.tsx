@@ -20,7 +20,7 @@ const button = "rounded-md border border-stone-300 px-2.5 py-1 text-sm hover:bg-
  * The build log in xterm.js: ANSI colours, 100,000+ lines without slowing down. It follows the
  * tail until the reader scrolls up, and has search and, for a failed build, a jump to the error.
  */
-export const LogViewer = forwardRef<LogViewerHandle, { label: string; failed?: boolean }>(function LogViewer({ label, failed = false }, ref) {
+export const LogViewer = forwardRef<LogViewerHandle, { label: string; failed?: boolean; errorText?: string }>(function LogViewer({ label, failed = false, errorText }, ref) {
   const host = useRef<HTMLDivElement>(null);
   const terminal = useRef<Terminal | null>(null);
   const search = useRef<SearchAddon | null>(null);
@@ -91,8 +91,10 @@ export const LogViewer = forwardRef<LogViewerHandle, { label: string; failed?: b
     if (!term) return;
     term.clearSelection();
     term.scrollToBottom();
-    // From the end backwards: the last failure line is the one that ended the build.
-    search.current?.findPrevious(ERROR_PATTERN, { ...options, regex: true });
+    // From the end backwards: the failed step's last line when Kiln knows it, else the last
+    // line that says error (a summary line was cut at 300 characters: its start is enough).
+    const found = errorText ? search.current?.findPrevious(errorText.replace(/…$/, "").slice(0, 120), options) : false;
+    if (!found) search.current?.findPrevious(ERROR_PATTERN, { ...options, regex: true });
   }
 
   return (

@@ -41,8 +41,12 @@ test("a repository on a private address that is not allow-listed is refused", as
   const launch = new LaunchPage(page);
   await launch.submit("git://127.0.0.1:9/secret.git");
   await expect(launch.hint).toContainText("local or private address");
+  // It says which private hosts this Hub does build from, with their ports, and who can add one.
+  await expect(launch.hint).toContainText(`The private hosts this Hub builds from are: 127.0.0.1:${stackEnv().gitPort}`);
+  await expect(launch.hint).toContainText("ask your Hub admin");
   await launch.submit("http://169.254.169.254/latest/meta-data/");
-  await expect(launch.hint).toContainText("KILN_ALLOWED_HOSTS");
+  await expect(launch.hint).toContainText("169.254.169.254: it is a local or private address");
+  await expect(launch.hint).not.toContainText("KILN_");
 });
 
 test("with the engine down the request is refused with a clear message, and works once it is back", async ({ page }) => {

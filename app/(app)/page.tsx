@@ -3,6 +3,7 @@ import { FeaturedImages } from "@/components/FeaturedImages";
 import { LaunchForm } from "@/components/LaunchForm";
 import { PageHeading } from "@/components/PageHeading";
 import { providerHosts } from "@/lib/builds/settings";
+import { currentPolicy } from "@/lib/policy/server";
 
 export const metadata: Metadata = { title: "Launch" };
 
@@ -12,10 +13,11 @@ export default async function LaunchPage({ searchParams }: { searchParams: Promi
   return (
     <>
       <PageHeading title="Launch">
-        Paste a repository and Kiln builds it into a Jupyter environment with repo2docker. You can watch the build as it happens.
+        Paste a repository and Kiln builds it into a Jupyter environment with repo2docker while you watch. The image stays in your library, private
+        until you share it with everyone on this Hub, and every launch opens it with your own home directory, whose files persist across every image.
       </PageHeading>
       <FeaturedImages />
-      <LaunchForm hosts={providerHosts()} initialSpec={typeof spec === "string" ? spec.slice(0, 2000) : undefined} />
+      <LaunchForm hosts={providerHosts()} initialSpec={typeof spec === "string" ? spec.slice(0, 2000) : undefined} examples={(await currentPolicy()).exampleRepositories} />
     </>
   );
 }

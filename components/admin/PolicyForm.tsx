@@ -42,6 +42,7 @@ function PolicyEditor({ saved }: { saved: Policy }) {
   const [cleanupEnabled, setCleanupEnabled] = useState(saved.cleanup.enabled);
   const [unusedDays, setUnusedDays] = useState(String(saved.cleanup.unusedDays));
   const [retention, setRetention] = useState(String(saved.auditRetentionDays));
+  const [examples, setExamples] = useState(saved.exampleRepositories.map((example) => `${example.repository}${example.ref ? ` ${example.ref}` : ""}`).join("\n"));
   const [reason, setReason] = useState("");
   const [notice, setNotice] = useState<{ text: string; error?: boolean } | null>(null);
 
@@ -68,6 +69,14 @@ function PolicyEditor({ saved }: { saved: Policy }) {
         repoConcurrentLaunches: repoLimit.trim() === "" ? null : Number(repoLimit),
         cleanup: { enabled: cleanupEnabled, unusedDays: Number(unusedDays) },
         auditRetentionDays: Number(retention),
+        exampleRepositories: examples
+          .split("\n")
+          .map((line) => line.trim().split(/\s+/))
+          .filter(([repository]) => repository)
+          .map(([repository, ref = "", ...rest]) => {
+            if (rest.length) problems.push(`Example repositories: “${repository} ${ref} ${rest.join(" ")}” has more than a repository and a branch`);
+            return { repository: repository!, ref };
+          }),
       };
       if (problems.length) throw new Error(problems.join(". "));
       return putPolicy(next, reason);
@@ -148,6 +157,20 @@ function PolicyEditor({ saved }: { saved: Policy }) {
           <input aria-label="Audit log retention in days" className={`${inputClass} w-24`} inputMode="numeric" value={retention} onChange={(e) => setRetention(e.target.value)} required />
           days
         </label>
+      </Panel>
+      <Panel title="Launch page">
+        <label className="block text-sm">
+          <span className="block">Example repositories, one per line: a repository URL, DOI or Binder spec, then optionally a space and a branch or tag</span>
+          <textarea
+            aria-label="Example repositories"
+            className={`${inputClass} mt-1 w-full font-mono`}
+            rows={4}
+            value={examples}
+            onChange={(e) => setExamples(e.target.value)}
+            placeholder={"https://github.com/binder-examples/requirements main"}
+          />
+        </label>
+        <p className="mt-1 text-sm text-stone-700 dark:text-stone-300">They appear under the Launch form as one-click choices. Leave it empty on a Hub that cannot reach the repositories.</p>
       </Panel>
       <div className="flex flex-wrap items-end gap-3">
         <label className="min-w-64 flex-1 text-sm">

@@ -428,7 +428,9 @@ export class BuildRunner {
     if (exitCode !== 0) {
       const summary = await this.persist(() => readFailureSummary(id, this.status));
       const message = failureMessage(summary, this.failure, exitCode);
-      await finish(id, "failed", `\u001b[31m${message}\u001b[0m`, { error: message, exitCode, summary });
+      // The log's own last line has no "below": only the build page shows the summary.
+      const closing = summary.step ? message.slice(0, message.indexOf(". ") + 1) : message;
+      await finish(id, "failed", `\u001b[31m${closing}\u001b[0m`, { error: message, exitCode, summary });
       return;
     }
     const image = await imageInfo(this.build.imageName);

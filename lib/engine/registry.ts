@@ -43,7 +43,7 @@ async function manifestRequest(name: string, method: "HEAD" | "DELETE", referenc
     signal: AbortSignal.timeout(10_000),
   });
   if (response.status === 401 || response.status === 403) {
-    throw new Error(`the registry ${target.registry} refused Kiln's credentials (${response.status}); check KILN_REGISTRY_USERNAME and KILN_REGISTRY_PASSWORD`);
+    throw new Error(`the registry ${target.registry} refused Kiln's credentials (${response.status}); a Hub admin needs to check Kiln's registry account`);
   }
   return response;
 }

@@ -34,6 +34,14 @@ export const quotaOverrideSchema = quotaLimitsSchema.partial();
 /** Hub group names as JupyterHub allows them. */
 const groupName = z.string().trim().min(1).max(255).regex(/^[^/\p{Cc}]+$/u, "must be a Hub group name");
 
+export const exampleRepositorySchema = z
+  .object({
+    repository: z.string().trim().min(1).max(500).regex(/^[^\s\p{Cc}]+$/u, "must be a repository URL, DOI or Binder spec without spaces"),
+    ref: z.string().trim().max(255).regex(/^[^\s\p{Cc}]*$/u, "must be a branch, tag or commit without spaces"),
+  })
+  .strict();
+export type ExampleRepository = z.infer<typeof exampleRepositorySchema>;
+
 export const policySchema = z
   .object({
     /** Shared images wait for a moderator's approval before others see them. */
@@ -55,6 +63,8 @@ export const policySchema = z
       .strict(),
     /** At least 30 days: the database's prune function keeps that much whatever it is asked. */
     auditRetentionDays: z.number().int().min(30, "must be at least 30 days").max(36500),
+    /** Offered on the Launch page to fill the form; none by default (a Hub without internet has none to offer). */
+    exampleRepositories: z.array(exampleRepositorySchema).max(12, "at most 12 example repositories").default([]),
   })
   .strict();
 export type Policy = z.infer<typeof policySchema>;
@@ -72,6 +82,7 @@ export const defaultPolicy: Policy = {
   repoConcurrentLaunches: null,
   cleanup: { enabled: false, unusedDays: 90 },
   auditRetentionDays: 365,
+  exampleRepositories: [],
 };
 
 /** One limit's use by one person, as the Usage panel shows it. */

@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { createServer, type AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fixtures, startProviderStub, type ProviderStub } from "@/test/provider-stub";
 import { startGitHttpServer, startGitServer, startListener, type GitHttpServer, type GitServer, type Listener } from "@/test/git-server";
@@ -256,9 +257,14 @@ describe("Dataverse", () => {
 
 describe("an unreachable provider", () => {
   it("is reported as unavailable, not as a missing repository", async () => {
-    const down = { ...config, githubApi: "http://127.0.0.1:9/api/v3" };
+    // A port that was just free: nothing listens, so the connection is refused.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const down = { ...config, githubApi: `http://127.0.0.1:${port}/api/v3` };
     const error = await failure(resolveRepo(parseRepository(`${config.github}/lab/analysis`, "", down), down, safety));
     expect(error.unavailable).toBe(true);
-    expect(error.message).toMatch(/could not be reached/);
+    expect(error.message).toBe("GitHub could not be reached from this Hub: the Hub has no route to it. Many Hubs reach only some hosts; your Hub admin can tell you which, or change it.");
   });
 });

@@ -49,12 +49,31 @@ export class ResolveError extends Error {
 
 const TIMEOUT_MS = 15_000;
 
+/** Node's error codes for a host this machine cannot reach at all, as opposed to one that is slow or failing. */
+const NO_ROUTE = new Set(["ENOTFOUND", "EAI_AGAIN", "ECONNREFUSED", "ENETUNREACH", "EHOSTUNREACH", "ECONNRESET"]);
+
+/**
+ * Why `what` could not be asked, in a researcher's words: a Hub with no route to the host is not
+ * a passing problem, so it says so and who can change it; a timeout may pass.
+ */
+export function unreachableMessage(what: string, error: unknown): string {
+  const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause;
+  const code = typeof cause?.code === "string" ? cause.code : undefined;
+  if (error instanceof DOMException && error.name === "TimeoutError") {
+    return `${what} did not answer within ${TIMEOUT_MS / 1000} seconds. It may be busy: try again in a few minutes.`;
+  }
+  if (code && NO_ROUTE.has(code)) {
+    return `${what} could not be reached from this Hub: the Hub has no route to it. Many Hubs reach only some hosts; your Hub admin can tell you which, or change it.`;
+  }
+  return `${what} could not be reached from this Hub. If it keeps happening, tell your Hub admin.`;
+}
+
 async function getJson(url: string, what: string, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> {
   let response: Response;
   try {
     response = await fetch(url, { headers: { accept: "application/json", ...headers }, signal: AbortSignal.timeout(TIMEOUT_MS) });
   } catch (error) {
-    throw new ResolveError(`${what} could not be reached (${(error as Error).message}). Try again later.`, "repository", true);
+    throw new ResolveError(unreachableMessage(what, error), "repository", true);
   }
   if (response.status >= 500 || response.status === 429) {
     throw new ResolveError(`${what} answered ${response.status}. Try again in a few minutes.`, "repository", true);
@@ -103,7 +122,7 @@ async function resolveGitHub(target: Extract<RepoTarget, { provider: "github" }>
   );
   if (status === 404) throw new ResolveError(`GitHub has no public repository ${name}. Check the spelling, or that it is public.`);
   if (status === 422) throw new ResolveError(`${name} has no branch, tag or commit named “${ref}”.`, "ref");
-  if (status === 403) throw new ResolveError("GitHub refused the request (rate limit?). Try again later, or ask your admin to set KILN_GITHUB_TOKEN.", "repository", true);
+  if (status === 403) throw new ResolveError("GitHub refused the request, most likely because this Hub used up its hourly allowance of GitHub's API. Try again within the hour, or ask your Hub admin to give Kiln a GitHub token.", "repository", true);
   const commit = commitSchema.safeParse(body);
   if (status !== 200 || !commit.success) throw new ResolveError(`GitHub answered ${status} for ${name} at ${ref}.`);
   return { repoUrl: `${config.github}/${target.owner}/${target.repo}`, resolvedRef: commit.data.sha };
@@ -323,7 +342,7 @@ async function dataverseOfDoi(doi: string, config: ProviderConfig): Promise<stri
   try {
     response = await fetch(`${config.doiResolver}/${doi}`, { redirect: "manual", signal: AbortSignal.timeout(TIMEOUT_MS) });
   } catch (error) {
-    throw new ResolveError(`The DOI resolver could not be reached (${(error as Error).message}). Try again later.`, "repository", true);
+    throw new ResolveError(unreachableMessage("The DOI resolver", error), "repository", true);
   }
   const location = response.headers.get("location");
   if (response.status === 404 || !location) throw new ResolveError(`DOI ${doi} does not exist.`);

@@ -35,7 +35,7 @@ describe("planFetch", () => {
 
   it("refuses loopback, private and metadata addresses, literal or by DNS, and says how to allow them", async () => {
     for (const url of ["git://127.0.0.1:9418/x.git", "http://169.254.169.254/latest/meta-data", "https://localhost/r", "http://[::1]/r", "http://[::ffff:7f00:1]/r"]) {
-      await expect(planFetch(url, "git", rules, dns({}))).rejects.toThrow(/local or private address.*KILN_ALLOWED_HOSTS/);
+      await expect(planFetch(url, "git", rules, dns({}))).rejects.toThrow(/local or private address\. This Hub builds from no private host\. .*ask your Hub admin/);
     }
     await expect(planFetch("https://intranet.example/r", "git", rules, dns({ "intranet.example": ["93.184.216.34", "10.1.1.1"] }))).rejects.toThrow(UnsafeUrlError);
     await expect(planFetch("https://mapped.example/r", "git", rules, dns({ "mapped.example": ["::ffff:10.0.0.1"] }))).rejects.toThrow(UnsafeUrlError);

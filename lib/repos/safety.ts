@@ -67,6 +67,7 @@ export async function planFetch(url: string, kind: "git" | "web", rules: SafetyR
   const trusted = new Set(rules.trustedHosts.map((entry) => entry.toLowerCase()));
   // A provider's host is trusted on its own port only: not a way to reach its other services.
   const isAllowed = allowed.has(hostText) || allowed.has(`${hostText}:${port}`) || allowed.has(host) || trusted.has(`${hostText}:${port}`);
+  const refusal = (refused: string) => privateHostRefusal(refused, rules.allowedHosts);
   if (!isAllowed && (host === "localhost" || host.endsWith(".localhost"))) throw refusal(host);
   if (ipaddr.isValid(host)) {
     if (!isAllowed && isBlockedAddress(host)) throw refusal(host);
@@ -87,12 +88,15 @@ export async function planFetch(url: string, kind: "git" | "web", rules: SafetyR
   return { ...target, pins: [{ host, port, addresses }] };
 }
 
-function refusal(host: string) {
+/** A private host refused: which private hosts this Hub does build from (with their ports), and who can add one. */
+function privateHostRefusal(host: string, allowedHosts: string[]) {
+  const allowed = allowedHosts.length
+    ? ` The private hosts this Hub builds from are: ${allowedHosts.join(", ")} (a host without a port means any of its ports).`
+    : " This Hub builds from no private host.";
   return new UnsafeUrlError(
-    `Kiln does not build from ${host}: it is a local or private address. If this is your institution's git server, ask an admin to add it to KILN_ALLOWED_HOSTS.`,
+    `Kiln does not build from ${host}: it is a local or private address.${allowed} If this is your institution's git server, ask your Hub admin to allow it.`,
   );
 }
-
 
 async function resolveAll(host: string): Promise<string[]> {
   const results = await lookup(host, { all: true, verbatim: true });
