@@ -104,7 +104,7 @@ export function ServersView() {
                   <td className={cell} data-label="Last activity">{formatDateTime(server.lastActivity)}</td>
                   <td className="space-y-2 px-4 py-3 text-sm max-sm:block">
                     <div className="flex flex-wrap items-center gap-3">
-                      {server.ready && (
+                      {server.ready && !server.entry && (
                         <a href={server.url} className="rounded-md bg-kiln-700 px-3 py-1 font-medium text-white hover:bg-kiln-800">
                           Open
                         </a>
@@ -120,7 +120,10 @@ export function ServersView() {
                         </button>
                       )}
                     </div>
-                    {state === "stopped" && server.entry && <LaunchButton entryId={server.entry.id} label="Start and open" />}
+                    {/* One launcher per row whatever the state, so a start begun here survives the row's refresh. */}
+                    {server.entry && state !== "stopping" && (
+                      <LaunchButton entryId={server.entry.id} label={state === "running" ? "Open" : state === "stopped" ? "Start and open" : "Open when ready"} />
+                    )}
                     {state === "stopped" && !server.entry && <p className="text-xs text-stone-700 dark:text-stone-300">Its image is not in a library you can see, so it cannot start again; remove it.</p>}
                   </td>
                 </tr>

@@ -171,7 +171,7 @@ test("reaching the named-server limit is explained in words", async ({ browser }
   await context.close();
 });
 
-test("the library tells when a branch has moved, rebuilds a new version, and keeps the old one", async ({ browser }) => {
+test("the library tells when a branch has moved, rebuilds a new version, marks the latest, and offers to share it like the old one", async ({ browser }) => {
   const repo = repoWithFiles("moving", { "v.txt": "one\n" });
   const display = `127.0.0.1:${stackEnv().gitPort}/${repo.name}`;
   const { context, page } = await signedIn(browser, alice);
@@ -180,22 +180,53 @@ test("the library tells when a branch has moved, rebuilds a new version, and kee
   await library.open();
   await expect(library.repository(display).getByTestId("library-entry")).toHaveCount(1);
   await expect(library.repository(display).getByTestId("library-update")).toHaveCount(0);
+  // Shared: the row says so at once, with no reload.
+  await library.entry(display).getByRole("button", { name: "Share with everyone" }).click();
+  await expect(library.entry(display)).toContainText("shared");
+  await expect(library.entry(display).getByRole("button", { name: "Make private" })).toBeVisible();
 
   const { commitFiles } = await import("@/test/git-server");
-  const next = commitFiles(process.env.KILN_E2E_GIT_ROOT!, repo.name, { "v.txt": "two\n" });
+  const root = process.env.KILN_E2E_GIT_ROOT!;
+  // The new commit builds slowly, so the library can be seen while the rebuild runs.
+  const next = commitFiles(root, repo.name, { "v.txt": "two\n", Dockerfile: `FROM localhost/kiln-singleuser:5.5.4\nRUN echo "building ${repo.name} two"\nRUN sleep 15\nCOPY --chown=1000:1000 . /srv/repo\n` });
   await page.reload();
   const update = library.repository(display).getByTestId("library-update");
   await expect(update).toContainText(`New commits available on HEAD: ${repo.sha.slice(0, 7)} → ${next.slice(0, 7)}`);
   await update.getByRole("button", { name: "Rebuild at HEAD" }).click();
-  await new BuildPage(page).expectPhase("Built");
+  await expect(page).toHaveURL(/\/builds\//);
 
+  // While it runs the offer is gone: the rebuild answers it.
   await library.open();
   const versions = library.repository(display).getByTestId("library-entry");
   await expect(versions).toHaveCount(2);
-  await expect(versions.nth(0)).toContainText(next.slice(0, 12));
-  await expect(versions.nth(1)).toContainText(repo.sha.slice(0, 12));
-  await expect(versions.nth(1).getByRole("button", { name: "Launch" })).toBeVisible();
+  await expect(versions.nth(0)).toContainText("building");
   await expect(library.repository(display).getByTestId("library-update")).toHaveCount(0);
+  await versions.nth(0).getByTestId("entry-build-log").click();
+  await new BuildPage(page).expectPhase("Built");
+
+  await library.open();
+  await expect(versions).toHaveCount(2);
+  await expect(versions.nth(0)).toContainText(next.slice(0, 7));
+  await expect(versions.nth(0)).toHaveAttribute("data-latest", "true");
+  await expect(versions.nth(0)).toContainText("latest");
+  await expect(versions.nth(1)).toContainText(repo.sha.slice(0, 7));
+  await expect(versions.nth(1)).not.toHaveAttribute("data-latest", "true");
+  await expect(versions.nth(1).getByRole("button", { name: "Launch" })).toBeVisible();
+  // Every built version links to its own build log.
+  for (const index of [0, 1]) await expect(versions.nth(index).getByTestId("entry-build-log")).toHaveAttribute("href", /\/builds\/[0-9a-f-]{36}$/);
+  await expect(library.repository(display).getByTestId("library-update")).toHaveCount(0);
+
+  // The old version is shared, the new one private: Kiln asks whether to share it too.
+  const prompt = versions.nth(0).getByTestId("keep-sharing");
+  await expect(prompt).toContainText("An earlier version is shared with everyone. Share this version too?");
+  await prompt.getByRole("button", { name: "Share this version" }).click();
+  await expect(versions.nth(0).getByRole("button", { name: "Make private" })).toBeVisible();
+  await expect(versions.nth(0).getByTestId("keep-sharing")).toHaveCount(0);
+
+  // The branch moves again: the offer comes back.
+  const third = commitFiles(root, repo.name, { "v.txt": "three\n" });
+  await page.reload();
+  await expect(library.repository(display).getByTestId("library-update")).toContainText(`${next.slice(0, 7)} → ${third.slice(0, 7)}`);
   await context.close();
 });
 

@@ -1,4 +1,5 @@
 import "server-only";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { KilnUser } from "@/lib/auth/identity";
 import { imageInfo } from "@/lib/engine/images";
 import { registryHasImage } from "@/lib/engine/registry";
@@ -74,7 +75,12 @@ async function launchNow(viewer: KilnUser, entryId: number, pathOverride?: strin
   const target = `${entry.build.displayName} @ ${entry.build.requestedRef}`;
   await startWithinQuotas(viewer, entry.build, async () => {
     try {
-      await startServer(viewer.name, name, { image, kiln_repo_dir: folder, kiln_ticket: launchTicket(viewer.name, name, image) });
+      // The Hub answers a start only once the server is up or its slow_spawn_timeout (10 s) has
+      // passed. A refusal comes at once; a start still going after SPAWN_ANSWER_MS is left to the
+      // progress stream, so the person sees the Hub's messages instead of a silent wait.
+      const request = startServer(viewer.name, name, { image, kiln_repo_dir: folder, kiln_ticket: launchTicket(viewer.name, name, image) });
+      const answered = await Promise.race([request.then(() => true), sleep(SPAWN_ANSWER_MS).then(() => false)]);
+      if (!answered) request.catch((error: unknown) => console.error(`[kiln] the Hub's start of ${viewer.name}/${name} failed after Kiln stopped waiting; its progress stream says so`, error));
     } catch (error) {
       if (!(error instanceof HubError) || error.status === undefined) throw hubUnreachable(error);
       const message = /"message":\s*"([^"]+)"/.exec(error.message)?.[1];
@@ -90,6 +96,9 @@ async function launchNow(viewer: KilnUser, entryId: number, pathOverride?: strin
   const started = (await userServers(viewer.name).catch(() => [])).find((s) => s.name === name);
   return { server: name, ready: false, openUrl: openUrl(serverBaseUrl(viewer.name, name, started), folder, path) };
 }
+
+/** How long a launch waits for the Hub's answer to a start before following its progress instead. */
+const SPAWN_ANSWER_MS = 2000;
 
 /** Key space of the per-repository launch lock (pg_advisory_xact_lock(int, int)). */
 const REPO_LAUNCH_LOCK = 0x6b726c; // "krl"

@@ -16,6 +16,8 @@ type Outcome = { kind: "ready" } | { kind: "failed"; message: string };
 /** How long a dropped stream waits before asking again, and how often it may. */
 const RETRY_MS = 2000;
 const MAX_RETRIES = 30;
+/** How often the Hub is asked directly while its progress stream is followed. */
+const WATCHDOG_MS = 4000;
 
 /**
  * Follows the Hub's progress events for a starting server through Kiln. The Hub replays a
@@ -29,10 +31,12 @@ export function useLaunchProgress(onOutcome: (outcome: Outcome) => void) {
   const outcome = useRef(onOutcome);
   outcome.current = onOutcome;
 
+  const watchdog = useRef<ReturnType<typeof setInterval> | undefined>(undefined);
   const stop = useCallback(() => {
     source.current?.close();
     source.current = null;
     clearTimeout(timer.current);
+    clearInterval(watchdog.current);
   }, []);
 
   const note = useCallback((message: string | undefined, percent?: number) => {
@@ -48,6 +52,28 @@ export function useLaunchProgress(onOutcome: (outcome: Outcome) => void) {
       stop();
       const events = new EventSource(`${basePath}/api/launches/${server}/progress`);
       source.current = events;
+      // A stream can also stall without an error (a proxy keeps the browser's side open when
+      // Kiln goes away): the Hub's own answer, asked now and then, decides in the end.
+      let lost = false;
+      watchdog.current = setInterval(() => {
+        void fetchServers()
+          .then((servers) => {
+            if (source.current !== events) return;
+            const current = servers.find((candidate) => candidate.name === server);
+            if (current?.ready) {
+              stop();
+              note(undefined, 100);
+              outcome.current({ kind: "ready" });
+            } else if (!current?.pending) {
+              stop();
+              outcome.current({ kind: "failed", message: "The server stopped before it was ready. Open Servers to see it, or launch again." });
+            } else if (lost) follow(server, retries);
+          })
+          .catch(() => {
+            lost = true;
+            setProgress((current) => ({ ...current, reconnecting: true }));
+          });
+      }, WATCHDOG_MS);
       events.onmessage = (event) => {
         const data = JSON.parse(event.data as string) as { progress?: number; message?: string; ready?: boolean; failed?: boolean };
         if (data.ready) {
