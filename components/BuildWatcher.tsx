@@ -210,7 +210,7 @@ function FailureSummary({ build }: { build: BuildView }) {
       {build.failureOutput.length > 0 && (
         <>
           <p className="font-medium">{build.failureStep ? "Its last output" : "The last output"}</p>
-          <pre className="max-h-64 overflow-auto whitespace-pre-wrap break-all rounded bg-stone-100 p-2 font-mono text-xs text-stone-900 dark:bg-stone-950 dark:text-stone-100" data-testid="build-failure-output">
+          <pre tabIndex={0} aria-label="The last output of the failed step" className="max-h-64 overflow-auto whitespace-pre-wrap break-all rounded bg-stone-100 p-2 font-mono text-xs text-stone-900 dark:bg-stone-950 dark:text-stone-100" data-testid="build-failure-output">
             {build.failureOutput.join("\n")}
           </pre>
         </>

@@ -5,10 +5,15 @@ import { SearchAddon, type ISearchOptions } from "@xterm/addon-search";
 import { Terminal } from "@xterm/xterm";
 import "@xterm/xterm/css/xterm.css";
 import { forwardRef, useEffect, useId, useImperativeHandle, useRef, useState } from "react";
+import type { ViewedLine } from "@/lib/builds/use-build-events";
 
 export interface LogViewerHandle {
-  write(lines: string[]): void;
+  write(lines: ViewedLine[]): void;
 }
+
+/** "12:04:31" in the reader's time zone; blank space for a line stored before Kiln kept times. */
+const clock = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+const stamp = (at: number | null) => `\u001b[90m${at === null ? "        " : clock.format(at)}\u001b[0m `;
 
 const SCROLLBACK = 250_000;
 /** What "Jump to the error" looks for, from the end: the builder's and Kiln's failure lines. */
@@ -24,7 +29,10 @@ export const LogViewer = forwardRef<LogViewerHandle, { label: string; failed?: b
   const host = useRef<HTMLDivElement>(null);
   const terminal = useRef<Terminal | null>(null);
   const search = useRef<SearchAddon | null>(null);
-  const queued = useRef<string[]>([]);
+  // Every line, kept so the timestamps can be switched on and off (xterm keeps only what it drew).
+  const kept = useRef<ViewedLine[]>([]);
+  const [timestamps, setTimestamps] = useState(false);
+  const timestampsRef = useRef(false);
   const [following, setFollowing] = useState(true);
   const [query, setQuery] = useState("");
   const [results, setResults] = useState<{ index: number; count: number } | null>(null);
@@ -33,9 +41,8 @@ export const LogViewer = forwardRef<LogViewerHandle, { label: string; failed?: b
   useImperativeHandle(ref, () => ({
     write(lines) {
       if (!lines.length) return;
-      const text = `${lines.join("\r\n")}\r\n`;
-      if (terminal.current) terminal.current.write(text);
-      else queued.current.push(text);
+      for (const line of lines) kept.current.push(line);
+      terminal.current?.write(render(lines, timestampsRef.current));
     },
   }));
 
@@ -53,8 +60,8 @@ export const LogViewer = forwardRef<LogViewerHandle, { label: string; failed?: b
       fontSize: 13,
       // Bright red on the dark background: the default red of a failure line is below 4.5:1.
       theme: dark
-        ? { background: "#0c0a09", foreground: "#e7e5e4", red: "#f87171", brightRed: "#fca5a5", yellow: "#fbbf24" }
-        : { background: "#1c1917", foreground: "#f5f5f4", red: "#f87171", brightRed: "#fca5a5", yellow: "#fbbf24" },
+        ? { background: "#0c0a09", foreground: "#e7e5e4", red: "#f87171", brightRed: "#fca5a5", yellow: "#fbbf24", brightBlack: "#a8a29e" }
+        : { background: "#1c1917", foreground: "#f5f5f4", red: "#f87171", brightRed: "#fca5a5", yellow: "#fbbf24", brightBlack: "#a8a29e" },
     });
     const fit = new FitAddon();
     const searchAddon = new SearchAddon();
@@ -64,7 +71,7 @@ export const LogViewer = forwardRef<LogViewerHandle, { label: string; failed?: b
     fit.fit();
     terminal.current = term;
     search.current = searchAddon;
-    for (const text of queued.current.splice(0)) term.write(text);
+    if (kept.current.length) term.write(render(kept.current, timestampsRef.current));
     // Following means the viewport is at the end; xterm keeps a scrolled-up viewport where it is.
     const atEnd = () => setFollowing(term.buffer.active.viewportY >= term.buffer.active.baseY);
     const subscriptions = [term.onScroll(atEnd), term.onWriteParsed(atEnd), searchAddon.onDidChangeResults((change) => setResults(change.resultCount ? { index: change.resultIndex, count: change.resultCount } : { index: -1, count: 0 }))];
@@ -78,6 +85,15 @@ export const LogViewer = forwardRef<LogViewerHandle, { label: string; failed?: b
       search.current = null;
     };
   }, []);
+
+  function showTimestamps(on: boolean) {
+    setTimestamps(on);
+    timestampsRef.current = on;
+    const term = terminal.current;
+    if (!term) return;
+    term.reset();
+    term.write(render(kept.current, on));
+  }
 
   const options: ISearchOptions = { caseSensitive: false, decorations: MATCH_COLOURS };
   function find(direction: "next" | "previous", text = query) {
@@ -147,6 +163,10 @@ export const LogViewer = forwardRef<LogViewerHandle, { label: string; failed?: b
             Jump to the error
           </button>
         )}
+        <label className="flex items-center gap-1.5 text-sm">
+          <input type="checkbox" checked={timestamps} onChange={(event) => showTimestamps(event.target.checked)} className="size-4 accent-kiln-600" />
+          Timestamps
+        </label>
         <span className="ml-auto flex items-center gap-2 text-sm text-stone-700 dark:text-stone-300">
           <span data-testid="log-follow-state">{following ? "Following the end of the log" : "Scrolled up: not following"}</span>
           {!following && (
@@ -162,3 +182,7 @@ export const LogViewer = forwardRef<LogViewerHandle, { label: string; failed?: b
     </div>
   );
 });
+
+function render(lines: ViewedLine[], timestamps: boolean): string {
+  return `${lines.map((line) => (timestamps ? stamp(line.at) + line.text : line.text)).join("\r\n")}\r\n`;
+}

@@ -52,6 +52,15 @@ test("a failed build names the step that failed and its last output, marks only 
   await expect(page.getByTestId("log-follow-state")).toHaveText("Following the end of the log");
   await expect(rows).toContainText("The build failed at step 4 of 13");
 
+  // Timestamps on: every line starts with the time Kiln stored it; the download has them too.
+  await page.getByRole("checkbox", { name: "Timestamps" }).check();
+  await expect(rows).toContainText(/\d\d:\d\d:\d\d The build failed at step 4 of 13/);
+  const stamped = await (await page.request.get(`api/builds/${id}/log?timestamps=1`)).text();
+  expect(stamped.split("\n").filter(Boolean).every((line) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z /.test(line))).toBe(true);
+  await page.getByRole("checkbox", { name: "Timestamps" }).uncheck();
+  await expect(rows).not.toContainText(/\d\d:\d\d:\d\d The build failed/);
+  await expect(rows).toContainText("The build failed at step 4 of 13");
+
   // Retry builds the same repository again: a new build, failing the same way.
   await page.getByRole("button", { name: "Retry" }).click();
   await expect(page).not.toHaveURL(new RegExp(`/builds/${id}$`));

@@ -43,7 +43,7 @@ export function AdminDashboard() {
         {d.queue.length === 0 ? (
           <p className="text-sm text-stone-600 dark:text-stone-400">No build is running or waiting.</p>
         ) : (
-          <div className="overflow-x-auto">
+          <div className="overflow-x-auto" tabIndex={0} role="region" aria-label="Build queue, scrollable">
             <table className="w-full text-left text-sm" data-testid="build-queue">
               <thead className="text-xs text-stone-600 dark:text-stone-400">
                 <tr>

@@ -64,7 +64,7 @@ export function AuditLog() {
       ) : events.length === 0 ? (
         <p className="rounded-xl border border-dashed border-stone-300 p-6 text-center text-stone-600 dark:border-stone-700 dark:text-stone-400">No event matches.</p>
       ) : (
-        <div className="overflow-x-auto rounded-xl border border-stone-200 bg-white dark:border-stone-800 dark:bg-stone-900">
+        <div tabIndex={0} role="region" aria-label="Audit events, scrollable" className="overflow-x-auto rounded-xl border border-stone-200 bg-white dark:border-stone-800 dark:bg-stone-900">
           <table className="w-full text-left text-sm" data-testid="audit-log">
             <caption className="sr-only">Audit log, newest first</caption>
             <thead className="text-xs text-stone-600 dark:text-stone-400">

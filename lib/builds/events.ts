@@ -344,7 +344,7 @@ function linesEvent(candidates: LogLine[], cursor: number): { text: string; last
   for (const line of candidates) {
     if (line.seq <= lastSeq) continue;
     if (line.seq !== lastSeq + 1 && parts.length) break; // only contiguous lines
-    const part = JSON.stringify([line.seq, line.text]);
+    const part = JSON.stringify([line.seq, line.text, line.at?.getTime() ?? null]);
     const size = Buffer.byteLength(part);
     if (parts.length && bytes + size > EVENT_BYTES) break;
     parts.push(part);

@@ -52,4 +52,9 @@ export type RequestBuildResponse = z.infer<typeof requestBuildResponseSchema>;
 export interface LogLine {
   seq: number;
   text: string;
+  /** When it was stored; null for lines older than timestamps. */
+  at: Date | null;
 }
+
+/** The raw log's query: `timestamps=1` starts each line with when Kiln stored it (ISO 8601, UTC). */
+export const rawLogQuerySchema = z.object({ timestamps: z.enum(["0", "1"]).optional() }).strict();

@@ -4,7 +4,7 @@ import type { KilnUser } from "@/lib/auth/identity";
 import { db, viewerDb, type Database } from "@/lib/db";
 import { AppError, forbidden } from "@/lib/http/errors";
 import { buildEvents } from "./events";
-import { isFinished } from "./schema";
+import { isFinished, type LogLine } from "./schema";
 import { findBuild, mayCancel, mayView, readLinePage, requestCancel, toView, type BuildWithRequester } from "./store";
 
 const notFound = () => new AppError("build_not_found", 404, "There is no such build. Check the link, or start a new build from Launch.");
@@ -34,7 +34,7 @@ export async function cancelBuild(id: string, viewer: KilnUser) {
  * The whole log as text, ANSI escapes kept. Pulled page by page (about 256 KiB each) through the
  * viewers' pool, so a huge log never sits in memory and downloads never hold the builds' pool.
  */
-export async function rawLog(id: string, viewer: KilnUser): Promise<{ body: ReadableStream<Uint8Array>; finished: boolean; filename: string }> {
+export async function rawLog(id: string, viewer: KilnUser, timestamps = false): Promise<{ body: ReadableStream<Uint8Array>; finished: boolean; filename: string }> {
   const build = await buildForViewer(id, viewer, viewerDb());
   const encoder = new TextEncoder();
   let cursor = 0;
@@ -43,7 +43,8 @@ export async function rawLog(id: string, viewer: KilnUser): Promise<{ body: Read
       const lines = await readLinePage(viewerDb(), build.id, { afterSeq: cursor }, 5000, 256 * 1024);
       if (!lines.length) return controller.close();
       cursor = lines.at(-1)!.seq;
-      controller.enqueue(encoder.encode(lines.map((line) => `${line.text}\n`).join("")));
+      const stamp = (line: LogLine) => (timestamps ? `${line.at?.toISOString() ?? "-".padEnd(24)} ` : "");
+      controller.enqueue(encoder.encode(lines.map((line) => `${stamp(line)}${line.text}\n`).join("")));
     },
   });
   return { body, finished: isFinished(build.status), filename: `kiln-build-${build.id}.log` };

@@ -171,7 +171,7 @@ export async function readLines(buildId: string, afterSeq: number, limit: number
     where: { buildId, seq: { gt: afterSeq } },
     orderBy: { seq: "asc" },
     take: limit,
-    select: { seq: true, text: true },
+    select: { seq: true, text: true, at: true },
   });
 }
 
@@ -189,10 +189,10 @@ export async function readLinePage(
 ): Promise<LogLine[]> {
   const toSeq = range.toSeq ?? 2_147_483_647;
   return client.$queryRaw<LogLine[]>`
-    SELECT seq, text FROM (
-      SELECT seq, text, sum(octet_length(text)) OVER (ORDER BY seq) - octet_length(text) AS before
+    SELECT seq, text, at FROM (
+      SELECT seq, text, at, sum(octet_length(text)) OVER (ORDER BY seq) - octet_length(text) AS before
       FROM (
-        SELECT seq, text FROM build_log_lines
+        SELECT seq, text, at FROM build_log_lines
         WHERE build_id = ${buildId}::uuid AND seq > ${range.afterSeq}::int AND seq <= ${toSeq}::int
         ORDER BY seq LIMIT ${limit}::int
       ) AS page
@@ -207,10 +207,10 @@ export async function readLinePage(
  */
 export async function readNewestLines(client: Database, buildId: string, toSeq: number, limit: number, maxBytes: number): Promise<LogLine[]> {
   return client.$queryRaw<LogLine[]>`
-    SELECT seq, text FROM (
-      SELECT seq, text, sum(octet_length(text)) OVER (ORDER BY seq DESC) AS total
+    SELECT seq, text, at FROM (
+      SELECT seq, text, at, sum(octet_length(text)) OVER (ORDER BY seq DESC) AS total
       FROM (
-        SELECT seq, text FROM build_log_lines
+        SELECT seq, text, at FROM build_log_lines
         WHERE build_id = ${buildId}::uuid AND seq <= ${toSeq}::int
         ORDER BY seq DESC LIMIT ${limit}::int
       ) AS page

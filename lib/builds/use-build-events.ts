@@ -10,7 +10,13 @@ export type StreamState = "connecting" | "live" | "reconnecting" | "ended";
  * Follows /api/builds/<id>/events. EventSource reconnects by itself and sends Last-Event-ID, so
  * the server resumes after the last line seen; `seen` drops anything repeated all the same.
  */
-export function useBuildEvents(id: string, initial: BuildView, onLines: (lines: string[]) => void) {
+/** A log line as the viewer shows it: its text, and when Kiln stored it (ms since the epoch), if known. */
+export interface ViewedLine {
+  text: string;
+  at: number | null;
+}
+
+export function useBuildEvents(id: string, initial: BuildView, onLines: (lines: ViewedLine[]) => void) {
   const [build, setBuild] = useState(initial);
   const [stream, setStream] = useState<StreamState>("connecting");
   const onLinesRef = useRef(onLines);
@@ -22,10 +28,10 @@ export function useBuildEvents(id: string, initial: BuildView, onLines: (lines: 
     source.onopen = () => setStream("live");
     source.onerror = () => setStream(source.readyState === EventSource.CLOSED ? "ended" : "reconnecting");
     source.addEventListener("lines", (event) => {
-      const lines = (JSON.parse((event as MessageEvent<string>).data) as [number, string][]).filter(([seq]) => seq > seen);
+      const lines = (JSON.parse((event as MessageEvent<string>).data) as [number, string, (number | null)?][]).filter(([seq]) => seq > seen);
       if (!lines.length) return;
       seen = lines.at(-1)![0];
-      onLinesRef.current(lines.map(([, text]) => text));
+      onLinesRef.current(lines.map(([, text, at]) => ({ text, at: at ?? null })));
     });
     source.addEventListener("status", (event) => {
       const parsed = buildViewSchema.safeParse(JSON.parse((event as MessageEvent<string>).data));

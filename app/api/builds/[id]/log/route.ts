@@ -1,11 +1,11 @@
 import { route } from "@/lib/http/route";
-import { buildIdParamsSchema } from "@/lib/builds/schema";
+import { buildIdParamsSchema, rawLogQuerySchema } from "@/lib/builds/schema";
 import { rawLog } from "@/lib/builds/server";
 
 export const dynamic = "force-dynamic";
 
-export const GET = route({ access: "user", params: buildIdParamsSchema }, async ({ user, params }) => {
-  const log = await rawLog(params.id, user);
+export const GET = route({ access: "user", params: buildIdParamsSchema, query: rawLogQuerySchema }, async ({ user, params, query }) => {
+  const log = await rawLog(params.id, user, query.timestamps === "1");
   return new Response(log.body, {
     headers: {
       "content-type": "text/plain; charset=utf-8",
