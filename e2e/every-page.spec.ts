@@ -5,7 +5,7 @@ import { KilnShell } from "./pages/kiln-shell";
 import { LaunchPage } from "./pages/launch-page";
 import { changePolicy, KilnApi } from "./support/kiln-token-api";
 import { dockerRepo } from "./support/repos";
-import { hubApi, removeAllServers, stackEnv } from "./support/stack";
+import { hubApi, removeAllServers, stackDatabase, stackEnv } from "./support/stack";
 
 // Every page of Kiln, as each person meets it: at a desktop's width and a phone's (390 px), in
 // light and dark mode, checked by axe (WCAG 2.1 A and AA) and for sideways scrolling.
@@ -28,8 +28,8 @@ interface Visit {
   ready: (page: Page) => Promise<void>;
 }
 
-async function signedInContext(browser: Browser, user: string, size: (typeof SIZES)[number], scheme: (typeof SCHEMES)[number]) {
-  const context = await browser.newContext({ viewport: { width: size.width, height: size.height }, colorScheme: scheme, isMobile: size.name === "phone", hasTouch: size.name === "phone" });
+async function signedInContext(browser: Browser, user: string) {
+  const context = await browser.newContext();
   const page = await context.newPage();
   await new KilnShell(page).signInThroughHub(user);
   return { context, page };
@@ -83,10 +83,13 @@ test("every page passes axe and fits a phone's width, in light and dark mode", a
   }));
 
   const problems: string[] = [];
-  for (const size of SIZES) {
-    for (const scheme of SCHEMES) {
-      for (const [user, list] of [[alice, visits], [admin, adminVisits]] as const) {
-        const { context, page } = await signedInContext(browser, user, size, scheme);
+  // One signed-in page per person; the screen's width and the colour scheme change under it.
+  for (const [user, list] of [[alice, visits], [admin, adminVisits]] as const) {
+    const { context, page } = await signedInContext(browser, user);
+    for (const size of SIZES) {
+      await page.setViewportSize({ width: size.width, height: size.height });
+      for (const scheme of SCHEMES) {
+        await page.emulateMedia({ colorScheme: scheme });
         for (const visit of list) {
           await page.goto(visit.path);
           await visit.ready(page);
@@ -95,9 +98,9 @@ test("every page passes axe and fits a phone's width, in light and dark mode", a
           if (overflow > 0) problems.push(`${where}: ${overflow} px wider than the screen`);
           for (const line of await violations(page)) problems.push(`${where}: ${line}`);
         }
-        await context.close();
       }
     }
+    await context.close();
   }
   expect(problems).toEqual([]);
 });
@@ -202,5 +205,46 @@ test("example repositories an admin lists appear on the Launch page and fill the
     await expect(launch.hint).toContainText("Recognised: Git repository");
   } finally {
     await restore();
+  }
+});
+
+test("a long library pages by twenty repositories, and a search starts again from its first page", async ({ page }) => {
+  // A person of this test's own, with 21 repositories: recorded straight into Kiln's database,
+  // since building 21 images would only test the builder again.
+  const person = `${users[0]!.replace(/-alice$/, "")}-pager`;
+  expect((await hubApi(`/users/${person}`, { method: "POST", body: JSON.stringify({}) })).status).toBe(201);
+  try {
+    await new KilnShell(page).signInThroughHub(person);
+    const database = await stackDatabase();
+    try {
+      await database.query(
+        `WITH person AS (SELECT id FROM users WHERE name = $1),
+              made AS (
+                INSERT INTO builds (provider, repo_url, spec, display_name, requested_ref, resolved_ref, image_name, builder_image, status, requested_by_id, finished_at, image_size_bytes)
+                SELECT 'git', 'git://127.0.0.1:9/pager-' || i || '.git', 'git/pager-' || i || '/HEAD', 'pager-repo-' || lpad(i::text, 2, '0'), 'HEAD', md5(i::text) || left(md5(i::text), 8),
+                       'kiln-pager-' || $1 || '-' || i || ':latest', 'unused', 'built', person.id, now() - (i || ' minutes')::interval, 1000000
+                FROM generate_series(1, 21) AS i, person
+                RETURNING id, requested_by_id, finished_at)
+         INSERT INTO library_entries (build_id, user_id, created_at) SELECT id, requested_by_id, finished_at FROM made`,
+        [person],
+      );
+    } finally {
+      await database.end();
+    }
+    await page.goto("library");
+    const repos = page.getByTestId("library-repo");
+    await expect(repos).toHaveCount(20);
+    const pages = page.getByRole("navigation", { name: "Library pages" });
+    await expect(pages).toContainText("Page 1 of 2 · 21 repositories");
+    await expect(repos.first()).toContainText("pager-repo-01"); // newest first
+    await pages.getByRole("button", { name: "Next" }).click();
+    await expect(repos).toHaveCount(1);
+    await expect(repos.first()).toContainText("pager-repo-21");
+    await expect(pages.getByRole("button", { name: "Next" })).toBeDisabled();
+    await page.getByRole("searchbox", { name: "Search" }).fill("pager-repo-1");
+    await expect(repos).toHaveCount(10); // 10 to 19
+    await expect(page.getByRole("navigation", { name: "Library pages" })).toHaveCount(0);
+  } finally {
+    await hubApi(`/users/${person}`, { method: "DELETE" });
   }
 });
