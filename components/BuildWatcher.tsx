@@ -190,7 +190,7 @@ export function BuildWatcher({ initial, entryId, launchPath, autoLaunch = true, 
         )}
       </section>
 
-      <LogViewer ref={log} label={`Build log of ${build.displayName}`} failed={build.status === "failed"} errorText={build.failureOutput.at(-1)} />
+      <LogViewer ref={log} label={`Build log of ${build.displayName}`} failed={build.status === "failed"} errorText={build.failureOutput.at(-1)} downloadUrl={`${basePath}/api/builds/${build.id}/log`} />
       {build.logTruncated && (
         <p className="text-sm text-amber-700 dark:text-amber-400">The log was too long to keep whole; its end was not stored. The download has everything that was kept.</p>
       )}

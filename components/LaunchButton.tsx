@@ -19,7 +19,23 @@ function elapsed(ms: number): string {
  * when it is ready. When the Hub's server limit is reached it lists the person's servers, each
  * with a button that frees its place and launches again.
  */
-export function LaunchButton({ entryId, label = "Launch", auto = false, path }: { entryId: number; label?: string; auto?: boolean; path?: string }) {
+export function LaunchButton({
+  entryId,
+  label = "Launch",
+  auto = false,
+  path,
+  server: serverName,
+  onLaunch,
+}: {
+  entryId: number;
+  label?: string;
+  auto?: boolean;
+  path?: string;
+  /** Start this named server of the person's (the Servers page), not any server of the image. */
+  server?: string;
+  /** Told when a launch begins, so a list can keep this button while the server's state changes. */
+  onLaunch?: () => void;
+}) {
   const [state, setState] = useState<"idle" | "starting" | "failed" | "limit" | "cancelled">("idle");
   const [error, setError] = useState<string | null>(null);
   const [server, setServer] = useState<string | null>(null);
@@ -44,13 +60,14 @@ export function LaunchButton({ entryId, label = "Launch", auto = false, path }: 
   }, [state]);
 
   async function launch() {
+    onLaunch?.();
     setState("starting");
     setError(null);
     setStartedAt(Date.now());
     setNow(Date.now());
     reset("Asking JupyterHub for a server…", 5);
     try {
-      const result = await postLaunch(entryId, path);
+      const result = await postLaunch(entryId, path, serverName);
       setServer(result.server);
       openUrl.current = result.openUrl;
       if (result.ready) {
@@ -68,15 +85,14 @@ export function LaunchButton({ entryId, label = "Launch", auto = false, path }: 
 
   async function cancel() {
     stop();
-    if (server) {
-      try {
-        await deleteServer(server, false);
-      } catch (err) {
-        setError((err as Error).message);
-      }
-    }
     openUrl.current = null;
-    setState("cancelled");
+    try {
+      if (server) await deleteServer(server, false);
+      setState("cancelled");
+    } catch (err) {
+      setState("failed");
+      setError(`Kiln could not stop the server: ${(err as Error).message} Open Servers to stop it there.`);
+    }
   }
 
   // Started on its own (a launch link, or "build and launch"): once, on mount.

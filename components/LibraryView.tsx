@@ -30,8 +30,8 @@ const STATUS_BADGE: Record<string, string> = {
 };
 
 
-export function LibraryView({ initialSearch = "" }: { initialSearch?: string }) {
-  const [view, setView] = useState<"mine" | "shared">("mine");
+export function LibraryView({ initialSearch = "", initialView = "mine" }: { initialSearch?: string; initialView?: "mine" | "shared" }) {
+  const [view, setView] = useState<"mine" | "shared">(initialView);
   const [search, setSearch] = useState(initialSearch);
   const [status, setStatus] = useState<LibraryQuery["status"]>();
   const [visibility, setVisibility] = useState<LibraryQuery["visibility"]>();
@@ -39,7 +39,12 @@ export function LibraryView({ initialSearch = "" }: { initialSearch?: string }) 
   const q = useDeferredValue(search);
   const query: LibraryQuery = { view, q: q || undefined, status, visibility: view === "mine" ? visibility : undefined };
   // The current results stay on screen while a new search loads.
-  const library = useQuery({ queryKey: libraryKeys.list(query), queryFn: () => fetchLibrary(query), placeholderData: keepPreviousData });
+  // Only within one tab: the other tab's rows (and columns) never stand in for this one's.
+  const library = useQuery({
+    queryKey: libraryKeys.list(query),
+    queryFn: () => fetchLibrary(query),
+    placeholderData: (previous, previousQuery) => (previousQuery?.queryKey[1]?.view === view ? keepPreviousData(previous) : undefined),
+  });
   const [page, setPage] = useState(0);
   useEffect(() => setPage(0), [view, q, status, visibility]);
   const updates = useQuery({ queryKey: libraryKeys.updates(), queryFn: fetchLibraryUpdates, enabled: view === "mine", staleTime: 60_000 });
@@ -96,7 +101,9 @@ export function LibraryView({ initialSearch = "" }: { initialSearch?: string }) 
     return [...map.values()];
   }, [library.data]);
   const pages = Math.max(1, Math.ceil(groups.length / PAGE_SIZE));
-  const shown = groups.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE);
+  // Deleting the last repository of the last page moves back a page rather than showing none.
+  const current = Math.min(page, pages - 1);
+  const shown = groups.slice(current * PAGE_SIZE, (current + 1) * PAGE_SIZE);
   const select = "rounded-md border border-stone-300 bg-white px-2 py-1.5 text-sm dark:border-stone-700 dark:bg-stone-900";
 
   return (
@@ -294,13 +301,13 @@ export function LibraryView({ initialSearch = "" }: { initialSearch?: string }) 
         </ul>
         {pages > 1 && (
           <nav aria-label="Library pages" className="flex flex-wrap items-center justify-center gap-3 text-sm">
-            <button type="button" disabled={page === 0} onClick={() => setPage(page - 1)} className="rounded-md border border-stone-300 px-3 py-1.5 disabled:opacity-50 dark:border-stone-700">
+            <button type="button" disabled={current === 0} onClick={() => setPage(current - 1)} className="rounded-md border border-stone-300 px-3 py-1.5 disabled:opacity-50 dark:border-stone-700">
               Previous
             </button>
             <span aria-live="polite">
-              Page {page + 1} of {pages} · {groups.length} repositories
+              Page {current + 1} of {pages} · {groups.length} repositories
             </span>
-            <button type="button" disabled={page >= pages - 1} onClick={() => setPage(page + 1)} className="rounded-md border border-stone-300 px-3 py-1.5 disabled:opacity-50 dark:border-stone-700">
+            <button type="button" disabled={current >= pages - 1} onClick={() => setPage(current + 1)} className="rounded-md border border-stone-300 px-3 py-1.5 disabled:opacity-50 dark:border-stone-700">
               Next
             </button>
           </nav>

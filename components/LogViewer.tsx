@@ -25,7 +25,10 @@ const button = "rounded-md border border-stone-300 px-2.5 py-1 text-sm hover:bg-
  * The build log in xterm.js: ANSI colours, 100,000+ lines without slowing down. It follows the
  * tail until the reader scrolls up, and has search and, for a failed build, a jump to the error.
  */
-export const LogViewer = forwardRef<LogViewerHandle, { label: string; failed?: boolean; errorText?: string }>(function LogViewer({ label, failed = false, errorText }, ref) {
+export const LogViewer = forwardRef<LogViewerHandle, { label: string; failed?: boolean; errorText?: string; downloadUrl?: string }>(function LogViewer(
+  { label, failed = false, errorText, downloadUrl },
+  ref,
+) {
   const host = useRef<HTMLDivElement>(null);
   const terminal = useRef<Terminal | null>(null);
   const search = useRef<SearchAddon | null>(null);
@@ -167,6 +170,11 @@ export const LogViewer = forwardRef<LogViewerHandle, { label: string; failed?: b
           <input type="checkbox" checked={timestamps} onChange={(event) => showTimestamps(event.target.checked)} className="size-4 accent-kiln-600" />
           Timestamps
         </label>
+        {timestamps && downloadUrl && (
+          <a href={`${downloadUrl}?timestamps=1`} download className="text-sm underline underline-offset-2">
+            Download with timestamps
+          </a>
+        )}
         <span className="ml-auto flex items-center gap-2 text-sm text-stone-700 dark:text-stone-300">
           <span data-testid="log-follow-state">{following ? "Following the end of the log" : "Scrolled up: not following"}</span>
           {!following && (

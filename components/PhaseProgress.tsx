@@ -26,7 +26,9 @@ export function PhaseProgress({ status, failedPhase = null }: { status: BuildSta
   const failed = status === "failed" || status === "cancelled";
   const failedAt = status === "failed" && failedPhase ? STEPS.findIndex((step) => step.status === failedPhase) : -1;
   const index = failed ? failedAt : STEPS.findIndex((step) => step.status === status);
-  const valueText = failed ? (status === "failed" ? "Failed" : "Cancelled") : STEPS[index]?.label ?? status;
+  // A progress bar's children are not read out, so the failed phase is named here too.
+  const failedWhile = failedAt >= 0 ? ` while ${STEPS[failedAt]!.label.toLowerCase()}` : "";
+  const valueText = failed ? (status === "failed" ? `Failed${failedWhile}` : "Cancelled") : STEPS[index]?.label ?? status;
   const stateOf = (i: number): StepState => {
     if (status === "cancelled" || (status === "failed" && failedAt === -1)) return status === "failed" ? "failed" : "stopped";
     if (i < index || (i === index && status === "built")) return "done";

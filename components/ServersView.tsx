@@ -34,6 +34,7 @@ export function ServersView() {
   const client = useQueryClient();
   const [notice, setNotice] = useState<string | null>(null);
   const [removing, setRemoving] = useState<string | null>(null);
+  const [launching, setLaunching] = useState<ReadonlySet<string>>(new Set());
   const dialog = useRef<HTMLDialogElement>(null);
   const stop = useMutation({
     mutationFn: ({ name, remove }: { name: string; remove: boolean }) => deleteServer(name, remove),
@@ -92,7 +93,7 @@ export function ServersView() {
                   </td>
                   <td className={cell} data-label="Repository">
                     {server.entry ? (
-                      <Link href={`/library?q=${encodeURIComponent(server.entry.displayName)}`} className="break-words underline underline-offset-2" data-testid="server-entry">
+                      <Link href={`/library?q=${encodeURIComponent(server.entry.displayName)}${server.entry.own ? "" : "&view=shared"}`} className="break-words underline underline-offset-2" data-testid="server-entry">
                         {versionLabel(server.entry)}
                       </Link>
                     ) : (
@@ -104,7 +105,7 @@ export function ServersView() {
                   <td className={cell} data-label="Last activity">{formatDateTime(server.lastActivity)}</td>
                   <td className="space-y-2 px-4 py-3 text-sm max-sm:block">
                     <div className="flex flex-wrap items-center gap-3">
-                      {server.ready && !server.entry && (
+                      {server.ready && !launching.has(server.name) && (
                         <a href={server.url} className="rounded-md bg-kiln-700 px-3 py-1 font-medium text-white hover:bg-kiln-800">
                           Open
                         </a>
@@ -120,9 +121,9 @@ export function ServersView() {
                         </button>
                       )}
                     </div>
-                    {/* One launcher per row whatever the state, so a start begun here survives the row's refresh. */}
-                    {server.entry && state !== "stopping" && (
-                      <LaunchButton entryId={server.entry.id} label={state === "running" ? "Open" : state === "stopped" ? "Start and open" : "Open when ready"} />
+                    {/* A start begun here keeps its launcher while the row's state changes under it. */}
+                    {server.entry && (state === "stopped" || launching.has(server.name)) && (
+                      <LaunchButton entryId={server.entry.id} server={server.name} label="Start and open" onLaunch={() => setLaunching((names) => new Set(names).add(server.name))} />
                     )}
                     {state === "stopped" && !server.entry && <p className="text-xs text-stone-700 dark:text-stone-300">Its image is not in a library you can see, so it cannot start again; remove it.</p>}
                   </td>

@@ -28,6 +28,7 @@ test("a failed build names the step that failed and its last output, marks only 
   await expect(steps).toHaveCount(5);
   expect(await steps.evaluateAll((items) => items.map((item) => item.getAttribute("data-state")))).toEqual(["done", "done", "failed", "todo", "todo"]);
   await expect(steps.nth(2)).toContainText("Building · failed");
+  await expect(build.phase).toHaveAttribute("aria-valuetext", "Failed while building");
 
   // The log: search counts matches; "Jump to the error" selects the failure line; scrolling up stops following.
   const search = page.getByRole("searchbox", { name: "Search the log" });
@@ -55,7 +56,8 @@ test("a failed build names the step that failed and its last output, marks only 
   // Timestamps on: every line starts with the time Kiln stored it; the download has them too.
   await page.getByRole("checkbox", { name: "Timestamps" }).check();
   await expect(rows).toContainText(/\d\d:\d\d:\d\d The build failed at step 4 of 13/);
-  const stamped = await (await page.request.get(`api/builds/${id}/log?timestamps=1`)).text();
+  const download = page.getByRole("link", { name: "Download with timestamps" });
+  const stamped = await (await page.request.get(String(await download.getAttribute("href")).replace(/^.*\/api\//, "api/"))).text();
   expect(stamped.split("\n").filter(Boolean).every((line) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z /.test(line))).toBe(true);
   await page.getByRole("checkbox", { name: "Timestamps" }).uncheck();
   await expect(rows).not.toContainText(/\d\d:\d\d:\d\d The build failed/);

@@ -15,7 +15,8 @@ export class BuildPage {
   }
 
   async expectPhase(text: "Queued" | "Fetching" | "Building" | "Pushing" | "Built" | "Failed" | "Cancelled", timeout = 120_000) {
-    await expect(this.phase).toHaveAttribute("aria-valuetext", text, { timeout });
+    // A failed build's value names the phase it failed in ("Failed while building").
+    await expect(this.phase).toHaveAttribute("aria-valuetext", text === "Failed" ? /^Failed( while \w+)?$/ : text, { timeout });
   }
 
   /** The log's visible rows (xterm shows the tail while following it). */

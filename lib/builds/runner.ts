@@ -9,8 +9,8 @@ import { builderFetchSettings, repo2dockerCommand, repo2dockerConfig } from "@/l
 import { cutMark, formatBytes, LineSplitter, parseOutputLine, type RawLine } from "./output";
 import type { BuildStatus } from "./schema";
 import { buildSettings } from "./settings";
-import type { FailureSummary } from "./failure";
-import { appendOutput, finishBuild, readFailureSummary, updateBuild } from "./store";
+import { summariseFailure, type FailureSummary } from "./failure";
+import { appendOutput, finishBuild, readNewestStoredLines, updateBuild } from "./store";
 
 // Runs one build's repo2docker container and records everything it prints. A runner can also
 // pick up a container that an earlier Kiln process started: it replays the output from the
@@ -47,6 +47,10 @@ export function lineCost(text: string): number {
 class DatabaseAwayError extends Error {
   override name = "DatabaseAwayError";
 }
+
+/** How many of the newest lines a failure summary reads, and how much of each. */
+const RECENT_LINES = 400;
+const RECENT_LINE_CHARS = 1000;
 
 /**
  * A failed build in a researcher's words: the step and its exit status when the builder named
@@ -88,6 +92,7 @@ export class BuildRunner {
   private status: BuildStatus;
   private failure: string | undefined;
   private lastLine = "";
+  private recent: string[] = [];
   private pending: string[] = [];
   private pendingBytes = 0;
   private pendingStatus: BuildStatus | undefined;
@@ -330,9 +335,27 @@ export class BuildRunner {
         this.pendingStatus = line.phase;
       }
       if (line.text.trim()) this.lastLine = line.text;
+      this.remember(line.text);
       this.keep(line.text);
     }
     this.scheduleFlush();
+  }
+
+  /** The newest lines, kept whether or not the log's cap let them be stored: what a failure summary reads. */
+  private remember(text: string): void {
+    this.recent.push(text.length > RECENT_LINE_CHARS ? text.slice(0, RECENT_LINE_CHARS) : text);
+    if (this.recent.length > RECENT_LINES * 2) this.recent = this.recent.slice(-RECENT_LINES);
+  }
+
+  /**
+   * Where the build stopped: its last step (only when it failed while building) and that step's
+   * output, from the lines this run read; a run that re-attached after a restart adds the stored
+   * lines from before it (read here, outside any lock).
+   */
+  private async failureSummary(withStep: boolean): Promise<FailureSummary> {
+    const earlier = this.skip > 0 ? await this.persist(() => readNewestStoredLines(this.build.id, RECENT_LINES)) : [];
+    const summary = summariseFailure([...earlier, ...this.recent.slice(-RECENT_LINES)]);
+    return withStep ? summary : { ...summary, step: null };
   }
 
   private capNotice(): string {
@@ -415,18 +438,19 @@ export class BuildRunner {
       await finish(id, "cancelled", "\u001b[33mBuild cancelled.\u001b[0m", { error: "The build was cancelled.", exitCode });
       return;
     }
+    const building = this.status === "building";
     if (this.stopReason === "timeout") {
       const message = `The build took longer than the ${duration(this.settings.timeoutMs)} a build may take, so Kiln stopped it.`;
-      await finish(id, "failed", `\u001b[31m${message}\u001b[0m`, { error: message, exitCode });
+      await finish(id, "failed", `\u001b[31m${message}\u001b[0m`, { error: message, exitCode, summary: await this.failureSummary(building) });
       return;
     }
     if (this.stopReason === "idle") {
       const message = `The build printed nothing for ${duration(this.settings.idleMs)}, so Kiln stopped it.`;
-      await finish(id, "failed", `\u001b[31m${message}\u001b[0m`, { error: message, exitCode });
+      await finish(id, "failed", `\u001b[31m${message}\u001b[0m`, { error: message, exitCode, summary: await this.failureSummary(building) });
       return;
     }
     if (exitCode !== 0) {
-      const summary = await this.persist(() => readFailureSummary(id, this.status));
+      const summary = await this.failureSummary(building);
       const message = failureMessage(summary, this.failure, exitCode);
       // The log's own last line has no "below": only the build page shows the summary.
       const closing = summary.step ? message.slice(0, message.indexOf(". ") + 1) : message;
@@ -436,7 +460,7 @@ export class BuildRunner {
     const image = await imageInfo(this.build.imageName);
     if (!image) {
       const message = "repo2docker finished but the image is not in the engine.";
-      await finish(id, "failed", `\u001b[31m${message}\u001b[0m`, { error: message, exitCode });
+      await finish(id, "failed", `\u001b[31m${message}\u001b[0m`, { error: message, exitCode, summary: await this.failureSummary(false) });
       return;
     }
     if (this.settings.push) {
@@ -451,7 +475,7 @@ export class BuildRunner {
         if (error instanceof DatabaseAwayError) throw error;
         await this.flush();
         const message = `Pushing ${this.build.imageName} to the registry failed: ${(error as Error).message}`;
-        await finish(id, "failed", `\u001b[31m${message}\u001b[0m`, { error: message, exitCode });
+        await finish(id, "failed", `\u001b[31m${message}\u001b[0m`, { error: message, exitCode, summary: await this.failureSummary(false) });
         return;
       }
     }

@@ -67,22 +67,22 @@ describe("build store", () => {
     expect((await store.readLines(build.id, 0, 10)).map((line) => line.text)).toEqual(["x", "done"]);
   });
 
-  it("records where a failed build stopped: its phase, the failing step and its last output, and when each line was stored", async () => {
+  it("records where a failed build stopped: the phase it was in, the runner's summary, and when each line was stored", async () => {
     const build = await createBuild("building");
-    const lines = ["STEP 1/3: FROM base", "STEP 2/3: RUN make", "make: *** [all] Error 2", 'Error: building at STEP "RUN make": while running runtime: exit status 2'];
-    await store.appendOutput(build.id, { firstSeq: 1, lines, logBytes: 0, linesConsumed: 4, truncated: false });
-    expect(await store.finishBuild(build.id, "failed", "failed", { error: "failed" })).toBe(true);
+    await store.appendOutput(build.id, { firstSeq: 1, lines: ["STEP 2/3: RUN make", "make: *** [all] Error 2"], logBytes: 0, linesConsumed: 2, truncated: false });
+    const summary = { step: "Step 2 of 3: RUN make", output: ["make: *** [all] Error 2"], exitStatus: 2 };
+    expect(await store.finishBuild(build.id, "failed", "failed", { error: "failed", summary })).toBe(true);
     const row = await dbModule.db().build.findUniqueOrThrow({ where: { id: build.id } });
     expect(row).toMatchObject({ failedPhase: "building", failureStep: "Step 2 of 3: RUN make", failureOutput: ["make: *** [all] Error 2"] });
     const stored = await store.readLines(build.id, 0, 10);
     expect(stored.every((line) => line.at instanceof Date && Math.abs(line.at.getTime() - Date.now()) < 60_000)).toBe(true);
+    expect(await store.readNewestStoredLines(build.id, 2)).toEqual(["make: *** [all] Error 2", "failed"]);
 
-    // Failing while fetching names no step, whatever the log says; cancelling records no failure.
+    // The phase is the one the row was in; cancelling records no failure.
     const fetching = await createBuild("building");
     await dbModule.db().build.update({ where: { id: fetching.id }, data: { status: "fetching" } });
-    await store.appendOutput(fetching.id, { firstSeq: 1, lines: ["STEP 9/9: RUN stale", "fatal: repository not found"], logBytes: 0, linesConsumed: 2, truncated: false });
-    await store.finishBuild(fetching.id, "failed", "failed", { error: "failed" });
-    expect(await dbModule.db().build.findUniqueOrThrow({ where: { id: fetching.id } })).toMatchObject({ failedPhase: "fetching", failureStep: null });
+    await store.finishBuild(fetching.id, "failed", "failed", { error: "failed", summary: { step: null, output: ["fatal: repository not found"], exitStatus: null } });
+    expect(await dbModule.db().build.findUniqueOrThrow({ where: { id: fetching.id } })).toMatchObject({ failedPhase: "fetching", failureStep: null, failureOutput: ["fatal: repository not found"] });
     const cancelled = await createBuild("building");
     await store.finishBuild(cancelled.id, "cancelled", "cancelled");
     expect(await dbModule.db().build.findUniqueOrThrow({ where: { id: cancelled.id } })).toMatchObject({ failedPhase: null, failureStep: null, failureOutput: [] });

@@ -4,7 +4,7 @@ import type { Build, Prisma } from "@/lib/generated/prisma/client";
 import type { KilnUser } from "@/lib/auth/identity";
 import { AppError } from "@/lib/http/errors";
 import { activeStatuses, buildIdParamsSchema, type BuildStatus, type BuildView, type LogLine } from "./schema";
-import { summariseFailure, type FailureSummary } from "./failure";
+import type { FailureSummary } from "./failure";
 import { buildSettings } from "./settings";
 
 // Builds and their log lines in PostgreSQL. Every change a viewer should see is followed by a
@@ -138,7 +138,7 @@ export async function finishBuild(
     const [row] = await tx.$queryRaw<{ status: BuildStatus; log_lines: number }[]>`
       SELECT status, log_lines FROM builds WHERE id = ${buildId}::uuid FOR UPDATE`;
     if (!row || !activeStatuses.includes(row.status)) return false;
-    const summary = status === "failed" ? (fields.summary ?? (await readFailureSummary(buildId, row.status, tx))) : null;
+    const summary = status === "failed" ? (fields.summary ?? null) : null;
     await tx.build.update({
       where: { id: buildId },
       data: {
@@ -159,11 +159,11 @@ export async function finishBuild(
   }, INTERACTIVE);
 }
 
-/** How a build that is failing now failed, from the end of its log: the step only while building. */
-export async function readFailureSummary(buildId: string, phase: BuildStatus, client: Database | Prisma.TransactionClient = db()): Promise<FailureSummary> {
-  const newest = await client.buildLogLine.findMany({ where: { buildId }, orderBy: { seq: "desc" }, take: 400, select: { text: true } });
-  const summary = summariseFailure(newest.reverse().map((line) => line.text));
-  return phase === "building" ? summary : { ...summary, step: null };
+/** The text of a build's newest stored lines, oldest first, each cut to 1,000 characters. */
+export async function readNewestStoredLines(buildId: string, count: number, client: Database = db()): Promise<string[]> {
+  const rows = await client.$queryRaw<{ text: string }[]>`
+    SELECT left(text, 1000) AS text FROM build_log_lines WHERE build_id = ${buildId}::uuid ORDER BY seq DESC LIMIT ${count}::int`;
+  return rows.reverse().map((row) => row.text);
 }
 
 export async function readLines(buildId: string, afterSeq: number, limit: number, client: Database = db()): Promise<LogLine[]> {

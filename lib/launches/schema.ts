@@ -7,6 +7,8 @@ export const launchRequestSchema = z
     entryId: z.number().int().positive().max(2_147_483_647),
     /** A file in the repository, or a server path starting with "/" (see lib/links). */
     path: z.string().max(1024).refine((path) => serverPathFor(path, "repository") !== null, UNSAFE_PATH_MESSAGE).optional(),
+    /** Start this one of the person's servers (it must run the entry's image), as the Servers page's "Start" does. */
+    server: z.string().regex(/^[a-z][a-z0-9-]{0,29}$/, "not a server name").optional(),
   })
   .strict();
 

@@ -36,9 +36,9 @@ export function openUrl(base: string, folder: string, path: string): string {
 }
 
 /** Starts (or reuses) a named server running the entry's image for `viewer`. */
-export async function launchEntry(viewer: KilnUser, entryId: number, pathOverride?: string): Promise<LaunchResult> {
+export async function launchEntry(viewer: KilnUser, entryId: number, pathOverride?: string, serverName?: string): Promise<LaunchResult> {
   try {
-    return await launchNow(viewer, entryId, pathOverride);
+    return await launchNow(viewer, entryId, pathOverride, serverName);
   } catch (error) {
     // Refusals on purpose (a ban, a quota) are recorded; a Hub that is down is not news.
     if (error instanceof AppError && (error.code === "banned" || error.code.endsWith("quota_exceeded"))) {
@@ -48,7 +48,7 @@ export async function launchEntry(viewer: KilnUser, entryId: number, pathOverrid
   }
 }
 
-async function launchNow(viewer: KilnUser, entryId: number, pathOverride?: string): Promise<LaunchResult> {
+async function launchNow(viewer: KilnUser, entryId: number, pathOverride?: string, serverName?: string): Promise<LaunchResult> {
   const entry = await launchableEntry(entryId, viewer);
   const image = entry.build.imageName;
   const present = (await imageInfo(image).catch(() => null)) !== null || (await registryHasImage(image).catch(() => false));
@@ -62,7 +62,12 @@ async function launchNow(viewer: KilnUser, entryId: number, pathOverride?: strin
   } catch (error) {
     throw hubUnreachable(error);
   }
-  const same = servers.filter((s) => s.name && s.user_options?.image === image);
+  let same = servers.filter((s) => s.name && s.user_options?.image === image);
+  if (serverName !== undefined) {
+    // One named server, as the Servers page asks: never another one of the same image.
+    same = same.filter((s) => s.name === serverName);
+    if (!same.length) throw new AppError("server_not_found", 404, `You have no server named ${serverName} running this image. Open Servers to see yours.`);
+  }
   const running = same.find((s) => s.ready || s.pending);
   if (running) {
     await recordLaunch(entry.id);
@@ -80,7 +85,12 @@ async function launchNow(viewer: KilnUser, entryId: number, pathOverride?: strin
       // progress stream, so the person sees the Hub's messages instead of a silent wait.
       const request = startServer(viewer.name, name, { image, kiln_repo_dir: folder, kiln_ticket: launchTicket(viewer.name, name, image) });
       const answered = await Promise.race([request.then(() => true), sleep(SPAWN_ANSWER_MS).then(() => false)]);
-      if (!answered) request.catch((error: unknown) => console.error(`[kiln] the Hub's start of ${viewer.name}/${name} failed after Kiln stopped waiting; its progress stream says so`, error));
+      if (!answered) {
+        request.catch((error: unknown) => console.error(`[kiln] the Hub's start of ${viewer.name}/${name} failed after Kiln stopped waiting; its progress stream says so`, error));
+        // The quota locks are held until the Hub lists the server as starting, so the next
+        // launch counts it.
+        await untilListed(viewer.name, name, request);
+      }
     } catch (error) {
       if (!(error instanceof HubError) || error.status === undefined) throw hubUnreachable(error);
       const message = /"message":\s*"([^"]+)"/.exec(error.message)?.[1];
@@ -99,6 +109,20 @@ async function launchNow(viewer: KilnUser, entryId: number, pathOverride?: strin
 
 /** How long a launch waits for the Hub's answer to a start before following its progress instead. */
 const SPAWN_ANSWER_MS = 2000;
+
+/** Waits (bounded) until the Hub lists `server` as starting or running, or its start request settles. */
+async function untilListed(user: string, server: string, request: Promise<unknown>): Promise<void> {
+  let settled = false;
+  void request.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  for (let i = 0; i < 40 && !settled; i++) {
+    const listed = (await userServers(user).catch(() => [])).find((s) => s.name === server);
+    if (listed && (listed.pending || listed.ready)) return;
+    await sleep(250);
+  }
+}
 
 /** Key space of the per-repository launch lock (pg_advisory_xact_lock(int, int)). */
 const REPO_LAUNCH_LOCK = 0x6b726c; // "krl"

@@ -32,7 +32,11 @@ export function useLaunchProgress(onOutcome: (outcome: Outcome) => void) {
   outcome.current = onOutcome;
 
   const watchdog = useRef<ReturnType<typeof setInterval> | undefined>(undefined);
+  // Bumped by stop(): an answer that arrives for an earlier stream (or after Cancel, or after
+  // the page went away) is ignored.
+  const generation = useRef(0);
   const stop = useCallback(() => {
+    generation.current += 1;
     source.current?.close();
     source.current = null;
     clearTimeout(timer.current);
@@ -50,6 +54,8 @@ export function useLaunchProgress(onOutcome: (outcome: Outcome) => void) {
   const follow = useCallback(
     (server: string, retries = 0) => {
       stop();
+      const mine = generation.current;
+      const live = () => generation.current === mine;
       const events = new EventSource(`${basePath}/api/launches/${server}/progress`);
       source.current = events;
       // A stream can also stall without an error (a proxy keeps the browser's side open when
@@ -58,7 +64,7 @@ export function useLaunchProgress(onOutcome: (outcome: Outcome) => void) {
       watchdog.current = setInterval(() => {
         void fetchServers()
           .then((servers) => {
-            if (source.current !== events) return;
+            if (!live()) return;
             const current = servers.find((candidate) => candidate.name === server);
             if (current?.ready) {
               stop();
@@ -70,11 +76,13 @@ export function useLaunchProgress(onOutcome: (outcome: Outcome) => void) {
             } else if (lost) follow(server, retries);
           })
           .catch(() => {
+            if (!live()) return;
             lost = true;
             setProgress((current) => ({ ...current, reconnecting: true }));
           });
       }, WATCHDOG_MS);
       events.onmessage = (event) => {
+        if (!live()) return;
         const data = JSON.parse(event.data as string) as { progress?: number; message?: string; ready?: boolean; failed?: boolean };
         if (data.ready) {
           stop();
@@ -88,15 +96,17 @@ export function useLaunchProgress(onOutcome: (outcome: Outcome) => void) {
         }
       };
       events.onerror = () => {
-        if (events !== source.current) return;
+        if (!live()) return;
         setProgress((current) => ({ ...current, reconnecting: true }));
         // The browser retries an open stream by itself; one that ended is reopened here, once
         // the Hub has said the server is still on its way.
         if (events.readyState !== EventSource.CLOSED) return;
         stop();
+        const retry = generation.current;
         timer.current = setTimeout(() => {
           void fetchServers()
             .then((servers) => {
+              if (generation.current !== retry) return;
               const current = servers.find((candidate) => candidate.name === server);
               if (current?.ready) {
                 note(undefined, 100);
@@ -104,7 +114,11 @@ export function useLaunchProgress(onOutcome: (outcome: Outcome) => void) {
               } else if (current?.pending === "spawn" && retries < MAX_RETRIES) follow(server, retries + 1);
               else outcome.current({ kind: "failed", message: "The server stopped before it was ready. Open Servers to see it, or launch again." });
             })
-            .catch(() => (retries < MAX_RETRIES ? follow(server, retries + 1) : outcome.current({ kind: "failed", message: "Kiln lost touch with JupyterHub while the server started. Open Servers to see whether it is running." })));
+            .catch(() => {
+              if (generation.current !== retry) return;
+              if (retries < MAX_RETRIES) follow(server, retries + 1);
+              else outcome.current({ kind: "failed", message: "Kiln lost touch with JupyterHub while the server started. Open Servers to see whether it is running." });
+            });
         }, RETRY_MS);
       };
     },

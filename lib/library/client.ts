@@ -25,10 +25,9 @@ export async function deleteLibraryEntry(id: number): Promise<DeleteResult> {
   return deleteResultSchema.parse(await fetchJson(`/api/library/${id}`, { method: "DELETE" }));
 }
 
-export async function postLaunch(entryId: number, path?: string): Promise<LaunchResult> {
-  return launchResultSchema.parse(
-    await fetchJson("/api/launches", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ entryId, ...(path !== undefined ? { path } : {}) }) }),
-  );
+export async function postLaunch(entryId: number, path?: string, server?: string): Promise<LaunchResult> {
+  const body = { entryId, ...(path !== undefined ? { path } : {}), ...(server !== undefined ? { server } : {}) };
+  return launchResultSchema.parse(await fetchJson("/api/launches", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }));
 }
 
 export async function fetchServers(): Promise<ServerView[]> {

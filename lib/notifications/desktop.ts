@@ -28,9 +28,13 @@ export async function setDesktopNotifications(on: boolean): Promise<boolean> {
 /** Shows a notification only when the person turned them on and is looking elsewhere. */
 export function notifyInBackground(title: string, body: string): void {
   if (!desktopNotificationsOn() || document.visibilityState === "visible") return;
-  const notification = new Notification(title, { body, icon: undefined, tag: title });
-  notification.onclick = () => {
-    window.focus();
-    notification.close();
-  };
+  try {
+    const notification = new Notification(title, { body: body.slice(0, 300), tag: title });
+    notification.onclick = () => {
+      window.focus();
+      notification.close();
+    };
+  } catch {
+    // Some browsers (Chrome on Android) allow only a service worker to notify: nothing shown, nothing broken.
+  }
 }

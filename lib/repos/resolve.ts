@@ -50,7 +50,7 @@ export class ResolveError extends Error {
 const TIMEOUT_MS = 15_000;
 
 /** Node's error codes for a host this machine cannot reach at all, as opposed to one that is slow or failing. */
-const NO_ROUTE = new Set(["ENOTFOUND", "EAI_AGAIN", "ECONNREFUSED", "ENETUNREACH", "EHOSTUNREACH", "ECONNRESET"]);
+const NO_ROUTE = new Set(["ENOTFOUND", "ECONNREFUSED", "ENETUNREACH", "EHOSTUNREACH"]);
 
 /**
  * Why `what` could not be asked, in a researcher's words: a Hub with no route to the host is not
