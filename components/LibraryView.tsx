@@ -12,6 +12,7 @@ import { providerLabels } from "@/lib/repos/types";
 import { fetchJson } from "@/lib/api/fetch-json";
 import { requestBuildResponseSchema } from "@/lib/builds/schema";
 import { postReport } from "@/lib/moderation/client";
+import { cardCell, cardHead, cardRow, cardTable } from "./card-table";
 import { EmptyState } from "./EmptyState";
 import { LaunchButton } from "./LaunchButton";
 import { ImageDetails } from "./ImageDetails";
@@ -20,8 +21,6 @@ import { Tabs } from "./Tabs";
 
 /** Repositories per page: a long library pages instead of rendering every row. */
 const PAGE_SIZE = 20;
-/** On a phone each row is a card: the cell's column name goes before its value. */
-const cell = "px-2 py-3 max-sm:block max-sm:px-4 max-sm:py-1 max-sm:before:mr-2 max-sm:before:font-medium max-sm:before:text-stone-600 max-sm:before:content-[attr(data-label)] dark:max-sm:before:text-stone-400";
 
 const STATUS_BADGE: Record<string, string> = {
   built: "bg-emerald-100 text-emerald-800 dark:bg-emerald-900/40 dark:text-emerald-300",
@@ -194,7 +193,7 @@ export function LibraryView({ initialSearch = "", initialView = "mine" }: { init
                         </div>
                       ))}
                 </div>
-                <table className="w-full table-fixed text-left text-sm max-sm:block">
+                <table className={cardTable}>
                   <caption className="sr-only">Versions of {first.displayName}</caption>
                   <colgroup>
                     <col className="w-[22%]" />
@@ -205,7 +204,7 @@ export function LibraryView({ initialSearch = "", initialView = "mine" }: { init
                     <col className="w-[12%]" />
                     <col className="w-[20%]" />
                   </colgroup>
-                  <thead className="text-xs text-stone-600 max-sm:sr-only dark:text-stone-400">
+                  <thead className={cardHead}>
                     <tr>
                       <th scope="col" className="px-4 py-2 font-medium">Version</th>
                       <th scope="col" className="px-2 py-2 font-medium">Status</th>
@@ -218,15 +217,15 @@ export function LibraryView({ initialSearch = "", initialView = "mine" }: { init
                   </thead>
                   <tbody className="max-sm:block">
                     {entries.map((entry) => (
-                      <tr key={entry.id} className="border-t border-stone-100 align-top max-sm:block max-sm:py-2 dark:border-stone-800" data-testid="library-entry" data-latest={entry.id === latest?.id || undefined}>
-                        <td className={`${cell} pl-4`} data-label="Version">
+                      <tr key={entry.id} className={cardRow} data-testid="library-entry" data-latest={entry.id === latest?.id || undefined}>
+                        <td className={`${cardCell} pl-4`} data-label="Version">
                           <span className="break-words">{entry.requestedRef}</span>{" "}
                           <code className="text-xs">{shortVersion(entry.resolvedRef)}</code>
                           {entry.id === latest?.id && entries.length > 1 && (
                             <span className="ml-1 rounded-full bg-emerald-100 px-2 py-0.5 text-xs font-medium text-emerald-900 dark:bg-emerald-900/40 dark:text-emerald-200">latest</span>
                           )}
                         </td>
-                        <td className={cell} data-label="Status">
+                        <td className={cardCell} data-label="Status">
                           {entry.cleaned ? (
                             <span className={`rounded-full px-2 py-0.5 text-xs ${STATUS_BADGE.cancelled}`}>cleaned up</span>
                           ) : (
@@ -238,9 +237,9 @@ export function LibraryView({ initialSearch = "", initialView = "mine" }: { init
                             build log
                           </Link>
                         </td>
-                        <td className={cell} data-label="Built">{formatDateTime(entry.builtAt)}</td>
-                        <td className={cell} data-label="Size">{formatSize(entry.sizeBytes)}</td>
-                        <td className={cell} data-label={view === "shared" ? "Shared by" : "Visibility"}>
+                        <td className={cardCell} data-label="Built">{formatDateTime(entry.builtAt)}</td>
+                        <td className={cardCell} data-label="Size">{formatSize(entry.sizeBytes)}</td>
+                        <td className={cardCell} data-label={view === "shared" ? "Shared by" : "Visibility"}>
                           {view === "shared" ? entry.owner : <VisibilityLabel entry={entry} />}
                           {entry.isOwner && entry.moderationNote && (
                             <p role="note" className="mt-1 max-w-xs text-xs text-amber-800 dark:text-amber-300" data-testid="moderation-note">
@@ -248,7 +247,7 @@ export function LibraryView({ initialSearch = "", initialView = "mine" }: { init
                             </p>
                           )}
                         </td>
-                        <td className={cell} data-label="Launched">
+                        <td className={cardCell} data-label="Launched">
                           {entry.launchCount ? `${entry.launchCount}× · ${formatDateTime(entry.lastLaunchedAt)}` : "never"}
                         </td>
                         <td className="space-y-2 px-4 py-3 max-sm:block">

@@ -6,6 +6,7 @@ import { useRef, useState } from "react";
 import { formatDateTime, versionLabel } from "@/lib/format";
 import { deleteServer, fetchServers, serverKeys } from "@/lib/library/client";
 import type { ServerView } from "@/lib/launches/schema";
+import { cardCell, cardHead, cardRow, cardTable } from "./card-table";
 import { EmptyState } from "./EmptyState";
 import { ImageDetails } from "./ImageDetails";
 import { LaunchButton } from "./LaunchButton";
@@ -27,7 +28,6 @@ function stateOf(server: ServerView): ServerState {
   return server.pending ? "starting" : "stopped";
 }
 
-const cell = "px-2 py-3 max-sm:block max-sm:px-4 max-sm:py-1 max-sm:before:mr-2 max-sm:before:font-medium max-sm:before:text-stone-600 max-sm:before:content-[attr(data-label)] dark:max-sm:before:text-stone-400";
 
 export function ServersView() {
   const servers = useQuery({ queryKey: serverKeys.all, queryFn: fetchServers, refetchInterval: 5000 });
@@ -61,7 +61,7 @@ export function ServersView() {
           <p>Launch an image from your library and its server appears here. Your home directory stays, whatever you stop or remove.</p>
         </EmptyState>
       ) : (
-        <table className="w-full table-fixed rounded-xl border border-stone-200 bg-white text-left text-sm max-sm:block dark:border-stone-800 dark:bg-stone-900">
+        <table className={`${cardTable} rounded-xl border border-stone-200 bg-white dark:border-stone-800 dark:bg-stone-900`}>
           <caption className="sr-only">Your servers</caption>
           <colgroup>
             <col className="w-[18%]" />
@@ -70,7 +70,7 @@ export function ServersView() {
             <col className="w-[15%]" />
             <col className="w-[22%]" />
           </colgroup>
-          <thead className="text-xs text-stone-600 max-sm:sr-only dark:text-stone-400">
+          <thead className={cardHead}>
             <tr>
               <th scope="col" className="px-4 py-2 font-medium">Server</th>
               <th scope="col" className="px-2 py-2 font-medium">Repository and version</th>
@@ -83,7 +83,7 @@ export function ServersView() {
             {named.map((server) => {
               const state = stateOf(server);
               return (
-                <tr key={server.name} className="border-t border-stone-100 align-top max-sm:block max-sm:py-2 dark:border-stone-800" data-testid="server-row" data-state={state}>
+                <tr key={server.name} className={cardRow} data-testid="server-row" data-state={state}>
                   <td className="px-4 py-3 max-sm:block max-sm:py-1">
                     <span className="break-all font-medium">{server.name}</span>{" "}
                     <span className={`ml-1 inline-flex items-center gap-1 rounded-full px-2 py-0.5 text-xs font-medium ${STATE_BADGE[state]}`} data-testid="server-state">
@@ -91,7 +91,7 @@ export function ServersView() {
                       {state}
                     </span>
                   </td>
-                  <td className={cell} data-label="Repository">
+                  <td className={cardCell} data-label="Repository">
                     {server.entry ? (
                       <Link href={`/library?q=${encodeURIComponent(server.entry.displayName)}${server.entry.own ? "" : "&view=shared"}`} className="break-words underline underline-offset-2" data-testid="server-entry">
                         {versionLabel(server.entry)}
@@ -101,8 +101,8 @@ export function ServersView() {
                     )}
                     {server.image && <ImageDetails imageName={server.image} />}
                   </td>
-                  <td className={cell} data-label="Started">{formatDateTime(server.started)}</td>
-                  <td className={cell} data-label="Last activity">{formatDateTime(server.lastActivity)}</td>
+                  <td className={cardCell} data-label="Started">{formatDateTime(server.started)}</td>
+                  <td className={cardCell} data-label="Last activity">{formatDateTime(server.lastActivity)}</td>
                   <td className="space-y-2 px-4 py-3 text-sm max-sm:block">
                     <div className="flex flex-wrap items-center gap-3">
                       {server.ready && !launching.has(server.name) && (
