@@ -26,14 +26,25 @@ function xsrfToken(): string | undefined {
 export async function fetchJson<T>(path: string, init?: RequestInit): Promise<T> {
   const method = (init?.method ?? "GET").toUpperCase();
   const token = method === "GET" || method === "HEAD" ? undefined : xsrfToken();
-  const response = await fetch(`${basePath}${path}`, {
-    ...init,
-    headers: { accept: "application/json", ...(token ? { "x-xsrftoken": token } : {}), ...init?.headers },
-  });
+  let response: Response;
+  try {
+    response = await fetch(`${basePath}${path}`, {
+      ...init,
+      headers: { accept: "application/json", ...(token ? { "x-xsrftoken": token } : {}), ...init?.headers },
+    });
+  } catch (error) {
+    // The browser's own words ("Failed to fetch") tell a researcher nothing.
+    if (error instanceof DOMException && error.name === "AbortError") throw error;
+    throw new ApiError(0, "network", "Kiln could not be reached. Check your network connection; if it is fine, the Hub may be restarting: try again in a minute.");
+  }
   const body: unknown = await response.json().catch(() => null);
   if (!response.ok) {
     const problem = (body ?? {}) as { code?: string; detail?: string; errors?: { field: string; message: string }[] };
-    throw new ApiError(response.status, problem.code ?? "http_error", problem.detail ?? `Kiln answered ${response.status}.`, problem.errors ?? []);
+    const fallback =
+      response.status >= 502 && response.status <= 504
+        ? "Kiln is not answering right now. Try again in a minute; if it persists, tell your Hub admin."
+        : `Kiln answered ${response.status}. Reload the page; if it persists, tell your Hub admin.`;
+    throw new ApiError(response.status, problem.code ?? "http_error", problem.detail ?? fallback, problem.errors ?? []);
   }
   return body as T;
 }
