@@ -88,7 +88,9 @@ test("a repository whose Dockerfile fails ends failed with the error visible", a
   await new LaunchPage(page).build(repo.url);
   const build = new BuildPage(page);
   await build.expectPhase("Failed");
-  await expect(build.error).toContainText("repo2docker failed");
+  await expect(build.error).toContainText("The build failed at step 3 of");
+  await expect(build.error).toContainText("(the command exited with status 3)");
+  await expect(page.getByTestId("build-failure-output")).toHaveText("about to fail: boom-marker");
   await build.expectLogShows("boom-marker");
   await expect(page).toHaveTitle(/✗ Failed/);
 });
