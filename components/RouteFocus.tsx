@@ -17,12 +17,15 @@ export function RouteFocus() {
       first.current = false;
       return;
     }
-    // The heading renders with the page; a page that loads its data shows it a moment later.
+    // The heading renders with the page, or a moment later on a slow machine; focus that the
+    // person has already put somewhere else in the page is left alone.
     let tries = 0;
     const timer = setInterval(() => {
       const heading = document.querySelector<HTMLElement>("main h1");
-      if (heading || ++tries > 20) clearInterval(timer);
-      if (!heading) return;
+      const active = document.activeElement;
+      const untouched = !active || active === document.body || active.closest("header") !== null;
+      if (heading || !untouched || ++tries > 100) clearInterval(timer);
+      if (!heading || !untouched) return;
       if (!heading.hasAttribute("tabindex")) heading.setAttribute("tabindex", "-1");
       heading.focus({ preventScroll: false });
     }, 50);

@@ -59,7 +59,7 @@ test("files in the home follow the user into every image and every launch", asyn
 
   // Launching the first image again keeps the edit: repository files never overwrite the home.
   const library = new LibraryPage(page);
-  await library.open();
+  await library.open("My images", first.name);
   await library.launch(`127.0.0.1:${stackEnv().gitPort}/${first.name}`);
   jupyter = await JupyterServer.fromPage(page, context);
   expect(await jupyter.read(`${folder}/analysis.py`)).toBe("print('edited')\n");
@@ -164,7 +164,7 @@ test("reaching the named-server limit is explained in words", async ({ browser }
     expect(response.ok(), await response.text()).toBe(true);
   }
   const library = new LibraryPage(page);
-  await library.open();
+  await library.open("My images", repos[limit]!.name);
   await library.launch(`127.0.0.1:${stackEnv().gitPort}/${repos[limit]!.name}`);
   await expect(page.getByTestId("launch-error")).toContainText(`maximum of ${limit} named servers`);
   await expect(page.getByTestId("launch-error")).toContainText("Stop and remove a server on the Servers page");
@@ -177,7 +177,7 @@ test("the library tells when a branch has moved, rebuilds a new version, marks t
   const { context, page } = await signedIn(browser, alice);
   await buildAs(page, repo.url);
   const library = new LibraryPage(page);
-  await library.open();
+  await library.open("My images", repo.name);
   await expect(library.repository(display).getByTestId("library-entry")).toHaveCount(1);
   await expect(library.repository(display).getByTestId("library-update")).toHaveCount(0);
   // Shared: the row says so at once, with no reload.
@@ -196,7 +196,7 @@ test("the library tells when a branch has moved, rebuilds a new version, marks t
   await expect(page).toHaveURL(/\/builds\//);
 
   // While it runs the offer is gone: the rebuild answers it.
-  await library.open();
+  await library.open("My images", repo.name);
   const versions = library.repository(display).getByTestId("library-entry");
   await expect(versions).toHaveCount(2);
   await expect(versions.nth(0)).toContainText("building");
@@ -204,7 +204,7 @@ test("the library tells when a branch has moved, rebuilds a new version, marks t
   await versions.nth(0).getByTestId("entry-build-log").click();
   await new BuildPage(page).expectPhase("Built");
 
-  await library.open();
+  await library.open("My images", repo.name);
   await expect(versions).toHaveCount(2);
   await expect(versions.nth(0)).toContainText(next.slice(0, 7));
   await expect(versions.nth(0)).toHaveAttribute("data-latest", "true");
@@ -257,7 +257,7 @@ test.describe("launch errors are shown in words", () => {
     const { context, page } = await signedIn(browser, alice);
     await buildAs(page, broken.url);
     const library = new LibraryPage(page);
-    await library.open();
+    await library.open("My images", broken.name);
     await library.launch(`127.0.0.1:${stackEnv().gitPort}/${broken.name}`);
     // Either the Hub's progress reports the failure, or its start call does; both say so in words.
     await expect(page.getByTestId("launch-error")).toContainText(/The server could not start|JupyterHub could not start the server/, { timeout: 120_000 });

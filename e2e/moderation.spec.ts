@@ -94,7 +94,7 @@ test("approval mode holds a share until a moderator approves it; the owner sees 
   try {
     const owner = await signedIn(browser, carol);
     const library = new LibraryPage(owner.page);
-    await library.open();
+    await library.open("My images", name);
     await library.entry(name).getByRole("button", { name: "Share with everyone" }).click();
     await expect(library.notice).toContainText("waiting for a moderator's review");
     await expect(library.entry(name)).toContainText("waiting for review");
@@ -110,7 +110,7 @@ test("approval mode holds a share until a moderator approves it; the owner sees 
     await adminPage.showOnly("Waiting for review");
     await adminPage.act(name, "Approve", "", /Approved/);
     expect(await sharedIds()).toContain(image.entryId);
-    await library.open();
+    await library.open("My images", name);
     await expect(library.entry(name)).toContainText("shared");
     expect(await carolApi.notifications()).toContainEqual(expect.stringMatching(/was approved and is now shared with everyone/));
     const events = await (await KilnApi.as(moderator)).auditExport({ q: image.repo.name });
@@ -290,13 +290,14 @@ test("the clean-up's dry run lists exactly the unused private images; running it
   expect((await aliceApi.call("POST", "launches", { entryId: unused.entryId })).status).toBe(410);
   const owner = await signedIn(browser, alice);
   const library = new LibraryPage(owner.page);
-  await library.open();
+  // Aged ten years, it is the oldest in the library: searched for, not paged to.
+  await library.open("My images", unused.repo.name);
   const entry = library.entry(`${gitHost}/${unused.repo.name}`);
   await expect(entry).toContainText("cleaned up");
   await entry.getByRole("button", { name: "Rebuild" }).click();
   await owner.page.waitForURL(/\/builds\/[0-9a-f-]{36}$/);
   await new BuildPage(owner.page).expectPhase("Built");
-  await library.open();
+  await library.open("My images", unused.repo.name);
   await expect(library.repository(`${gitHost}/${unused.repo.name}`).getByTestId("library-entry")).toHaveCount(1);
   await expect(library.entry(`${gitHost}/${unused.repo.name}`)).toContainText("built");
   await owner.context.close();

@@ -27,7 +27,7 @@ test("the Servers page names each server's repository and version, starts a stop
   const display = `127.0.0.1:${stackEnv().gitPort}/${repo.name}`;
   const { context, page } = await signedIn(browser, carol);
   const library = new LibraryPage(page);
-  await library.open();
+  await library.open("My images", repo.name);
   await library.launch(display);
   await JupyterServer.fromPage(page, context);
 
@@ -77,7 +77,7 @@ test("a launch shows the Hub's progress messages and the time taken, and Cancel 
   await api.build(repo.url);
   const { context, page } = await signedIn(browser, carol);
   const library = new LibraryPage(page);
-  await library.open();
+  await library.open("My images", repo.name);
   await library.launch(`127.0.0.1:${stackEnv().gitPort}/${repo.name}`);
 
   const progress = page.getByTestId("launch-progress");
@@ -98,7 +98,7 @@ test("a launch whose progress stream drops (Kiln restarted mid-start) still ends
   await api.build(repo.url);
   const { context, page } = await signedIn(browser, carol);
   const library = new LibraryPage(page);
-  await library.open();
+  await library.open("My images", repo.name);
   await library.launch(`127.0.0.1:${stackEnv().gitPort}/${repo.name}`);
   await expect(page.getByTestId("launch-messages")).toContainText(/Server requested|Spawning server/i);
 

@@ -72,7 +72,7 @@ test("a built repository is shared by branch or by exact version, and a private 
   await expect(share.getByRole("textbox", { name: "Launch link", exact: true })).toHaveValue(`${kiln}/v2/${spec}/${repo.sha}`);
 
   const library = new LibraryPage(page);
-  await library.open();
+  await library.open("My images", repo.name);
   const entry = library.repository(`127.0.0.1:${stackEnv().gitPort}/${repo.name}`).getByTestId("library-entry").first();
   await entry.getByTestId("share").locator("summary").click();
   await expect(entry.getByTestId("share-links").getByRole("textbox", { name: "Launch link", exact: true })).toHaveValue(`${kiln}/v2/${spec}/HEAD`);

@@ -8,8 +8,9 @@ export class LibraryPage {
     this.notice = page.getByTestId("library-notice");
   }
 
-  async open(view: "My images" | "Shared with everyone" = "My images") {
-    await this.page.goto("library");
+  /** Opens a view; with `search`, only repositories matching it (a long library pages by twenty). */
+  async open(view: "My images" | "Shared with everyone" = "My images", search?: string) {
+    await this.page.goto(search ? `library?q=${encodeURIComponent(search)}` : "library");
     await this.page.getByRole("tab", { name: view }).click();
   }
 
