@@ -45,7 +45,13 @@ http
       response.writeHead(answer.statusCode ?? 502, answer.headers);
       answer.pipe(response);
     });
-    upstream.on("error", () => refuse(response, 502, "the registry is not answering"));
+    upstream.on("error", (error) => {
+      // The only trace of a failed push otherwise is the engine's "502 Bad Gateway".
+      console.error(`${new Date().toISOString()} ${request.method} ${request.url?.split("?")[0]}: ${error.message}`);
+      // Mid-answer, no status can be sent any more: the engine sees the connection end.
+      if (response.headersSent) response.destroy();
+      else refuse(response, 502, "the registry is not answering");
+    });
     request.pipe(upstream);
   })
   .listen(Number(port), host);
