@@ -9,7 +9,7 @@ import { postBuild, postCancel } from "@/lib/builds/client";
 import { takeLaunchIntent } from "@/lib/builds/launch-intent";
 import { isFinished, type BuildStatus, type BuildView } from "@/lib/builds/schema";
 import { useBuildEvents } from "@/lib/builds/use-build-events";
-import { versionLabel } from "@/lib/format";
+import { formatElapsed, versionLabel } from "@/lib/format";
 import { providerLabels } from "@/lib/repos/types";
 import { notifyInBackground } from "@/lib/notifications/desktop";
 import { DesktopNotifyToggle } from "./DesktopNotifyToggle";
@@ -38,12 +38,6 @@ const FAVICON_COLOURS: Record<BuildStatus, string> = {
   failed: "#dc2626",
   cancelled: "#78716c",
 };
-
-function formatElapsed(ms: number): string {
-  const seconds = Math.max(0, Math.floor(ms / 1000));
-  const m = Math.floor(seconds / 60);
-  return m ? `${m} min ${seconds % 60} s` : `${seconds} s`;
-}
 
 /** Shows state in the tab (title and favicon), where a backgrounded tab still tells it. */
 function useTabState(build: BuildView) {

@@ -3,15 +3,11 @@
 import { useQuery } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
 import { ApiError } from "@/lib/api/fetch-json";
+import { formatElapsed } from "@/lib/format";
 import { deleteServer, fetchServers, postLaunch, serverKeys } from "@/lib/library/client";
 import { useLaunchProgress } from "@/lib/launches/use-launch-progress";
 import { notifyInBackground } from "@/lib/notifications/desktop";
 import { DesktopNotifyToggle } from "./DesktopNotifyToggle";
-
-function elapsed(ms: number): string {
-  const seconds = Math.max(0, Math.floor(ms / 1000));
-  return seconds >= 60 ? `${Math.floor(seconds / 60)} min ${seconds % 60} s` : `${seconds} s`;
-}
 
 /**
  * Starts a named server from a library entry, shows the Hub's progress messages as they come
@@ -127,7 +123,7 @@ export function LaunchButton({
               <div className="h-full bg-kiln-500 transition-all" style={{ width: `${progress.percent}%` }} />
             </div>
             <span className="tabular-nums text-stone-700 dark:text-stone-300" data-testid="launch-elapsed">
-              {elapsed(now - startedAt)}
+              {formatElapsed(now - startedAt)}
             </span>
           </div>
           <ol className="max-w-prose space-y-0.5 text-stone-700 dark:text-stone-300" data-testid="launch-messages">

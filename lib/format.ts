@@ -15,3 +15,10 @@ export function versionLabel(image: { displayName: string; requestedRef: string;
   const version = shortVersion(image.resolvedRef);
   return ref === image.resolvedRef || ref === version ? `${image.displayName} @ ${version}` : `${image.displayName} @ ${ref} · ${version}`;
 }
+
+/** "42 s", "3 min 5 s": time taken so far, as progress shows it. */
+export function formatElapsed(ms: number): string {
+  const seconds = Math.max(0, Math.floor(ms / 1000));
+  const minutes = Math.floor(seconds / 60);
+  return minutes ? `${minutes} min ${seconds % 60} s` : `${seconds} s`;
+}

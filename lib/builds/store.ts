@@ -161,9 +161,8 @@ export async function finishBuild(
 
 /** The text of a build's newest stored lines, oldest first, each cut to 1,000 characters. */
 export async function readNewestStoredLines(buildId: string, count: number, client: Database = db()): Promise<string[]> {
-  const rows = await client.$queryRaw<{ text: string }[]>`
-    SELECT left(text, 1000) AS text FROM build_log_lines WHERE build_id = ${buildId}::uuid ORDER BY seq DESC LIMIT ${count}::int`;
-  return rows.reverse().map((row) => row.text);
+  const lines = await readNewestLines(client, buildId, 2_147_483_647, count, count * 64 * 1024);
+  return lines.map((line) => line.text.slice(0, 1000));
 }
 
 export async function readLines(buildId: string, afterSeq: number, limit: number, client: Database = db()): Promise<LogLine[]> {

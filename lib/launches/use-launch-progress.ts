@@ -51,6 +51,32 @@ export function useLaunchProgress(onOutcome: (outcome: Outcome) => void) {
     }));
   }, []);
 
+  /**
+   * Asks the Hub directly where the server is: ready or gone ends the launch; still starting,
+   * or no answer, is left to the caller.
+   */
+  const askHub = useCallback(
+    (server: string, live: () => boolean, stillStarting: () => void, unreachable: () => void) => {
+      void fetchServers()
+        .then((servers) => {
+          if (!live()) return;
+          const current = servers.find((candidate) => candidate.name === server);
+          if (current?.ready) {
+            stop();
+            note(undefined, 100);
+            outcome.current({ kind: "ready" });
+          } else if (!current?.pending) {
+            stop();
+            outcome.current({ kind: "failed", message: "The server stopped before it was ready. Open Servers to see it, or launch again." });
+          } else stillStarting();
+        })
+        .catch(() => {
+          if (live()) unreachable();
+        });
+    },
+    [note, stop],
+  );
+
   const follow = useCallback(
     (server: string, retries = 0) => {
       stop();
@@ -58,29 +84,26 @@ export function useLaunchProgress(onOutcome: (outcome: Outcome) => void) {
       const live = () => generation.current === mine;
       const events = new EventSource(`${basePath}/api/launches/${server}/progress`);
       source.current = events;
+      const reconnect = () => {
+        if (retries < MAX_RETRIES) follow(server, retries + 1);
+        else outcome.current({ kind: "failed", message: "Kiln lost touch with JupyterHub while the server started. Open Servers to see whether it is running." });
+      };
       // A stream can also stall without an error (a proxy keeps the browser's side open when
       // Kiln goes away): the Hub's own answer, asked now and then, decides in the end.
       let lost = false;
-      watchdog.current = setInterval(() => {
-        void fetchServers()
-          .then((servers) => {
-            if (!live()) return;
-            const current = servers.find((candidate) => candidate.name === server);
-            if (current?.ready) {
-              stop();
-              note(undefined, 100);
-              outcome.current({ kind: "ready" });
-            } else if (!current?.pending) {
-              stop();
-              outcome.current({ kind: "failed", message: "The server stopped before it was ready. Open Servers to see it, or launch again." });
-            } else if (lost) follow(server, retries);
-          })
-          .catch(() => {
-            if (!live()) return;
-            lost = true;
-            setProgress((current) => ({ ...current, reconnecting: true }));
-          });
-      }, WATCHDOG_MS);
+      watchdog.current = setInterval(
+        () =>
+          askHub(
+            server,
+            live,
+            () => lost && reconnect(),
+            () => {
+              lost = true;
+              setProgress((current) => ({ ...current, reconnecting: true }));
+            },
+          ),
+        WATCHDOG_MS,
+      );
       events.onmessage = (event) => {
         if (!live()) return;
         const data = JSON.parse(event.data as string) as { progress?: number; message?: string; ready?: boolean; failed?: boolean };
@@ -103,26 +126,10 @@ export function useLaunchProgress(onOutcome: (outcome: Outcome) => void) {
         if (events.readyState !== EventSource.CLOSED) return;
         stop();
         const retry = generation.current;
-        timer.current = setTimeout(() => {
-          void fetchServers()
-            .then((servers) => {
-              if (generation.current !== retry) return;
-              const current = servers.find((candidate) => candidate.name === server);
-              if (current?.ready) {
-                note(undefined, 100);
-                outcome.current({ kind: "ready" });
-              } else if (current?.pending === "spawn" && retries < MAX_RETRIES) follow(server, retries + 1);
-              else outcome.current({ kind: "failed", message: "The server stopped before it was ready. Open Servers to see it, or launch again." });
-            })
-            .catch(() => {
-              if (generation.current !== retry) return;
-              if (retries < MAX_RETRIES) follow(server, retries + 1);
-              else outcome.current({ kind: "failed", message: "Kiln lost touch with JupyterHub while the server started. Open Servers to see whether it is running." });
-            });
-        }, RETRY_MS);
+        timer.current = setTimeout(() => askHub(server, () => generation.current === retry, reconnect, reconnect), RETRY_MS);
       };
     },
-    [note, stop],
+    [askHub, note, stop],
   );
 
   useEffect(() => stop, [stop]);
