@@ -32,7 +32,7 @@ const config: NextConfig = {
   basePath: servicePrefix,
   reactStrictMode: true,
   poweredByHeader: false,
-  serverExternalPackages: ["dockerode", "ssh2", "cpu-features", "pg"],
+  serverExternalPackages: ["dockerode", "ssh2", "cpu-features", "pg", "@kubernetes/client-node"],
   env: { NEXT_PUBLIC_BASE_PATH: servicePrefix },
   async headers() {
     return [{ source: "/:path*", headers: securityHeaders }];

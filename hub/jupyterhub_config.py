@@ -1,4 +1,5 @@
-"""Kiln's reference JupyterHub: DockerSpawner on the host network, Kiln as a Hub service.
+"""Kiln's reference JupyterHub: DockerSpawner on the host network (or KubeSpawner in Kubernetes
+mode), Kiln as a Hub service.
 
 Everything comes from the environment that scripts/hub.sh sets (see .env.example).
 """
@@ -64,21 +65,47 @@ c.JupyterHub.load_groups = {
 # --- servers ----------------------------------------------------------------------------
 c.JupyterHub.allow_named_servers = True
 c.JupyterHub.named_server_limit_per_user = int(env("KILN_NAMED_SERVER_LIMIT", "3"))
-c.JupyterHub.spawner_class = "kiln_spawner.HostNetworkDockerSpawner"
-c.DockerSpawner.client_kwargs = {"base_url": env("DOCKER_HOST", "unix:///var/run/docker.sock")}
-c.DockerSpawner.image = env("KILN_SINGLEUSER_IMAGE", "localhost/kiln-singleuser:5.5.4")
-# Kiln images may live only in the registry (the engine pulls them); the base image is local.
-c.DockerSpawner.pull_policy = "ifnotpresent"
-c.DockerSpawner.name_template = "kiln-{username}-{servername}"
-c.DockerSpawner.notebook_dir = "/home/jovyan"
-# One home per user, mounted in every image and every server.
-c.DockerSpawner.volumes = {"kiln-home-{username}": "/home/jovyan"}
-# Only the images Kiln allows this user: their own library and shared images.
-c.DockerSpawner.allowed_images = kiln_spawner.kiln_allowed_images
+singleuser_image = env("KILN_SINGLEUSER_IMAGE", "localhost/kiln-singleuser:5.5.4")
 # Kiln's server quotas hold for starts asked of the Hub's API directly, too.
 c.Spawner.pre_spawn_hook = kiln_spawner.kiln_spawn_check
-c.DockerSpawner.options_form = ""
-c.DockerSpawner.post_start_cmd = kiln_spawner.COPY_REPO
+if env("KILN_MODE", "docker") == "kubernetes":
+    # Servers are pods (KubeSpawner); homes are one volume claim per user, named as Zero to
+    # JupyterHub names the default server's, so a Hub's existing homes carry over.
+    c.JupyterHub.spawner_class = "kiln_kubespawner.KilnKubeSpawner"
+    c.KubeSpawner.namespace = env("KILN_K8S_NAMESPACE")
+    c.KubeSpawner.image = singleuser_image
+    c.KubeSpawner.image_pull_policy = env("KILN_K8S_IMAGE_PULL_POLICY", "IfNotPresent")
+    pull_secret = os.environ.get("KILN_K8S_SERVER_PULL_SECRET")
+    if pull_secret:
+        c.KubeSpawner.image_pull_secrets = [pull_secret]
+    c.KubeSpawner.uid = 1000
+    c.KubeSpawner.gid = 1000
+    c.KubeSpawner.storage_pvc_ensure = True
+    c.KubeSpawner.pvc_name_template = "claim-{username}"
+    c.KubeSpawner.storage_class = env("KILN_K8S_STORAGE_CLASS", "")
+    c.KubeSpawner.storage_capacity = env("KILN_K8S_STORAGE_CAPACITY", "1Gi")
+    c.KubeSpawner.volumes = [{"name": "home", "persistentVolumeClaim": {"claimName": "{pvc_name}"}}]
+    c.KubeSpawner.volume_mounts = [{"name": "home", "mountPath": "/home/jovyan"}]
+    c.KubeSpawner.notebook_dir = "/home/jovyan"
+    c.KubeSpawner.node_selector = dict(
+        pair.split("=", 1) for pair in os.environ.get("KILN_K8S_NODE_SELECTOR", "").split(",") if "=" in pair
+    )
+    c.KilnKubeSpawner.kiln_host_network = os.environ.get("KILN_K8S_HOST_NETWORK", "") in ("true", "1")
+    c.KilnKubeSpawner.kiln_local_home_root = os.environ.get("KILN_K8S_LOCAL_HOME_ROOT", "")
+else:
+    c.JupyterHub.spawner_class = "kiln_spawner.HostNetworkDockerSpawner"
+    c.DockerSpawner.client_kwargs = {"base_url": env("DOCKER_HOST", "unix:///var/run/docker.sock")}
+    c.DockerSpawner.image = singleuser_image
+    # Kiln images may live only in the registry (the engine pulls them); the base image is local.
+    c.DockerSpawner.pull_policy = "ifnotpresent"
+    c.DockerSpawner.name_template = "kiln-{username}-{servername}"
+    c.DockerSpawner.notebook_dir = "/home/jovyan"
+    # One home per user, mounted in every image and every server.
+    c.DockerSpawner.volumes = {"kiln-home-{username}": "/home/jovyan"}
+    # Only the images Kiln allows this user: their own library and shared images.
+    c.DockerSpawner.allowed_images = kiln_spawner.kiln_allowed_images
+    c.DockerSpawner.options_form = ""
+    c.DockerSpawner.post_start_cmd = kiln_spawner.COPY_REPO
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 30
 # Sites Kiln lets call its build API (Thebe on a Jupyter Book) then talk to the server it

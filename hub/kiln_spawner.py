@@ -19,10 +19,17 @@ from tornado import web
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 
 # Copies without overwriting (cp -n), so edits made in the home always win.
-COPY_REPO = (
-    "sh -c 'if [ -n \"$KILN_REPO_DIR\" ] && [ -d /srv/repo ]; then "
-    "mkdir -p \"$HOME/$KILN_REPO_DIR\" && cp -Rn /srv/repo/. \"$HOME/$KILN_REPO_DIR/\"; fi'"
+COPY_REPO_SCRIPT = (
+    'if [ -n "$KILN_REPO_DIR" ] && [ -d /srv/repo ]; then '
+    'mkdir -p "$HOME/$KILN_REPO_DIR" && cp -Rn /srv/repo/. "$HOME/$KILN_REPO_DIR/"; fi'
 )
+COPY_REPO = f"sh -c '{COPY_REPO_SCRIPT}'"
+
+
+def kiln_repo_dir(user_options):
+    """The home folder the repository's files go to, when Kiln named a valid one."""
+    folder = str((user_options or {}).get("kiln_repo_dir", ""))
+    return folder if re.fullmatch(r"[a-z][a-z0-9-]{0,29}", folder) else None
 
 
 def free_port() -> int:
@@ -31,14 +38,27 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def kiln_allowed_images(spawner):
-    """allowed_images callable: asks Kiln which images this user may run (fails closed)."""
+def _allowed_images_request(spawner):
     kiln = os.environ["KILN_URL"].rstrip("/")
     query = urllib.parse.urlencode({"user": spawner.user.name})
-    request = urllib.request.Request(
-        f"{kiln}/services/kiln/api/hub/allowed-images?{query}",
-        headers={"Authorization": f"token {os.environ['KILN_HUB_API_TOKEN']}"},
-    )
+    return f"{kiln}/services/kiln/api/hub/allowed-images?{query}", {"Authorization": f"token {os.environ['KILN_HUB_API_TOKEN']}"}
+
+
+async def kiln_allowed_images_async(spawner):
+    """The images Kiln lets this user run, asked without blocking the Hub's event loop (fails closed)."""
+    url, headers = _allowed_images_request(spawner)
+    try:
+        response = await AsyncHTTPClient().fetch(HTTPRequest(url, headers=headers, request_timeout=5))
+        return set(json.loads(response.body)["images"])
+    except Exception as error:  # noqa: BLE001 - any failure means: allow nothing
+        spawner.log.error("Kiln could not say which images %s may run: %s", spawner.user.name, error)
+        raise web.HTTPError(503, "Kiln is not answering, so no image can be started. Try again shortly.")
+
+
+def kiln_allowed_images(spawner):
+    """allowed_images callable: asks Kiln which images this user may run (fails closed)."""
+    url, headers = _allowed_images_request(spawner)
+    request = urllib.request.Request(url, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=5) as response:
             images = json.load(response)["images"]
@@ -95,8 +115,8 @@ class HostNetworkDockerSpawner(DockerSpawner):
 
     def get_env(self):
         env = super().get_env()
-        folder = str(self.user_options.get("kiln_repo_dir", ""))
-        if re.fullmatch(r"[a-z][a-z0-9-]{0,29}", folder):
+        folder = kiln_repo_dir(self.user_options)
+        if folder:
             env["KILN_REPO_DIR"] = folder
         return env
 

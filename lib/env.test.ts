@@ -21,6 +21,41 @@ function errorOf(raw: Record<string, string | undefined>): string {
 }
 
 describe("parseServerEnv", () => {
+  it("runs in docker mode unless told otherwise, and needs nothing of Kubernetes then", () => {
+    expect(parseServerEnv(valid).KILN_MODE).toBe("docker");
+    expect(() => parseServerEnv({ ...valid, KILN_MODE: "swarm" })).toThrow(/KILN_MODE must be docker or kubernetes/);
+  });
+
+  it("in Kubernetes mode names each setting that is missing, and why", () => {
+    const message = errorOf({ ...valid, KILN_MODE: "kubernetes" });
+    expect(message).toContain("KILN_K8S_NAMESPACE must name the namespace build pods run in");
+    expect(message).toContain("KILN_K8S_KUBECONFIG must point at a kubeconfig when Kiln runs outside the cluster");
+    expect(message).toContain("KILN_REGISTRY_PUSH must be true in Kubernetes mode");
+    // Inside a pod the service account serves; pushing needs the Secret build pods push with.
+    const inCluster = errorOf({ ...valid, KILN_MODE: "kubernetes", KILN_K8S_NAMESPACE: "jhub", KUBERNETES_SERVICE_HOST: "10.0.0.1", KILN_REGISTRY_PUSH: "true" });
+    expect(inCluster).not.toContain("KILN_K8S_KUBECONFIG");
+    expect(inCluster).toContain("KILN_K8S_PUSH_SECRET must name the Secret build pods push with");
+  });
+
+  it("parses a complete Kubernetes configuration, and refuses malformed values with examples", () => {
+    const env = parseServerEnv({
+      ...valid,
+      KILN_MODE: "kubernetes",
+      KILN_K8S_NAMESPACE: "jhub",
+      KILN_K8S_KUBECONFIG: "/etc/kiln/kubeconfig",
+      KILN_REGISTRY_PUSH: "true",
+      KILN_K8S_PUSH_SECRET: "kiln-build-push",
+      KILN_K8S_NODE_SELECTOR: "hub.jupyter.org/node-purpose=user, disk=ssd",
+    });
+    expect(env.KILN_K8S_NODE_SELECTOR).toEqual({ "hub.jupyter.org/node-purpose": "user", disk: "ssd" });
+    expect(env.KILN_K8S_IMAGE_PULL_POLICY).toBe("IfNotPresent");
+    expect(env.KILN_K8S_BUILDER_MEMORY_REQUEST_MB).toBe(512);
+    const bad = errorOf({ ...valid, KILN_K8S_NAMESPACE: "Not_A_Namespace", KILN_K8S_IMAGE_PULL_POLICY: "Sometimes", KILN_K8S_NODE_SELECTOR: "disk" });
+    expect(bad).toContain("KILN_K8S_NAMESPACE must be a Kubernetes namespace name");
+    expect(bad).toContain("KILN_K8S_IMAGE_PULL_POLICY must be IfNotPresent, Always or Never; for example");
+    expect(bad).toContain("KILN_K8S_NODE_SELECTOR must list key=value pairs");
+  });
+
   it("accepts a complete configuration and fills defaults", () => {
     const env = parseServerEnv(valid);
     expect(env.DOCKER_HOST).toBe("unix:///var/run/docker.sock");

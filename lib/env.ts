@@ -54,6 +54,16 @@ const examples = {
   KILN_BADGE_LABEL: "Kiln",
   KILN_SERVER_TOKEN_SECONDS: "3600",
   KILN_LINK_LAUNCH: "auto or confirm",
+  KILN_MODE: "docker or kubernetes",
+  KILN_K8S_NAMESPACE: "jhub (the namespace of the Hub's release)",
+  KILN_K8S_KUBECONFIG: "/etc/kiln/kubeconfig (unset inside the cluster: the pod's service account is used)",
+  KILN_K8S_NODE_SELECTOR: "hub.jupyter.org/node-purpose=user,disk=ssd",
+  KILN_K8S_HOST_NETWORK: "false",
+  KILN_K8S_IMAGE_PULL_POLICY: "IfNotPresent, Always or Never",
+  KILN_K8S_BUILDER_CPU_REQUEST: "0.2",
+  KILN_K8S_BUILDER_MEMORY_REQUEST_MB: "512",
+  KILN_K8S_PULL_SECRET: "a docker-registry Secret's name, for pulling the builder image",
+  KILN_K8S_PUSH_SECRET: "kiln-build-push (a Secret whose key `credentials` holds {\"registry\",\"username\",\"password\"})",
 } as const;
 
 /** A comma-separated list; each item checked by `item`. */
@@ -68,7 +78,7 @@ const optionalSecret = z.string().optional().transform((value) => value || undef
 const httpUrl = (what: string) => z.url(`must be ${what}`).transform((value) => value.replace(/\/+$/, ""));
 const positive = (what: string) => z.coerce.number().int().positive(`must be a positive whole number of ${what}`);
 
-const serverEnvSchema = z.object({
+const serverEnvFields = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\/[^/]+\/\w/, "must be a PostgreSQL URL with a database name"),
   DOCKER_HOST: z
     .string()
@@ -145,6 +155,38 @@ const serverEnvSchema = z.object({
   // What a launch link does once its image is ready: launch at once, as Binder does ("auto"),
   // or ask first ("confirm"): the server runs the repository's code with the visitor's home.
   KILN_LINK_LAUNCH: z.enum(["auto", "confirm"], "must be auto or confirm").default("auto"),
+
+  // Where builds run: containers on one engine ("docker", also Podman), or pods in a cluster.
+  KILN_MODE: z.enum(["docker", "kubernetes"], "must be docker or kubernetes").default("docker"),
+  KILN_K8S_NAMESPACE: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, "must be a Kubernetes namespace name (lowercase letters, digits and -)")
+    .optional(),
+  KILN_K8S_KUBECONFIG: z.string().startsWith("/", "must be an absolute path to a kubeconfig file").optional(),
+  // Set by Kubernetes in every pod: Kiln then uses its pod's service account.
+  KUBERNETES_SERVICE_HOST: z.string().optional(),
+  KILN_K8S_NODE_SELECTOR: listOf(z.string().regex(/^[A-Za-z0-9./_-]+=[A-Za-z0-9._-]*$/, "must list key=value pairs separated by commas"))
+    .transform((pairs) => Object.fromEntries(pairs.map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]))),
+  // Build pods on the node's network (a cluster without pod networking, as the local one).
+  KILN_K8S_HOST_NETWORK: flag,
+  KILN_K8S_IMAGE_PULL_POLICY: z.enum(["IfNotPresent", "Always", "Never"], "must be IfNotPresent, Always or Never").default("IfNotPresent"),
+  KILN_K8S_BUILDER_CPU_REQUEST: z.coerce.number().positive("must be a positive number of CPUs, e.g. 0.2").default(0.2),
+  KILN_K8S_BUILDER_MEMORY_REQUEST_MB: positive("MiB").default(512),
+  KILN_K8S_PULL_SECRET: z.string().regex(/^[a-z0-9][-a-z0-9.]*$/, "must be a Secret's name").optional(),
+  KILN_K8S_PUSH_SECRET: z.string().regex(/^[a-z0-9][-a-z0-9.]*$/, "must be a Secret's name").optional(),
+});
+
+const serverEnvSchema = serverEnvFields.superRefine((env, context) => {
+  if (env.KILN_MODE !== "kubernetes") return;
+  const need = (name: keyof typeof examples, why: string) => context.addIssue({ code: "custom", path: [name], message: why });
+  if (!env.KILN_K8S_NAMESPACE) need("KILN_K8S_NAMESPACE", "must name the namespace build pods run in (KILN_MODE is kubernetes)");
+  if (!env.KILN_K8S_KUBECONFIG && !env.KUBERNETES_SERVICE_HOST) {
+    need("KILN_K8S_KUBECONFIG", "must point at a kubeconfig when Kiln runs outside the cluster (KILN_MODE is kubernetes)");
+  }
+  if (env.KILN_REGISTRY_PUSH && !env.KILN_K8S_PUSH_SECRET) {
+    need("KILN_K8S_PUSH_SECRET", "must name the Secret build pods push with (KILN_MODE is kubernetes and KILN_REGISTRY_PUSH is on)");
+  }
+  if (!env.KILN_REGISTRY_PUSH) need("KILN_REGISTRY_PUSH", "must be true in Kubernetes mode: the cluster pulls every image from the registry");
 });
 
 export type ServerEnv = z.infer<typeof serverEnvSchema>;
@@ -160,7 +202,7 @@ export function parseServerEnv(raw: Record<string, string | undefined>): ServerE
 
 /** Just DATABASE_URL, for tools (the migrator) that need nothing else. */
 export function parseDatabaseEnv(raw: Record<string, string | undefined>): Pick<ServerEnv, "DATABASE_URL"> {
-  return parseWith(serverEnvSchema.pick({ DATABASE_URL: true }), raw);
+  return parseWith(serverEnvFields.pick({ DATABASE_URL: true }), raw);
 }
 
 function parseWith<T extends z.ZodType>(schema: T, raw: Record<string, string | undefined>): z.infer<T> {
@@ -169,7 +211,8 @@ function parseWith<T extends z.ZodType>(schema: T, raw: Record<string, string | 
   const lines = result.error.issues.map((issue) => {
     const name = String(issue.path[0] ?? "");
     const example = examples[name as keyof typeof examples] ?? "";
-    const problem = raw[name] === undefined || raw[name] === "" ? "is not set" : issue.message;
+    const unset = raw[name] === undefined || raw[name] === "";
+    const problem = issue.code === "custom" ? issue.message : unset ? "is not set" : issue.message;
     return `  - ${name} ${problem}; for example ${name}=${example}`;
   });
   throw new ConfigError(

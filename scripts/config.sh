@@ -43,6 +43,22 @@ KILN_REGISTRY_USERNAME="${KILN_REGISTRY_USERNAME:-kiln}"
 # The end-to-end tests' git server (git daemon) on loopback; builds may fetch from it.
 KILN_E2E_GIT_PORT="${KILN_E2E_GIT_PORT:-9418}"
 KILN_ALLOWED_HOSTS="${KILN_ALLOWED_HOSTS:-127.0.0.1:$KILN_E2E_GIT_PORT}"
+# docker (Podman here, DockerSpawner) or kubernetes (build pods, KubeSpawner, homes on volume
+# claims): stack-up.sh --kubernetes chooses it and records it, so later scripts follow.
+KILN_MODE="${KILN_MODE:-$(cat "$KILN_STATE/mode" 2>/dev/null || echo docker)}"
+if [[ $KILN_MODE == kubernetes ]]; then
+  K8S_STATE_DIR="$KILN_STATE/kubernetes"
+  KILN_K8S_NAMESPACE="${KILN_K8S_NAMESPACE:-kiln}"
+  # Kiln acts with its own service account (scripts/kubernetes/kiln-rbac.yaml); the Hub, like
+  # Zero to JupyterHub's, with one that may also manage servers and their volumes.
+  KILN_K8S_KUBECONFIG="${KILN_K8S_KUBECONFIG:-$K8S_STATE_DIR/kiln.kubeconfig}"
+  KUBECONFIG="${KUBECONFIG:-$K8S_STATE_DIR/admin.kubeconfig}"
+  KILN_K8S_HOST_NETWORK=true
+  KILN_K8S_PUSH_SECRET=kiln-build-push
+  KILN_K8S_SERVER_PULL_SECRET=kiln-registry-pull
+  KILN_K8S_STORAGE_CLASS=kiln-local-home
+  KILN_K8S_LOCAL_HOME_ROOT="$K8S_STATE_DIR/homes"
+fi
 # The one other site allowed to call Kiln's API with a Hub token (CORS): a page the end-to-end
 # tests serve there, as a Jupyter Book with Thebe would be.
 KILN_E2E_CORS_PORT="${KILN_E2E_CORS_PORT:-9419}"

@@ -5,7 +5,7 @@ source "$(dirname "$0")/config.sh"
 
 hub_up() { curl -sf "$KILN_HUB_PUBLIC_URL/hub/health"; }
 # The configuration the running Hub was started with; a change means restart.
-stamp() { cat "$KILN_ROOT"/hub/*.py "$KILN_ROOT"/hub/templates/* | sha256sum | cut -c1-16; }
+stamp() { { cat "$KILN_ROOT"/hub/*.py "$KILN_ROOT"/hub/templates/*; echo "$KILN_MODE"; } | sha256sum | cut -c1-16; }
 
 case "${1:-start}" in
   start)

@@ -4,7 +4,7 @@ source "$(dirname "$0")/lib.sh"
 
 export DEBIAN_FRONTEND=noninteractive
 APT_PACKAGES=(podman runc postgresql chromium debootstrap docker-registry git curl ca-certificates openssl python3-venv)
-JUPYTERHUB_SPEC="jupyterhub==5.5.4 dockerspawner==14.0.0"
+JUPYTERHUB_SPEC="jupyterhub==5.5.4 dockerspawner==14.0.0 jupyterhub-kubespawner==7.1.0"
 
 if [[ $(id -u) -ne 0 ]]; then log "run this as root (it installs Debian packages and starts system services)"; exit 1; fi
 
@@ -29,7 +29,7 @@ fi
 systemctl disable --now docker-registry >/dev/null 2>&1 || true
 
 if [[ ! -x $HUB_VENV/bin/jupyterhub ]] || [[ "$(cat "$HUB_VENV/.kiln-spec" 2>/dev/null)" != "$JUPYTERHUB_SPEC" ]]; then
-  log "installing JupyterHub and DockerSpawner into $HUB_VENV"
+  log "installing JupyterHub, DockerSpawner and KubeSpawner into $HUB_VENV"
   python3 -m venv "$HUB_VENV"
   # shellcheck disable=SC2086
   "$HUB_VENV/bin/pip" install -q $JUPYTERHUB_SPEC

@@ -13,7 +13,7 @@ needs_build() {
 }
 
 # Which checkout and build the running Kiln serves; another one means restart.
-stamp() { echo "$KILN_ROOT $(cat "$KILN_ROOT/.next/BUILD_ID" 2>/dev/null)"; }
+stamp() { echo "$KILN_ROOT $(cat "$KILN_ROOT/.next/BUILD_ID" 2>/dev/null) $KILN_MODE"; }
 
 start() {
   if pid_alive "$KILN_STATE/kiln.pid" && kiln_up && ! needs_build && [[ $(cat "$KILN_STATE/kiln.stamp" 2>/dev/null) == "$(stamp)" ]]; then

@@ -1,7 +1,17 @@
 #!/usr/bin/env bash
 # Brings the whole local stack up on 127.0.0.1 (idempotent) and prints where to go.
+# Usage: stack-up.sh [--kubernetes]   (or KILN_MODE=kubernetes): builds as pods and servers
+# through KubeSpawner on a local single-node cluster, instead of Podman and DockerSpawner.
 source "$(dirname "$0")/lib.sh"
 started=$SECONDS
+case "${1:-}" in
+  --kubernetes) KILN_MODE=kubernetes ;;
+  "") KILN_MODE="${KILN_MODE:-docker}" ;;
+  *) echo "usage: $0 [--kubernetes]" >&2; exit 2 ;;
+esac
+[[ $KILN_MODE == docker || $KILN_MODE == kubernetes ]] || { log "KILN_MODE must be docker or kubernetes"; exit 2; }
+export KILN_MODE
+echo "$KILN_MODE" >"$KILN_STATE/mode"
 
 bash "$KILN_ROOT/scripts/install.sh"
 source "$KILN_ROOT/scripts/config.sh"
@@ -19,6 +29,13 @@ for try in 1 2; do
 done
 bash "$KILN_ROOT/scripts/postgres.sh" start
 bash "$KILN_ROOT/scripts/registry.sh" start
+if [[ $KILN_MODE == kubernetes ]]; then
+  bash "$KILN_ROOT/scripts/kubernetes/build.sh"
+  bash "$KILN_ROOT/scripts/kubernetes/cluster.sh" up
+  bash "$KILN_ROOT/scripts/kubernetes/setup.sh"
+else
+  bash "$KILN_ROOT/scripts/kubernetes/cluster.sh" down >/dev/null
+fi
 (cd "$KILN_ROOT" && npx --no-install tsx scripts/migrate.ts)
 bash "$KILN_ROOT/scripts/postgres.sh" secure
 bash "$KILN_ROOT/scripts/hub.sh" start
@@ -31,7 +48,7 @@ fi
 
 cat <<MSG
 
-  Kiln is running (ready in $((SECONDS - started))s). Open:
+  Kiln is running in $KILN_MODE mode (ready in $((SECONDS - started))s). Open:
 
       $KILN_HUB_PUBLIC_URL/services/kiln/
 

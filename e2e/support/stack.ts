@@ -65,6 +65,29 @@ export async function podman(...args: string[]): Promise<string> {
   return stdout.trim();
 }
 
+/** The stack's mode (scripts/stack-up.sh records it): "docker", or "kubernetes" with build pods and KubeSpawner. */
+export function stackMode(): "docker" | "kubernetes" {
+  return process.env.KILN_MODE === "kubernetes" ? "kubernetes" : "docker";
+}
+
+/** kubectl with the local cluster's admin credentials, in Kiln's namespace. */
+export async function kubectl(...args: string[]): Promise<string> {
+  const version = process.env.K8S_VERSION ?? "1.34.4";
+  const bin = path.join(process.env.KILN_OPT ?? "/opt/kiln", "kubernetes", `v${version}`, "bin", "kubectl");
+  const kubeconfig = path.join(process.env.KILN_STATE ?? "/var/lib/kiln", "kubernetes", "admin.kubeconfig");
+  const { stdout } = await run(bin, [`--kubeconfig=${kubeconfig}`, "-n", process.env.KILN_K8S_NAMESPACE ?? "kiln", ...args], { timeout: 60_000 });
+  return stdout.trim();
+}
+
+/**
+ * The states of a build's builders, whatever runs them: containers ("running", "exited") or,
+ * in Kubernetes mode, pods ("Running", "Succeeded", "Failed"). Empty once they are removed.
+ */
+export async function builderStates(buildId: string): Promise<string> {
+  if (stackMode() === "kubernetes") return kubectl("get", "pods", "-l", `org.kiln.build-id=${buildId}`, "-o", "jsonpath={.items[*].status.phase}");
+  return podman("ps", "-a", "--filter", `label=org.kiln.build-id=${buildId}`, "--format", "{{.State}}");
+}
+
 /** The Hub's REST API with the test service's token, for setting up and cleaning after specs. */
 export async function hubApi(pathname: string, init: RequestInit = {}): Promise<Response> {
   const token = await stackSecret("KILN_TEST_HUB_TOKEN");

@@ -2,8 +2,8 @@ import "server-only";
 import type { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { isTransientDatabaseError } from "@/lib/db";
-import { containersWithLabel, followOutput, removeContainer, runContainer, stopContainer, waitForExit } from "@/lib/engine/containers";
-import { imageInfo, pushImage } from "@/lib/engine/images";
+import { builderPushesImage, containersWithLabel, followOutput, removeContainer, runContainer, stopContainer, waitForExit } from "@/lib/engine/containers";
+import { builderImagePresent, imageInfo, pushImage } from "@/lib/engine/images";
 import type { Build } from "@/lib/generated/prisma/client";
 import { builderFetchSettings, repo2dockerCommand, repo2dockerConfig } from "@/lib/repos/fetch-plan";
 import { cutMark, formatBytes, LineSplitter, parseOutputLine, type RawLine } from "./output";
@@ -193,7 +193,7 @@ export class BuildRunner {
     if (existing) {
       this.containerId = existing.id;
     } else {
-      if (!(await imageInfo(this.build.builderImage))) {
+      if (!(await builderImagePresent(this.build.builderImage))) {
         await this.persist(() =>
           finishBuild(this.build.id, "failed", `The builder image ${this.build.builderImage} is not in the container engine.`, {
             error: `The builder image ${this.build.builderImage} is missing from the container engine. A Hub admin needs to pull or build it.`,
@@ -225,6 +225,7 @@ export class BuildRunner {
   private containerSpec() {
     const b = this.build;
     const socket = this.settings.engineSocketHost;
+    const pushesImage = this.settings.push && builderPushesImage();
     const labels = {
       [BUILD_LABEL]: b.id,
       "org.kiln.role": "builder",
@@ -251,6 +252,7 @@ export class BuildRunner {
         "--image-name", b.imageName,
         "--ref", b.resolvedRef,
         "--target-repo-dir", "/srv/repo",
+        ...(pushesImage ? ["--push"] : []),
         ...Object.entries(imageLabels).flatMap(([key, value]) => ["--label", `${key}=${value}`]),
         "--",
         b.repoUrl,
@@ -263,7 +265,8 @@ export class BuildRunner {
         ...pinned.env,
       ],
       labels,
-      binds: socket ? [`${socket}:${this.settings.engineSocketInBuilder}`] : [],
+      engineSocket: socket ? { host: socket, inBuilder: this.settings.engineSocketInBuilder } : undefined,
+      pushesImage,
       extraHosts: pinned.extraHosts,
       limits: this.settings.builderLimits,
     };

@@ -1,8 +1,11 @@
 import "server-only";
 import type { Readable } from "node:stream";
+import { serverEnv } from "@/lib/env";
 import { engine } from "./client";
+import { builderPodsWithLabel, deleteBuilderPod, followBuilderPod, runBuilderPod, waitForBuilderPod } from "./kubernetes";
 
-// Containers Kiln runs itself (builders), found again by their labels after a restart.
+// Builders Kiln runs itself, found again by their labels after a restart: containers on the
+// engine, or pods in Kubernetes mode. Nothing above this layer knows which.
 
 export interface ContainerSpec {
   name: string;
@@ -10,7 +13,10 @@ export interface ContainerSpec {
   cmd: string[];
   env: string[];
   labels: Record<string, string>;
-  binds: string[];
+  /** The engine's socket, mounted into the builder so repo2docker builds on the engine. */
+  engineSocket?: { host: string; inBuilder: string };
+  /** The builder pushes the image itself (see builderPushesImage) with credentials this layer adds. */
+  pushesImage?: boolean;
   /** `name:address` lines for the container's /etc/hosts (pins a name to the address Kiln checked). */
   extraHosts?: string[];
   /** Resource limits; a build step that runs away hits these, not the host. */
@@ -24,8 +30,19 @@ export interface ContainerState {
   labels: Record<string, string>;
 }
 
+const kubernetes = () => serverEnv().KILN_MODE === "kubernetes";
+
+/**
+ * Whether builders push their image to the registry themselves: pods do (Kiln has no engine of
+ * its own in a cluster); in docker mode Kiln pushes through the engine once the build is done.
+ */
+export function builderPushesImage(): boolean {
+  return kubernetes();
+}
+
 /** Creates and starts a container on the host network with a terminal, so output keeps its colours and order. */
 export async function runContainer(spec: ContainerSpec): Promise<string> {
+  if (kubernetes()) return runBuilderPod(spec);
   const container = await engine().createContainer({
     name: spec.name,
     Image: spec.image,
@@ -35,7 +52,7 @@ export async function runContainer(spec: ContainerSpec): Promise<string> {
     Tty: true,
     HostConfig: {
       NetworkMode: "host",
-      Binds: spec.binds,
+      Binds: spec.engineSocket ? [`${spec.engineSocket.host}:${spec.engineSocket.inBuilder}`] : [],
       AutoRemove: false,
       ...(spec.extraHosts?.length ? { ExtraHosts: spec.extraHosts } : {}),
       ...(spec.limits
@@ -48,22 +65,26 @@ export async function runContainer(spec: ContainerSpec): Promise<string> {
 }
 
 export async function containersWithLabel(label: string, value?: string): Promise<ContainerState[]> {
+  if (kubernetes()) return builderPodsWithLabel(label, value);
   const list = await engine().listContainers({ all: true, filters: { label: [value === undefined ? label : `${label}=${value}`] } });
   return list.map((c) => ({ id: c.Id, running: c.State === "running", exitCode: null, labels: c.Labels ?? {} }));
 }
 
 /** The container's whole output from its start, following it until the container exits. */
 export async function followOutput(id: string): Promise<Readable> {
+  if (kubernetes()) return followBuilderPod(id);
   return (await engine().getContainer(id).logs({ follow: true, stdout: true, stderr: true })) as unknown as Readable;
 }
 
 /** Resolves with the exit code once the container has stopped. */
 export async function waitForExit(id: string): Promise<number> {
+  if (kubernetes()) return waitForBuilderPod(id);
   const result = (await engine().getContainer(id).wait()) as { StatusCode: number };
   return result.StatusCode;
 }
 
 export async function stopContainer(id: string, graceSeconds = 5): Promise<void> {
+  if (kubernetes()) return deleteBuilderPod(id, graceSeconds);
   try {
     await engine().getContainer(id).stop({ t: graceSeconds });
   } catch (error) {
@@ -73,6 +94,7 @@ export async function stopContainer(id: string, graceSeconds = 5): Promise<void>
 }
 
 export async function removeContainer(id: string): Promise<void> {
+  if (kubernetes()) return deleteBuilderPod(id, 0);
   try {
     await engine().getContainer(id).remove({ force: true });
   } catch (error) {

@@ -34,7 +34,7 @@ function authHeader(registry: string): Record<string, string> {
   return auth ? { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString("base64")}` } : {};
 }
 
-async function manifestRequest(name: string, method: "HEAD" | "DELETE", reference?: string): Promise<Response | undefined> {
+async function manifestRequest(name: string, method: "GET" | "HEAD" | "DELETE", reference?: string): Promise<Response | undefined> {
   const target = manifestUrl(name, reference);
   if (!target) return undefined;
   const response = await fetch(target.url, {
@@ -61,4 +61,39 @@ export async function deleteRegistryImage(name: string): Promise<boolean> {
   const response = await manifestRequest(name, "DELETE", digest);
   if (response && !response.ok && response.status !== 404) throw new Error(`the registry answered ${response.status} to deleting ${name}`);
   return Boolean(response?.ok);
+}
+
+interface Manifest {
+  mediaType?: string;
+  config?: { digest: string; size: number };
+  layers?: { size: number }[];
+  manifests?: { digest: string }[];
+}
+
+/** An image's id, size and labels as its registry describes them; null when the tag is not there. */
+export async function registryImageInfo(name: string): Promise<{ id: string; sizeBytes: number; labels: Record<string, string> } | null> {
+  let response = await manifestRequest(name, "GET");
+  if (!response) return null;
+  if (response.status === 404) return null;
+  if (!response.ok) throw new Error(`the registry answered ${response.status} for ${name}`);
+  let manifest = (await response.json()) as Manifest;
+  // A multi-platform index: one platform's manifest describes the image well enough.
+  const first = manifest.manifests?.[0];
+  if (first) {
+    response = await manifestRequest(name, "GET", first.digest);
+    if (!response?.ok) return null;
+    manifest = (await response.json()) as Manifest;
+  }
+  if (!manifest.config) return null;
+  const target = manifestUrl(name)!;
+  const blob = await fetch(target.url.replace(/\/manifests\/[^/]+$/, `/blobs/${manifest.config.digest}`), {
+    headers: authHeader(target.registry),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const config = blob.ok ? ((await blob.json()) as { config?: { Labels?: Record<string, string> | null } }) : {};
+  return {
+    id: manifest.config.digest,
+    sizeBytes: manifest.config.size + (manifest.layers ?? []).reduce((sum, layer) => sum + layer.size, 0),
+    labels: config.config?.Labels ?? {},
+  };
 }

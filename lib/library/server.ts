@@ -185,7 +185,7 @@ export async function removeEntry(
         imageRemoved: removed || removedFromRegistry,
         message:
           removed || removedFromRegistry
-            ? "Removed from your library, and the image was deleted from the engine and the registry."
+            ? `Removed from your library, and the image was deleted from ${[removed && "the engine", removedFromRegistry && "the registry"].filter(Boolean).join(" and ")}.`
             : "Removed from your library. The image was already gone from the engine.",
       };
     },

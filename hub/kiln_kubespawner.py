@@ -1,0 +1,84 @@
+"""KubeSpawner for Kiln's Kubernetes mode, behaving as the Docker mode's spawner does.
+
+- The image comes from user_options["image"], and only when Kiln allows it to this user
+  (asked asynchronously, failing closed); without one, the configured default image runs.
+- One persistent volume claim per user (claim-{username}, as Zero to JupyterHub names the
+  default server's) is mounted at /home/jovyan in every image and every named server.
+- The repository's files are copied into a folder of the home on each start, without
+  overwriting (a postStart hook; KILN_REPO_DIR names the folder).
+- On a cluster without pod networking (the local one), pods use the node's network: the
+  server listens on a free port of the node's loopback, chosen before the pod is made.
+- `kiln_local_home_root`: on a cluster with no volume provisioner (the local one), each
+  user's claim is pre-bound to a hostPath volume under that directory of this machine.
+"""
+
+import asyncio
+import os
+from pathlib import Path
+
+from kubernetes_asyncio.client.rest import ApiException
+from kubespawner import KubeSpawner
+from tornado import web
+from traitlets import Bool, Unicode
+
+from kiln_spawner import COPY_REPO_SCRIPT, free_port, kiln_allowed_images_async, kiln_repo_dir
+
+
+class KilnKubeSpawner(KubeSpawner):
+    kiln_host_network = Bool(False, config=True, help="Run servers on the node's network (no pod networking).")
+    kiln_local_home_root = Unicode("", config=True, help="Pre-bind each user's claim to a hostPath volume here.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._kiln_default_image = self.image
+        self.lifecycle_hooks = {"postStart": {"exec": {"command": ["sh", "-c", COPY_REPO_SCRIPT]}}}
+        if self.kiln_host_network:
+            self.extra_pod_config = {**self.extra_pod_config, "hostNetwork": True, "dnsPolicy": "Default"}
+            self.pod_connect_ip = "127.0.0.1"
+
+    async def load_user_options(self):
+        await super().load_user_options()
+        image = (self.user_options or {}).get("image")
+        if image is None:
+            # The spawner outlives one start: an earlier start's image must not stick.
+            self.image = self._kiln_default_image
+        elif isinstance(image, str) and image in await kiln_allowed_images_async(self):
+            self.image = image
+        else:
+            raise web.HTTPError(403, f"Image {image!r} is not in the allowed list: Kiln does not let {self.user.name} run it.")
+        if self.kiln_host_network:
+            self.port = free_port()
+        if self.kiln_local_home_root:
+            await self._kiln_local_home()
+
+    def get_env(self):
+        env = super().get_env()
+        folder = kiln_repo_dir(self.user_options)
+        if folder:
+            env["KILN_REPO_DIR"] = folder
+        return env
+
+    async def _kiln_local_home(self):
+        """A hostPath volume bound to this user's claim before KubeSpawner makes the claim."""
+        path = Path(self.kiln_local_home_root) / self.pvc_name
+        if not path.exists():
+            path.mkdir(parents=True, mode=0o755)
+            os.chown(path, int(self.uid or 1000), int(self.gid or self.uid or 1000))
+        volume = {
+            "apiVersion": "v1",
+            "kind": "PersistentVolume",
+            "metadata": {"name": f"kiln-home-{self.pvc_name}", "labels": {"app.kubernetes.io/part-of": "kiln"}},
+            "spec": {
+                "capacity": {"storage": self.storage_capacity or "1Gi"},
+                "accessModes": self.storage_access_modes,
+                "persistentVolumeReclaimPolicy": "Retain",
+                "storageClassName": self.storage_class,
+                "hostPath": {"path": str(path), "type": "Directory"},
+                "claimRef": {"namespace": self.namespace, "name": self.pvc_name},
+            },
+        }
+        try:
+            await asyncio.wait_for(self.api.create_persistent_volume(volume), self.k8s_api_request_timeout)
+        except ApiException as error:
+            if error.status != 409:
+                raise

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Builds the Kubernetes binaries the local cluster needs from the Go module proxy, once per
+# version: a wrapper module maps k8s.io/kubernetes' ./staging replaces to the published modules
+# (`go install k8s.io/kubernetes/cmd/...` is refused because of them). Also fetches Debian's
+# containerd and etcd (extracted, never installed: no services, no /etc changes).
+source "$(dirname "$0")/../lib.sh"
+source "$(dirname "$0")/env.sh"
+
+if [[ -x $K8S_BIN/kubelet && -x $K8S_BIN/kubectl && -x $K8S_BIN/kube-apiserver && -x $K8S_BIN/kube-controller-manager \
+      && -x $K8S_BIN/kube-scheduler && -x $K8S_BIN/containerd && -x $K8S_BIN/etcd && -x $K8S_BIN/pause ]]; then
+  exit 0
+fi
+command -v go >/dev/null || { log "Kubernetes mode builds the cluster with Go >= 1.24 (https://go.dev/dl/); install it and run again"; exit 1; }
+started=$SECONDS
+work="$K8S_OPT/src"
+mkdir -p "$K8S_BIN" "$work/mod" "$work/debs" "$work/pause"
+export GOFLAGS=-mod=mod CGO_ENABLED=0 GOCACHE="$K8S_OPT/gocache" GOTOOLCHAIN=local
+
+# Debian's containerd 1.6 and etcd 3.4, unpacked beside the binaries.
+if [[ ! -x $K8S_BIN/containerd || ! -x $K8S_BIN/etcd ]]; then
+  (cd "$work/debs" && rm -f ./*.deb && apt-get download containerd etcd-server >/dev/null && for deb in *.deb; do dpkg -x "$deb" root; done)
+  cp "$work/debs/root/usr/bin/"{containerd,containerd-shim-runc-v2,ctr,etcd} "$K8S_BIN/"
+fi
+
+# The wrapper module: require k8s.io/kubernetes and replace every staging module by its release.
+cd "$work/mod"
+if [[ ! -f go.sum ]] || ! grep -q "k8s.io/kubernetes v$K8S_VERSION" go.mod; then
+  go mod download -json "k8s.io/kubernetes@v$K8S_VERSION" >/dev/null
+  kmod="$(go env GOMODCACHE)/cache/download/k8s.io/kubernetes/@v/v$K8S_VERSION.mod"
+  {
+    printf 'module kilnk8s\n\ngo 1.24.0\n\nrequire k8s.io/kubernetes v%s\n\nreplace (\n' "$K8S_VERSION"
+    grep -oE '^\s*k8s.io/[a-z0-9-]+ => ./staging' "$kmod" | awk -v v="0.${K8S_VERSION#1.}" '{print "\t"$1" => "$1" v"v}'
+    printf ')\n'
+  } >go.mod
+  cat >tools.go <<'GO'
+//go:build tools
+
+package kilnk8s
+
+import (
+	_ "k8s.io/kubernetes/cmd/kube-apiserver"
+	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
+	_ "k8s.io/kubernetes/cmd/kube-scheduler"
+	_ "k8s.io/kubernetes/cmd/kubelet"
+	_ "k8s.io/kubernetes/cmd/kubectl"
+)
+GO
+  go mod tidy
+fi
+minor=${K8S_VERSION#1.}; minor=${minor%%.*}
+ldflags="-s -w -X k8s.io/component-base/version.gitVersion=v$K8S_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean -X k8s.io/client-go/pkg/version.gitVersion=v$K8S_VERSION"
+for cmd in kube-apiserver kubelet kube-controller-manager kube-scheduler kubectl; do
+  [[ -x $K8S_BIN/$cmd ]] && continue
+  t=$SECONDS
+  go build -trimpath -ldflags "$ldflags" -o "$K8S_BIN/$cmd.tmp" "k8s.io/kubernetes/cmd/$cmd"
+  mv "$K8S_BIN/$cmd.tmp" "$K8S_BIN/$cmd"
+  log "built $cmd v$K8S_VERSION in $((SECONDS - t))s"
+done
+
+# The sandbox ("pause") container: no registry is reachable, so a static one is built here.
+if [[ ! -x $K8S_BIN/pause ]]; then
+  cd "$work/pause"
+  cat >main.go <<'GO'
+// Holds a pod's namespaces: waits for a signal to exit and reaps orphaned children.
+package main
+
+import (
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM, syscall.SIGCHLD)
+	for s := range signals {
+		if s != syscall.SIGCHLD {
+			os.Exit(0)
+		}
+		for {
+			var status syscall.WaitStatus
+			if pid, err := syscall.Wait4(-1, &status, syscall.WNOHANG, nil); pid <= 0 || err != nil {
+				break
+			}
+		}
+	}
+}
+GO
+  printf 'module pause\n\ngo 1.24.0\n' >go.mod
+  go build -trimpath -ldflags '-s -w' -o "$K8S_BIN/pause" .
+fi
+log "Kubernetes v$K8S_VERSION binaries ready in $K8S_BIN ($((SECONDS - started))s)"
