@@ -8,7 +8,7 @@ source "$(dirname "$0")/lib.sh"
 modes="${KILN_TEST_MODES:-docker kubernetes}"
 before=$(cat "$KILN_STATE/mode" 2>/dev/null || echo docker)
 status=0
-restore() { [[ $(cat "$KILN_STATE/mode" 2>/dev/null) == "$before" ]] || KILN_MODE=$before bash "$KILN_ROOT/scripts/stack-up.sh" >/dev/null; }
+restore() { KILN_MODE=$before bash "$KILN_ROOT/scripts/stack-up.sh" >/dev/null; }
 trap restore EXIT
 cd "$KILN_ROOT"
 # Building the cluster's binaries takes minutes on a new machine: it runs at the lowest priority
@@ -34,5 +34,8 @@ if [[ " $modes " == *" kubernetes "* ]]; then
     source "$KILN_ROOT/scripts/config.sh"
     npx --no-install playwright test --grep @kubernetes
   ) || status=$?
+  # Stopping the cluster gives back every host setting it changed, or the run fails.
+  bash "$KILN_ROOT/scripts/kubernetes/cluster.sh" down >/dev/null
+  bash "$KILN_ROOT/scripts/kubernetes/cluster.sh" verify-down || status=1
 fi
 exit $status

@@ -35,7 +35,7 @@ export function AdminDashboard() {
       <dl className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
         {stat("People who have signed in", d.users, "admin-user-count")}
         {stat("Images in libraries", `${d.library.images} · ${formatBytes(d.library.bytes)}`, "admin-library-size")}
-        {stat("Engine disk used by Kiln’s images", d.engine ? `${formatBytes(d.engine.bytes)} (${d.engine.images})` : "measuring…", "admin-engine-disk")}
+        {stat(d.engine?.where === "registry" ? "Registry disk used by Kiln’s images" : "Engine disk used by Kiln’s images", d.engine ? `${formatBytes(d.engine.bytes)} (${d.engine.images})` : "measuring…", "admin-engine-disk")}
         {stat("Shared · waiting · reports", `${d.library.shared} · ${d.library.pendingReview} · ${d.library.openReports}`, "admin-moderation-counts")}
       </dl>
       <Notice text={notice?.text ?? null} error={notice?.error} />

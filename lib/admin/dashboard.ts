@@ -2,7 +2,7 @@ import "server-only";
 import { activeStatuses } from "@/lib/builds/schema";
 import { buildSettings } from "@/lib/builds/settings";
 import { db } from "@/lib/db";
-import { imagesWithPrefix } from "@/lib/engine/images";
+import { imageStore, imagesWithPrefix } from "@/lib/engine/images";
 import type { Dashboard } from "./schema";
 
 const TOP = 8;
@@ -13,13 +13,18 @@ const TOP = 8;
  * last measurement with its time instead of waiting for a new one.
  */
 const ENGINE_MEASURE_MS = 5 * 60_000;
-let engineUsage: { images: number; bytes: number; measuredAt: string } | null = null;
+let engineUsage: { images: number; bytes: number; measuredAt: string; where: "engine" | "registry" } | null = null;
 let measuring: Promise<void> | null = null;
 
 function measureEngine(): Promise<void> {
   measuring ??= imagesWithPrefix(buildSettings().imagePrefix)
     .then((images) => {
-      engineUsage = { images: images.length, bytes: images.reduce((sum, image) => sum + image.sizeBytes, 0), measuredAt: new Date().toISOString() };
+      engineUsage = {
+        images: images.length,
+        bytes: images.reduce((sum, image) => sum + image.sizeBytes, 0),
+        measuredAt: new Date().toISOString(),
+        where: imageStore(),
+      };
     })
     .catch((error: unknown) => console.error("[kiln] could not measure the engine's images", error))
     .finally(() => {

@@ -15,8 +15,8 @@ export const dashboardSchema = z
         .object({ buildId: z.uuid(), displayName: z.string(), requestedRef: z.string(), requester: z.string(), status: z.enum(buildStatuses), position: z.number().int().nullable(), createdAt: z.iso.datetime(), startedAt: z.iso.datetime().nullable() })
         .strict(),
     ),
-    /** What the engine holds under Kiln's image prefix, as last measured; null until measured. */
-    engine: z.object({ images: z.number().int(), bytes: z.number(), measuredAt: z.iso.datetime() }).strict().nullable(),
+    /** What the engine (or in Kubernetes mode the registry) holds under Kiln's image prefix, as last measured; null until measured. */
+    engine: z.object({ images: z.number().int(), bytes: z.number(), measuredAt: z.iso.datetime(), where: z.enum(["engine", "registry"]) }).strict().nullable(),
     library: z.object({ images: z.number().int(), bytes: z.number(), shared: z.number().int(), pendingReview: z.number().int(), openReports: z.number().int() }).strict(),
     biggest: z.array(imageRow),
     oldest: z.array(imageRow),

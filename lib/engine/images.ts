@@ -1,7 +1,7 @@
 import "server-only";
 import { registryOf, splitImageName } from "@/lib/builds/naming";
 import { serverEnv } from "@/lib/env";
-import { registryAuth, registryHasImage, registryImageInfo } from "./registry";
+import { registryAuth, registryHasImage, registryImageInfo, registryImages } from "./registry";
 import { engine } from "./client";
 import { podsRunningImage } from "./kubernetes";
 
@@ -59,6 +59,11 @@ export async function pushImage(name: string, onLine: (line: string) => void): P
   });
 }
 
+/** Where Kiln's images are kept and measured. */
+export function imageStore(): "engine" | "registry" {
+  return kubernetes() ? "registry" : "engine";
+}
+
 /** Whether a builder can start from `name`: the engine has it, or the cluster will pull it. */
 export async function builderImagePresent(name: string): Promise<boolean> {
   return kubernetes() || (await imageInfo(name)) !== null;
@@ -84,9 +89,9 @@ export async function removeImage(name: string): Promise<boolean> {
   }
 }
 
-/** Images in the engine whose name starts with `prefix` (Kiln's), with their sizes. */
+/** Images in the engine (in Kubernetes mode, the registry) whose name starts with `prefix` (Kiln's), with their sizes. */
 export async function imagesWithPrefix(prefix: string): Promise<{ name: string; sizeBytes: number }[]> {
-  if (kubernetes()) return [];
+  if (kubernetes()) return registryImages(prefix);
   const list = await engine().listImages();
   return list.flatMap((image) => {
     const name = (image.RepoTags ?? []).find((tag) => tag.startsWith(prefix) || tag.startsWith(`localhost/${prefix}`));

@@ -77,6 +77,8 @@ export function builderPod(spec: ContainerSpec): V1Pod {
       automountServiceAccountToken: false,
       enableServiceLinks: false,
       terminationGracePeriodSeconds: 5,
+      // Kiln stops a build at its time limit; this holds even while no Kiln is running.
+      activeDeadlineSeconds: env.KILN_BUILD_TIMEOUT_SECONDS + 60,
       nodeSelector: env.KILN_K8S_NODE_SELECTOR,
       ...(env.KILN_K8S_PULL_SECRET ? { imagePullSecrets: [{ name: env.KILN_K8S_PULL_SECRET }] } : {}),
       hostAliases: hostAliases(spec.extraHosts),

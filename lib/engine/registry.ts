@@ -1,5 +1,6 @@
 import "server-only";
 import { registryOf, splitImageName } from "@/lib/builds/naming";
+import pLimit from "p-limit";
 import { serverEnv } from "@/lib/env";
 
 // The image registry, spoken to over its HTTP API v2 with Kiln's credentials (the registry
@@ -96,4 +97,35 @@ export async function registryImageInfo(name: string): Promise<{ id: string; siz
     sizeBytes: manifest.config.size + (manifest.layers ?? []).reduce((sum, layer) => sum + layer.size, 0),
     labels: config.config?.Labels ?? {},
   };
+}
+
+/** Every tag in the registry whose name starts with `prefix` (Kiln's), with its size. */
+export async function registryImages(prefix: string): Promise<{ name: string; sizeBytes: number }[]> {
+  const registry = registryOf(`${prefix}x`);
+  if (!registry) return [];
+  const base = manifestUrl(`${registry}/x:x`)!.url.replace(/\/x\/manifests\/x$/, "");
+  const pathPrefix = prefix.slice(registry.length + 1);
+  const get = async <T>(url: string): Promise<T> => {
+    const response = await fetch(url, { headers: authHeader(registry), signal: AbortSignal.timeout(30_000) });
+    if (!response.ok) throw new Error(`the registry answered ${response.status} to ${url}`);
+    return (await response.json()) as T;
+  };
+  // The catalog comes a page at a time (registries cap a page, at 1000 here).
+  const repositories: string[] = [];
+  for (let last = ""; ; ) {
+    const page = (await get<{ repositories: string[] | null }>(`${base}/_catalog?n=1000${last ? `&last=${encodeURIComponent(last)}` : ""}`)).repositories ?? [];
+    repositories.push(...page);
+    if (page.length < 1000) break;
+    last = page[page.length - 1]!;
+  }
+  const limit = pLimit(8);
+  const names = (
+    await Promise.all(
+      repositories
+        .filter((repository) => repository.startsWith(pathPrefix))
+        .map((repository) => limit(async () => ((await get<{ tags: string[] | null }>(`${base}/${repository}/tags/list`)).tags ?? []).map((tag) => `${registry}/${repository}:${tag}`))),
+    )
+  ).flat();
+  const images = await Promise.all(names.map((name) => limit(async () => ({ name, sizeBytes: (await registryImageInfo(name))?.sizeBytes ?? 0 }))));
+  return images;
 }

@@ -151,6 +151,7 @@ up() {
   # kubelet changes these; down restores them.
   [[ -f $K8S_STATE/sysctl.orig ]] || for s in vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops kernel.keys.root_maxkeys kernel.keys.root_maxbytes; do
     echo "$s=$(sysctl -n "$s")"; done >"$K8S_STATE/sysctl.orig"
+  cp "$K8S_STATE/sysctl.orig" "$K8S_STATE/host-before"
 
   k8s_daemon containerd "$K8S_BIN/containerd" --config "$CONF/containerd.toml"
   wait_for containerd 30 ctr_k8s version
@@ -203,10 +204,10 @@ down() {
   stop_pid "$(pidfile containerd)"
   # Shims of this containerd only, matched by its socket.
   pkill -KILL -f "containerd-shim-runc-v2 .*-address $CONTAINERD_SOCKET" 2>/dev/null || true
-  findmnt -rn -o TARGET | grep "^$K8S_RUN/" | sort -r | while read -r mount; do umount -l "$mount"; done
-  findmnt -rn -o TARGET | grep '^/run/containerd/' | sort -r | while read -r mount; do umount -l "$mount"; done
+  # (|| true: with pipefail, a grep that finds nothing would end the script here.)
+  { findmnt -rn -o TARGET | grep -E "^($K8S_RUN|/run/containerd)/" | sort -r | while read -r mount; do umount -l "$mount"; done; } || true
   for controller in /sys/fs/cgroup/*/; do
-    [[ -d ${controller}kubepods ]] && find "${controller}kubepods" -depth -type d -exec rmdir {} \; 2>/dev/null
+    [[ -d ${controller}kubepods ]] && { find "${controller}kubepods" -depth -type d -exec rmdir {} \; 2>/dev/null || true; }
   done
   if [[ -f $K8S_STATE/sysctl.orig ]]; then
     while IFS== read -r key value; do sysctl -qw "$key=$value"; done <"$K8S_STATE/sysctl.orig"
@@ -220,9 +221,29 @@ down() {
   return 0
 }
 
+# Fails, saying what, unless the host is as it was before the cluster first came up.
+verify_down() {
+  local problems=()
+  if [[ -f $K8S_STATE/host-before ]]; then
+    while IFS== read -r key value; do
+      [[ $(sysctl -n "$key") == "$value" ]] || problems+=("sysctl $key is $(sysctl -n "$key"), was $value")
+    done <"$K8S_STATE/host-before"
+  fi
+  pgrep -f "$K8S_BIN/" >/dev/null && problems+=("processes of the cluster still run: $(pgrep -f "$K8S_BIN/" | tr '\n' ' ')")
+  findmnt -rn -o TARGET | grep -q "^$K8S_RUN/" && problems+=("mounts under $K8S_RUN remain")
+  compgen -G "/sys/fs/cgroup/*/kubepods" >/dev/null && problems+=("kubepods cgroups remain")
+  for path in /run/containerd /var/lib/kubelet /usr/libexec/kubernetes /var/log/containers; do
+    [[ -e $path ]] && problems+=("$path remains")
+  done
+  if command -v iptables >/dev/null && iptables -S 2>/dev/null | grep -q KUBE-; then problems+=("KUBE- iptables chains remain"); fi
+  if ((${#problems[@]})); then printf 'the host is not as it was: %s\n' "${problems[@]}" >&2; return 1; fi
+  log "the cluster is down and the host is as it was before it"
+}
+
 case "${1:-up}" in
   up) up; import_image "$KILN_SINGLEUSER_IMAGE"; import_image "$KILN_BUILDER_IMAGE" ;;
   down) down ;;
+  verify-down) verify_down ;;
   status) pid_alive "$(pidfile kubelet)" && kubectl_admin get --raw /readyz >/dev/null ;;
-  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|status|verify-down" >&2; exit 2 ;;
 esac
