@@ -21,10 +21,10 @@ from kubespawner import KubeSpawner
 from tornado import web
 from traitlets import Bool, Unicode
 
-from kiln_spawner import COPY_REPO_SCRIPT, free_port, kiln_allowed_images_async, kiln_repo_dir
+from kiln_spawner import COPY_REPO_SCRIPT, KilnRepoDirMixin, free_port, kiln_allowed_images_async
 
 
-class KilnKubeSpawner(KubeSpawner):
+class KilnKubeSpawner(KilnRepoDirMixin, KubeSpawner):
     kiln_host_network = Bool(False, config=True, help="Run servers on the node's network (no pod networking).")
     kiln_local_home_root = Unicode("", config=True, help="Pre-bind each user's claim to a hostPath volume here.")
 
@@ -50,13 +50,6 @@ class KilnKubeSpawner(KubeSpawner):
             self.port = free_port()
         if self.kiln_local_home_root:
             await self._kiln_local_home()
-
-    def get_env(self):
-        env = super().get_env()
-        folder = kiln_repo_dir(self.user_options)
-        if folder:
-            env["KILN_REPO_DIR"] = folder
-        return env
 
     async def _kiln_local_home(self):
         """A hostPath volume bound to this user's claim before KubeSpawner makes the claim."""

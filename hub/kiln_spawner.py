@@ -106,12 +106,8 @@ async def kiln_spawn_check(spawner):
         raise web.HTTPError(503, "Kiln is not answering, so no server can be started from its images. Try again shortly.")
 
 
-class HostNetworkDockerSpawner(DockerSpawner):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.network_name = "host"
-        self.use_internal_ip = True
-        self.remove = True
+class KilnRepoDirMixin:
+    """Tells the start-up copy (KILN_REPO_DIR) which folder of the home gets the repository's files."""
 
     def get_env(self):
         env = super().get_env()
@@ -119,6 +115,14 @@ class HostNetworkDockerSpawner(DockerSpawner):
         if folder:
             env["KILN_REPO_DIR"] = folder
         return env
+
+
+class HostNetworkDockerSpawner(KilnRepoDirMixin, DockerSpawner):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.network_name = "host"
+        self.use_internal_ip = True
+        self.remove = True
 
     async def start(self):
         # The port is part of the container's command line, so it must be known before create.

@@ -18,7 +18,9 @@ export GOFLAGS=-mod=mod CGO_ENABLED=0 GOCACHE="$K8S_OPT/gocache" GOTOOLCHAIN=loc
 
 # Debian's containerd 1.6 and etcd 3.4, unpacked beside the binaries.
 if [[ ! -x $K8S_BIN/containerd || ! -x $K8S_BIN/etcd ]]; then
-  (cd "$work/debs" && rm -f ./*.deb && apt-get download containerd etcd-server >/dev/null && for deb in *.deb; do dpkg -x "$deb" root; done)
+  # (_apt cannot write here, so apt downloads as root and says so; its package lists may be stale on a new machine.)
+  (cd "$work/debs" && rm -f ./*.deb && { apt-get download containerd etcd-server 2>/dev/null || { apt-get update -qq && apt-get download containerd etcd-server; }; } >/dev/null \
+    && for deb in *.deb; do dpkg -x "$deb" root; done)
   cp "$work/debs/root/usr/bin/"{containerd,containerd-shim-runc-v2,ctr,etcd} "$K8S_BIN/"
 fi
 
