@@ -4,7 +4,7 @@ import { KilnShell } from "./pages/kiln-shell";
 import { LaunchPage } from "./pages/launch-page";
 import { commitFiles } from "@/test/git-server";
 import { dockerRepo } from "./support/repos";
-import { podman, stackSecret, stackEnv } from "./support/stack";
+import { kubectl, podman, stackEnv, stackMode, stackSecret } from "./support/stack";
 
 // Builds and servers share the host's network on the local stack, so every loopback service
 // they can reach must ask for a secret they do not have.
@@ -13,10 +13,11 @@ const { users } = stackEnv();
 const carol = users[2]!;
 
 // Podman's builder has no heredocs in Dockerfiles, so the probe is a file of the repository.
-const probe = `import urllib.request, urllib.error
+const probe = `import ssl, urllib.request, urllib.error
+insecure = ssl._create_unverified_context()
 def status(url, method="GET", data=None):
     try:
-        return urllib.request.urlopen(urllib.request.Request(url, method=method, data=data), timeout=5).status
+        return urllib.request.urlopen(urllib.request.Request(url, method=method, data=data), timeout=5, context=insecure).status
     except urllib.error.HTTPError as error:
         return error.code
     except Exception as error:
@@ -26,40 +27,76 @@ print("probe registry-push", status("http://127.0.0.1:5000/v2/kiln-evil/blobs/up
 print("probe hub-api", status("http://127.0.0.1:8081/hub/api/users"))
 print("probe proxy-api", status("http://127.0.0.1:8001/api/routes"))
 print("probe kiln-api", status("http://127.0.0.1:3030/services/kiln/api/library"))
+print("probe etcd-http", status("http://127.0.0.1:23790/v2/keys"))
+print("probe etcd-https", status("https://127.0.0.1:23790/v2/keys"))
+print("probe k8s-api", status("https://127.0.0.1:16443/api/v1/secrets"))
+print("probe kubelet", status("https://127.0.0.1:10250/pods"))
+print("probe k8s-done", "yes")
 `;
 
-test("a build step reaches no loopback service without a secret, and the builder carries none", async ({ page }) => {
+test("a build step reaches no loopback service without a secret, and the builder carries none", { tag: "@kubernetes" }, async ({ page }) => {
   test.setTimeout(180_000);
   const repo = dockerRepo("hostile-probe", "COPY probe.py /tmp/probe.py\nRUN python3 /tmp/probe.py\nRUN sleep 8");
   commitFiles(process.env.KILN_E2E_GIT_ROOT!, repo.name, { "probe.py": probe });
   await new KilnShell(page).signInThroughHub(carol);
   const id = await new LaunchPage(page).build(repo.url);
   const build = new BuildPage(page);
-  await build.expectLogShows("probe kiln-api", 120_000);
+  await build.expectLogShows("probe k8s-done", 120_000);
 
-  // While it runs: the builder container holds none of the stack's secrets, and has limits.
-  const builder = await podman("ps", "-q", "--filter", `label=org.kiln.build-id=${id}`);
-  expect(builder, "the builder container is running").toBeTruthy();
-  const env = await podman("inspect", "--format", "{{json .Config.Env}}", builder);
-  for (const name of ["KILN_DB_PASSWORD", "KILN_REGISTRY_PASSWORD", "NEXTAUTH_SECRET", "KILN_HUB_API_TOKEN", "KILN_TEST_HUB_TOKEN"]) {
-    expect(env, name).not.toContain(await stackSecret(name));
+  if (stackMode() === "kubernetes") {
+    // The build pod: no secret in its spec (it pushes with a Secret the kubelet hands it, and its
+    // build steps run on the engine, not in the pod), no service account token, and limits.
+    const [pod] = (JSON.parse(await kubectl("get", "pods", "-l", `org.kiln.build-id=${id}`, "-o", "json")) as { items: BuildPod[] }).items;
+    expect(pod, "the build pod is running").toBeTruthy();
+    const spec = JSON.stringify(pod!.spec);
+    for (const name of ["KILN_DB_PASSWORD", "KILN_REGISTRY_PASSWORD", "KILN_REGISTRY_PULL_PASSWORD", "NEXTAUTH_SECRET", "KILN_HUB_API_TOKEN", "KILN_TEST_HUB_TOKEN"]) {
+      expect(spec, name).not.toContain(await stackSecret(name));
+    }
+    const [builder] = pod!.spec.containers;
+    expect(builder!.env).toContainEqual({ name: "CONTAINER_ENGINE_REGISTRY_CREDENTIALS", valueFrom: { secretKeyRef: { name: "kiln-build-push", key: "credentials" } } });
+    expect(pod!.spec.automountServiceAccountToken).toBe(false);
+    expect(builder!.resources.limits).toMatchObject({ cpu: expect.any(String), memory: expect.stringMatching(/^\d+(Mi|Gi)$/) });
+    expect(builder!.resources.requests).toMatchObject({ cpu: expect.any(String), memory: expect.stringMatching(/^\d+(Mi|Gi)$/) });
+  } else {
+    // While it runs: the builder container holds none of the stack's secrets, and has limits.
+    const builder = await podman("ps", "-q", "--filter", `label=org.kiln.build-id=${id}`);
+    expect(builder, "the builder container is running").toBeTruthy();
+    const env = await podman("inspect", "--format", "{{json .Config.Env}}", builder);
+    for (const name of ["KILN_DB_PASSWORD", "KILN_REGISTRY_PASSWORD", "NEXTAUTH_SECRET", "KILN_HUB_API_TOKEN", "KILN_TEST_HUB_TOKEN"]) {
+      expect(env, name).not.toContain(await stackSecret(name));
+    }
+    const limits = JSON.parse(await podman("inspect", "--format", "{{json .HostConfig}}", builder)) as { Memory: number; NanoCpus: number; PidsLimit: number };
+    expect(limits.Memory).toBeGreaterThan(0);
+    expect(limits.NanoCpus).toBeGreaterThan(0);
+    expect(limits.PidsLimit).toBeGreaterThan(0);
   }
-  const limits = JSON.parse(await podman("inspect", "--format", "{{json .HostConfig}}", builder)) as { Memory: number; NanoCpus: number; PidsLimit: number };
-  expect(limits.Memory).toBeGreaterThan(0);
-  expect(limits.NanoCpus).toBeGreaterThan(0);
-  expect(limits.PidsLimit).toBeGreaterThan(0);
   await build.expectPhase("Built");
 
   const log = await build.rawLog(id);
   const answers = Object.fromEntries([...log.matchAll(/^probe ([\w-]+) (\S+)$/gm)].map((m) => [m[1], m[2]]));
+  // The cluster's listeners (Kubernetes mode): etcd wants a client certificate (plain HTTP is
+  // dropped, TLS without one fails), the API server and kubelet refuse an anonymous caller.
+  const cluster =
+    stackMode() === "kubernetes"
+      ? { "etcd-http": "RemoteDisconnected", "etcd-https": "SSLError", "k8s-api": "403", kubelet: "401" }
+      : { "etcd-http": "URLError", "etcd-https": "URLError", "k8s-api": "URLError", kubelet: "URLError" };
   expect(answers).toEqual({
     "registry-catalog": "401",
     "registry-push": "401",
     "hub-api": "403",
     "proxy-api": "403",
     "kiln-api": "401",
+    ...cluster,
+    "k8s-done": "yes",
   });
 });
+
+interface BuildPod {
+  spec: {
+    automountServiceAccountToken?: boolean;
+    containers: { env: unknown[]; resources: { limits?: Record<string, string>; requests?: Record<string, string> } }[];
+  };
+}
 
 test("the registry lets the engine's credentials pull but not push, and Kiln's push", async () => {
   const registry = "http://127.0.0.1:5000";

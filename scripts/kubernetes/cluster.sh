@@ -40,6 +40,9 @@ pki() {
   cert scheduler system:kube-scheduler ""
   cert kubelet-client system:node:localhost system:nodes
   cert kubelet-serving localhost "" "DNS:localhost,IP:127.0.0.1"
+  # etcd asks every caller for a certificate: builds and servers share this loopback.
+  cert etcd-server localhost "" "DNS:localhost,IP:127.0.0.1"
+  cert etcd-client kube-apiserver-etcd-client ""
   [[ -f sa.key ]] || { openssl genrsa -out sa.key 2048 2>/dev/null; openssl rsa -in sa.key -pubout -out sa.pub 2>/dev/null; }
   kubeconfig() { # NAME CERT
     local file="$K8S_STATE/$1.kubeconfig" k=("$K8S_BIN/kubectl" config --kubeconfig="$K8S_STATE/$1.kubeconfig")
@@ -157,14 +160,17 @@ up() {
   wait_for containerd 30 ctr_k8s version
   pause_image
 
-  k8s_daemon etcd "$K8S_BIN/etcd" --name kiln --data-dir "$K8S_RUN/etcd" \
-    --listen-client-urls http://127.0.0.1:23790 --advertise-client-urls http://127.0.0.1:23790 \
-    --listen-peer-urls http://127.0.0.1:23800 --initial-advertise-peer-urls http://127.0.0.1:23800 \
-    --initial-cluster kiln=http://127.0.0.1:23800 --experimental-watch-progress-notify-interval=5s
-  wait_for_daemon etcd 30 "$(pidfile etcd)" curl -sf http://127.0.0.1:23790/health
+  local tls=(--cert-file="$K8S_PKI/etcd-server.crt" --key-file="$K8S_PKI/etcd-server.key" --trusted-ca-file="$K8S_PKI/ca.crt" --client-cert-auth
+    --peer-cert-file="$K8S_PKI/etcd-server.crt" --peer-key-file="$K8S_PKI/etcd-server.key" --peer-trusted-ca-file="$K8S_PKI/ca.crt" --peer-client-cert-auth)
+  k8s_daemon etcd "$K8S_BIN/etcd" --name kiln --data-dir "$K8S_RUN/etcd" "${tls[@]}" \
+    --listen-client-urls https://127.0.0.1:23790 --advertise-client-urls https://127.0.0.1:23790 \
+    --listen-peer-urls https://127.0.0.1:23800 --initial-advertise-peer-urls https://127.0.0.1:23800 \
+    --initial-cluster kiln=https://127.0.0.1:23800 --experimental-watch-progress-notify-interval=5s
+  wait_for_daemon etcd 30 "$(pidfile etcd)" curl -sf --cacert "$K8S_PKI/ca.crt" --cert "$K8S_PKI/etcd-client.crt" --key "$K8S_PKI/etcd-client.key" https://127.0.0.1:23790/health
 
   k8s_daemon kube-apiserver "$K8S_BIN/kube-apiserver" \
-    --etcd-servers=http://127.0.0.1:23790 --bind-address=127.0.0.1 --secure-port="$K8S_API_PORT" \
+    --etcd-servers=https://127.0.0.1:23790 --etcd-cafile="$K8S_PKI/ca.crt" --etcd-certfile="$K8S_PKI/etcd-client.crt" --etcd-keyfile="$K8S_PKI/etcd-client.key" \
+    --bind-address=127.0.0.1 --secure-port="$K8S_API_PORT" \
     --advertise-address=127.0.0.1 --endpoint-reconciler-type=none --service-cluster-ip-range=198.18.0.0/24 \
     --client-ca-file="$K8S_PKI/ca.crt" --tls-cert-file="$K8S_PKI/apiserver.crt" --tls-private-key-file="$K8S_PKI/apiserver.key" \
     --kubelet-client-certificate="$K8S_PKI/apiserver-kubelet-client.crt" --kubelet-client-key="$K8S_PKI/apiserver-kubelet-client.key" \
