@@ -102,8 +102,9 @@ else:
     c.DockerSpawner.notebook_dir = "/home/jovyan"
     # One home per user, mounted in every image and every server.
     c.DockerSpawner.volumes = {"kiln-home-{username}": "/home/jovyan"}
-    # Only the images Kiln allows this user: their own library and shared images.
-    c.DockerSpawner.allowed_images = kiln_spawner.kiln_allowed_images
+    # Only the images Kiln allows this user (their own library and shared images): the spawner
+    # asks Kiln for each start; a non-empty list here only tells DockerSpawner images may be asked for.
+    c.DockerSpawner.allowed_images = "*"
     c.DockerSpawner.options_form = ""
     c.DockerSpawner.post_start_cmd = kiln_spawner.COPY_REPO
 c.Spawner.start_timeout = 120

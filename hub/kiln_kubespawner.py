@@ -18,10 +18,9 @@ from pathlib import Path
 
 from kubernetes_asyncio.client.rest import ApiException
 from kubespawner import KubeSpawner
-from tornado import web
 from traitlets import Bool, Unicode
 
-from kiln_spawner import COPY_REPO_SCRIPT, KilnRepoDirMixin, free_port, kiln_allowed_images_async
+from kiln_spawner import COPY_REPO_SCRIPT, KilnRepoDirMixin, free_port, kiln_check_image
 
 
 class KilnKubeSpawner(KilnRepoDirMixin, KubeSpawner):
@@ -42,10 +41,8 @@ class KilnKubeSpawner(KilnRepoDirMixin, KubeSpawner):
         if image is None:
             # The spawner outlives one start: an earlier start's image must not stick.
             self.image = self._kiln_default_image
-        elif isinstance(image, str) and image in await kiln_allowed_images_async(self):
-            self.image = image
         else:
-            raise web.HTTPError(403, f"Image {image!r} is not in the allowed list: Kiln does not let {self.user.name} run it.")
+            self.image = await kiln_check_image(self, image)
         if self.kiln_host_network:
             self.port = free_port()
         if self.kiln_local_home_root:

@@ -12,7 +12,6 @@ import os
 import re
 import socket
 import urllib.parse
-import urllib.request
 
 from dockerspawner import DockerSpawner
 from tornado import web
@@ -38,34 +37,28 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _allowed_images_request(spawner):
+async def kiln_allowed_images(spawner):
+    """The images Kiln lets this user run, asked without blocking the Hub's event loop (fails closed)."""
     kiln = os.environ["KILN_URL"].rstrip("/")
     query = urllib.parse.urlencode({"user": spawner.user.name})
-    return f"{kiln}/services/kiln/api/hub/allowed-images?{query}", {"Authorization": f"token {os.environ['KILN_HUB_API_TOKEN']}"}
-
-
-async def kiln_allowed_images_async(spawner):
-    """The images Kiln lets this user run, asked without blocking the Hub's event loop (fails closed)."""
-    url, headers = _allowed_images_request(spawner)
+    request = HTTPRequest(
+        f"{kiln}/services/kiln/api/hub/allowed-images?{query}",
+        headers={"Authorization": f"token {os.environ['KILN_HUB_API_TOKEN']}"},
+        request_timeout=5,
+    )
     try:
-        response = await AsyncHTTPClient().fetch(HTTPRequest(url, headers=headers, request_timeout=5))
+        response = await AsyncHTTPClient().fetch(request)
         return set(json.loads(response.body)["images"])
     except Exception as error:  # noqa: BLE001 - any failure means: allow nothing
         spawner.log.error("Kiln could not say which images %s may run: %s", spawner.user.name, error)
         raise web.HTTPError(503, "Kiln is not answering, so no image can be started. Try again shortly.")
 
 
-def kiln_allowed_images(spawner):
-    """allowed_images callable: asks Kiln which images this user may run (fails closed)."""
-    url, headers = _allowed_images_request(spawner)
-    request = urllib.request.Request(url, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:
-            images = json.load(response)["images"]
-    except Exception as error:  # noqa: BLE001 - any failure means: allow nothing
-        spawner.log.error("Kiln could not say which images %s may run: %s", spawner.user.name, error)
-        raise web.HTTPError(503, "Kiln is not answering, so no image can be started. Try again shortly.")
-    return {image: image for image in images}
+async def kiln_check_image(spawner, image):
+    """The image, when Kiln lets this user run it; otherwise the start is refused."""
+    if not isinstance(image, str) or image not in await kiln_allowed_images(spawner):
+        raise web.HTTPError(403, f"Image {image!r} is not in the allowed list: Kiln does not let {spawner.user.name} run it.")
+    return image
 
 
 async def kiln_spawn_check(spawner):
@@ -123,6 +116,11 @@ class HostNetworkDockerSpawner(KilnRepoDirMixin, DockerSpawner):
         self.network_name = "host"
         self.use_internal_ip = True
         self.remove = True
+
+    async def check_allowed(self, image):
+        # DockerSpawner's allowed_images callable runs synchronously on the Hub's event loop;
+        # this asks Kiln asynchronously instead, for the image the start asked for.
+        return await kiln_check_image(self, image)
 
     async def start(self):
         # The port is part of the container's command line, so it must be known before create.
