@@ -1,10 +1,13 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { expect, test } from "@playwright/test";
 import { BuildPage } from "./pages/build-page";
 import { KilnShell } from "./pages/kiln-shell";
 import { LaunchPage } from "./pages/launch-page";
 import { commitFiles } from "@/test/git-server";
 import { dockerRepo } from "./support/repos";
-import { kubectl, podman, stackEnv, stackMode, stackSecret } from "./support/stack";
+import { kubectl, kubectlAs, podman, stackEnv, stackMode, stackSecret } from "./support/stack";
 
 // Builds and servers share the host's network on the local stack, so every loopback service
 // they can reach must ask for a secret they do not have.
@@ -98,7 +101,7 @@ interface BuildPod {
   };
 }
 
-test("the registry lets the engine's credentials pull but not push, and Kiln's push", async () => {
+test("the registry lets the engine's credentials pull but not push, Kiln's push, and build pods' only add tags", { tag: "@kubernetes" }, async () => {
   const registry = "http://127.0.0.1:5000";
   const as = async (user: string, secret: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${await stackSecret(secret)}`).toString("base64")}` });
   const engine = await as("engine", "KILN_REGISTRY_PULL_PASSWORD");
@@ -110,6 +113,27 @@ test("the registry lets the engine's credentials pull but not push, and Kiln's p
   expect(upload.status).toBe(202);
   await fetch(new URL(upload.headers.get("location")!, registry), { method: "DELETE", headers: kiln });
   expect((await fetch(`${registry}/v2/_catalog`)).status).toBe(401);
+
+  // Build pods' credentials (Kubernetes mode): new tags under Kiln's prefix, nothing else.
+  const builder = await as("builder", "KILN_REGISTRY_BUILDER_PASSWORD");
+  const started = await fetch(`${registry}/v2/kiln-gate-test/blobs/uploads/`, { method: "POST", headers: builder });
+  expect(started.status).toBe(202);
+  await fetch(new URL(started.headers.get("location")!, registry), { method: "DELETE", headers: kiln });
+  expect((await fetch(`${registry}/v2/other/blobs/uploads/`, { method: "POST", headers: builder })).status).toBe(403);
+  expect((await fetch(`${registry}/v2/kiln-x/..%2F..%2Fother/blobs/uploads/`, { method: "POST", headers: builder })).status).toBe(403);
+  expect((await fetch(`${registry}/v2/kiln-evil/manifests/sha256:${"0".repeat(64)}`, { method: "DELETE", headers: builder })).status).toBe(403);
+  // An existing tag (any image Kiln pushed) is never overwritten by one.
+  const { repositories } = (await (await fetch(`${registry}/v2/_catalog?n=1000`, { headers: kiln })).json()) as { repositories: string[] };
+  const existing = repositories.find((name) => name.startsWith("kiln-"));
+  expect(existing, "the registry holds an image Kiln pushed").toBeTruthy();
+  const { tags } = (await (await fetch(`${registry}/v2/${existing}/tags/list`, { headers: kiln })).json()) as { tags: string[] };
+  const overwrite = await fetch(`${registry}/v2/${existing}/manifests/${tags[0]}`, {
+    method: "PUT",
+    headers: { ...builder, "content-type": "application/vnd.oci.image.manifest.v1+json" },
+    body: JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", layers: [] }),
+  });
+  expect(overwrite.status).toBe(403);
+  expect(await overwrite.text()).toContain("never overwrite a tag");
 });
 
 test("PostgreSQL refuses the password that used to be committed", async () => {
@@ -122,4 +146,50 @@ test("PostgreSQL refuses the password that used to be committed", async () => {
   await client.end().catch(() => undefined);
   // 28P01: invalid_password.
   expect(error?.code).toBe("28P01");
+});
+
+test("Kiln's service account may start and remove build pods only", { tag: "@kubernetes" }, async () => {
+  test.skip(stackMode() !== "kubernetes", "Kiln has a service account in Kubernetes mode only");
+  const builderImage = process.env.KILN_BUILDER_IMAGE ?? "localhost/kiln-repo2docker:2026.4.0";
+  const dir = await mkdtemp(path.join(tmpdir(), "kiln-policy-"));
+  /** Asks the API server, as Kiln, to create `pod`; resolves with its refusal (or "created"). */
+  const createAsKiln = async (name: string, spec: Record<string, unknown>) => {
+    const file = path.join(dir, `${name}.json`);
+    const pod = { apiVersion: "v1", kind: "Pod", metadata: { name, labels: { "app.kubernetes.io/component": "kiln-build" } }, spec };
+    await writeFile(file, JSON.stringify(pod));
+    return kubectlAs("kiln", "create", "-f", file).then(
+      () => "created",
+      (error: { stderr?: string }) => error.stderr ?? String(error),
+    );
+  };
+  const builder = { name: "builder", image: builderImage, command: ["true"] };
+  const base = { restartPolicy: "Never", automountServiceAccountToken: false };
+
+  // The node's disk, another image, a Secret, a token: each refused by the API server.
+  expect(await createAsKiln("kiln-test-disk", { ...base, containers: [builder], volumes: [{ name: "root", hostPath: { path: "/" } }] })).toContain(
+    "a build pod mounts the engine's socket and nothing else",
+  );
+  expect(await createAsKiln("kiln-test-image", { ...base, containers: [{ ...builder, image: "localhost/kiln-singleuser:5.5.4" }] })).toContain(
+    "a build pod runs the builder image, alone",
+  );
+  const secretEnv = [{ name: "X", valueFrom: { secretKeyRef: { name: "kiln-registry-pull", key: ".dockerconfigjson" } } }];
+  expect(await createAsKiln("kiln-test-secret", { ...base, containers: [{ ...builder, env: secretEnv }] })).toContain("a build pod reads no Secret but the push Secret");
+  // (A mounted token is also a volume, so either rule may be the one that answers.)
+  expect(await createAsKiln("kiln-test-token", { restartPolicy: "Never", containers: [builder] })).toMatch(
+    /a build pod carries no service account token|a build pod mounts the engine's socket and nothing else/,
+  );
+  expect(await createAsKiln("kiln-test-account", { ...base, serviceAccountName: "kiln", containers: [builder] })).toContain(
+    "a build pod carries no service account token",
+  );
+
+  // A pod that is not a build (a user's server, say) is not Kiln's to delete.
+  const other = `kiln-test-server-${Date.now()}`;
+  await kubectl("run", other, `--image=${builderImage}`, "--image-pull-policy=Never", "--restart=Never", "--command", "--", "sleep", "60");
+  const refusal = await kubectlAs("kiln", "delete", "pod", other, "--wait=false").then(
+    () => "deleted",
+    (error: { stderr?: string }) => error.stderr ?? String(error),
+  );
+  expect(refusal).toContain("Kiln may delete build pods only");
+  await kubectl("delete", "pod", other, "--grace-period=0", "--wait=false");
+  await rm(dir, { recursive: true, force: true });
 });

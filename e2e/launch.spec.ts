@@ -6,7 +6,7 @@ import { LaunchPage } from "./pages/launch-page";
 import { LibraryPage } from "./pages/library-page";
 import { repoWithFiles } from "./support/repos";
 import { kilnRequest } from "./support/kiln-api";
-import { podman, registryFetch, removeAllServers, stackEnv, stackMode, stackScript } from "./support/stack";
+import { hubApi, podman, registryFetch, removeAllServers, serverImage, stackEnv, stackMode, stackScript } from "./support/stack";
 
 const { users } = stackEnv();
 const [alice, bob] = users as [string, string];
@@ -106,6 +106,29 @@ test("a private image stays private until shared, and the Hub itself refuses it 
   await JupyterServer.fromPage(other.page, other.context);
   await owner.context.close();
   await other.context.close();
+});
+
+test("a start through the Hub that names no image runs the default image, not the one before", { tag: "@kubernetes" }, async ({ browser }) => {
+  const repo = repoWithFiles("sticky", { "s.txt": "s\n" });
+  const { context, page } = await signedIn(browser, alice);
+  await buildAs(page, repo.url, true);
+  await JupyterServer.fromPage(page, context);
+  const user = (await (await hubApi(`/users/${alice}`)).json()) as { servers: Record<string, { user_options?: { image?: string } }> };
+  const [name, server] = Object.entries(user.servers).find(([key]) => key !== "")!;
+  const image = server.user_options!.image!;
+  expect(await serverImage(alice, name)).toBe(image);
+
+  // Stopped, then started again through the Hub's API with no image: a banned or unshared image
+  // must not come back this way.
+  await hubApi(`/users/${alice}/servers/${name}`, { method: "DELETE" });
+  await expect.poll(async () => ((await (await hubApi(`/users/${alice}`)).json()) as { servers: Record<string, unknown> }).servers[name], { timeout: 60_000 }).toBeUndefined();
+  const started = await hubApi(`/users/${alice}/servers/${name}`, { method: "POST", body: "{}" });
+  expect([201, 202]).toContain(started.status);
+  await expect
+    .poll(async () => ((await (await hubApi(`/users/${alice}`)).json()) as { servers: Record<string, { ready: boolean }> }).servers[name]?.ready, { timeout: 120_000 })
+    .toBe(true);
+  expect(await serverImage(alice, name)).toBe(process.env.KILN_SINGLEUSER_IMAGE ?? "localhost/kiln-singleuser:5.5.4");
+  await context.close();
 });
 
 test("deleting removes the engine image only when no library and no server uses it", { tag: "@kubernetes" }, async ({ browser }) => {

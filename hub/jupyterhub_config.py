@@ -68,7 +68,10 @@ c.JupyterHub.named_server_limit_per_user = int(env("KILN_NAMED_SERVER_LIMIT", "3
 singleuser_image = env("KILN_SINGLEUSER_IMAGE", "localhost/kiln-singleuser:5.5.4")
 # Kiln's server quotas hold for starts asked of the Hub's API directly, too.
 c.Spawner.pre_spawn_hook = kiln_spawner.kiln_spawn_check
-if env("KILN_MODE", "docker") == "kubernetes":
+kiln_mode = env("KILN_MODE", "docker")
+if kiln_mode not in ("docker", "kubernetes"):
+    raise SystemExit(f"jupyterhub_config.py: KILN_MODE must be docker or kubernetes, not {kiln_mode!r}")
+if kiln_mode == "kubernetes":
     # Servers are pods (KubeSpawner); homes are one volume claim per user, named as Zero to
     # JupyterHub names the default server's, so a Hub's existing homes carry over.
     c.JupyterHub.spawner_class = "kiln_kubespawner.KilnKubeSpawner"
@@ -82,7 +85,8 @@ if env("KILN_MODE", "docker") == "kubernetes":
     c.KubeSpawner.gid = 1000
     c.KubeSpawner.storage_pvc_ensure = True
     c.KubeSpawner.pvc_name_template = "claim-{username}"
-    c.KubeSpawner.storage_class = env("KILN_K8S_STORAGE_CLASS", "")
+    # Unset: the cluster's default StorageClass ("" would ask for none, turning off provisioning).
+    c.KubeSpawner.storage_class = os.environ.get("KILN_K8S_STORAGE_CLASS") or None
     c.KubeSpawner.storage_capacity = env("KILN_K8S_STORAGE_CAPACITY", "1Gi")
     c.KubeSpawner.volumes = [{"name": "home", "persistentVolumeClaim": {"claimName": "{pvc_name}"}}]
     c.KubeSpawner.volume_mounts = [{"name": "home", "mountPath": "/home/jovyan"}]

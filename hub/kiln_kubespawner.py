@@ -30,7 +30,8 @@ class KilnKubeSpawner(KilnRepoDirMixin, KubeSpawner):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._kiln_default_image = self.image
-        self.lifecycle_hooks = {"postStart": {"exec": {"command": ["sh", "-c", COPY_REPO_SCRIPT]}}}
+        # A failed copy must not fail the start (a postStart failure kills the container), as in docker mode.
+        self.lifecycle_hooks = {"postStart": {"exec": {"command": ["sh", "-c", f"{{ {COPY_REPO_SCRIPT}; }} || true"]}}}
         if self.kiln_host_network:
             self.extra_pod_config = {**self.extra_pod_config, "hostNetwork": True, "dnsPolicy": "Default"}
             self.pod_connect_ip = "127.0.0.1"
@@ -50,9 +51,12 @@ class KilnKubeSpawner(KilnRepoDirMixin, KubeSpawner):
 
     async def _kiln_local_home(self):
         """A hostPath volume bound to this user's claim before KubeSpawner makes the claim."""
-        path = Path(self.kiln_local_home_root) / self.pvc_name
+        root = Path(self.kiln_local_home_root)
+        root.mkdir(parents=True, exist_ok=True)
+        root.chmod(0o700)  # homes are their owners' business, as Docker's volumes are root's only
+        path = root / self.pvc_name
         if not path.exists():
-            path.mkdir(parents=True, mode=0o755)
+            path.mkdir(mode=0o700)
             os.chown(path, int(self.uid or 1000), int(self.gid or self.uid or 1000))
         volume = {
             "apiVersion": "v1",
@@ -67,8 +71,22 @@ class KilnKubeSpawner(KilnRepoDirMixin, KubeSpawner):
                 "claimRef": {"namespace": self.namespace, "name": self.pvc_name},
             },
         }
+        create = self.api.create_persistent_volume
         try:
-            await asyncio.wait_for(self.api.create_persistent_volume(volume), self.k8s_api_request_timeout)
+            await asyncio.wait_for(create(volume), self.k8s_api_request_timeout)
         except ApiException as error:
             if error.status != 409:
                 raise
+            # A volume whose claim was deleted (its user was) stays Released and binds no new
+            # claim: it is made again, with the same directory and the files in it.
+            existing = await self.api.read_persistent_volume(volume["metadata"]["name"])
+            if existing.status.phase == "Released":
+                await self.api.delete_persistent_volume(volume["metadata"]["name"])
+                for _ in range(50):
+                    try:
+                        await create(volume)
+                        break
+                    except ApiException as again:
+                        if again.status != 409:
+                            raise
+                        await asyncio.sleep(0.2)

@@ -116,6 +116,7 @@ class HostNetworkDockerSpawner(KilnRepoDirMixin, DockerSpawner):
         self.network_name = "host"
         self.use_internal_ip = True
         self.remove = True
+        self._kiln_default_image = self.image
 
     async def check_allowed(self, image):
         # DockerSpawner's allowed_images callable runs synchronously on the Hub's event loop;
@@ -123,6 +124,10 @@ class HostNetworkDockerSpawner(KilnRepoDirMixin, DockerSpawner):
         return await kiln_check_image(self, image)
 
     async def start(self):
+        # The spawner outlives one start: a start that names no image runs the default one, not
+        # whatever an earlier start ran (which may have been unshared or banned since).
+        if not (self.user_options or {}).get("image"):
+            self.image = self._kiln_default_image
         # The port is part of the container's command line, so it must be known before create.
         self.port = free_port()
         self.ip = "127.0.0.1"

@@ -46,6 +46,7 @@ describe("parseServerEnv", () => {
       KILN_REGISTRY_PUSH: "true",
       KILN_K8S_PUSH_SECRET: "kiln-build-push",
       KILN_K8S_NODE_SELECTOR: "hub.jupyter.org/node-purpose=user, disk=ssd",
+      KILN_IMAGE_PREFIX: "registry.example.org/kiln-",
     });
     expect(env.KILN_K8S_NODE_SELECTOR).toEqual({ "hub.jupyter.org/node-purpose": "user", disk: "ssd" });
     expect(env.KILN_K8S_IMAGE_PULL_POLICY).toBe("IfNotPresent");
@@ -54,6 +55,24 @@ describe("parseServerEnv", () => {
     expect(bad).toContain("KILN_K8S_NAMESPACE must be a Kubernetes namespace name");
     expect(bad).toContain("KILN_K8S_IMAGE_PULL_POLICY must be IfNotPresent, Always or Never; for example");
     expect(bad).toContain("KILN_K8S_NODE_SELECTOR must list key=value pairs");
+    // What would fail only at the first build: no socket to mount, no registry to pull from, requests over limits.
+    const late = errorOf({
+      ...valid,
+      KILN_MODE: "kubernetes",
+      KILN_K8S_NAMESPACE: "jhub",
+      KILN_K8S_KUBECONFIG: "/etc/kiln/kubeconfig",
+      KILN_REGISTRY_PUSH: "true",
+      KILN_K8S_PUSH_SECRET: "kiln-build-push",
+      DOCKER_HOST: "tcp://127.0.0.1:2375",
+      KILN_IMAGE_PREFIX: "kiln-",
+      KILN_BUILDER_CPUS: "1",
+      KILN_K8S_BUILDER_CPU_REQUEST: "2",
+      KILN_BUILDER_MEMORY_MB: "256",
+    });
+    expect(late).toContain("DOCKER_HOST must be the node's engine socket (unix://...)");
+    expect(late).toContain("KILN_IMAGE_PREFIX must start with the registry's host");
+    expect(late).toContain("KILN_K8S_BUILDER_CPU_REQUEST must not exceed KILN_BUILDER_CPUS (1)");
+    expect(late).toContain("KILN_K8S_BUILDER_MEMORY_REQUEST_MB must not exceed KILN_BUILDER_MEMORY_MB (256)");
   });
 
   it("accepts a complete configuration and fills defaults", () => {

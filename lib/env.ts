@@ -187,6 +187,18 @@ const serverEnvSchema = serverEnvFields.superRefine((env, context) => {
     need("KILN_K8S_PUSH_SECRET", "must name the Secret build pods push with (KILN_MODE is kubernetes and KILN_REGISTRY_PUSH is on)");
   }
   if (!env.KILN_REGISTRY_PUSH) need("KILN_REGISTRY_PUSH", "must be true in Kubernetes mode: the cluster pulls every image from the registry");
+  if (!env.DOCKER_HOST.startsWith("unix://")) {
+    need("DOCKER_HOST", "must be the node's engine socket (unix://...) in Kubernetes mode: it is mounted into every build pod");
+  }
+  if (!/^[a-z0-9.-]+(:\d+)?\//.test(env.KILN_IMAGE_PREFIX) || !/[.:]|^localhost\//.test(env.KILN_IMAGE_PREFIX.split("/")[0] ?? "")) {
+    need("KILN_IMAGE_PREFIX", "must start with the registry's host in Kubernetes mode (e.g. registry.example.org/kiln-): the cluster pulls from there");
+  }
+  if (env.KILN_K8S_BUILDER_CPU_REQUEST > env.KILN_BUILDER_CPUS) {
+    need("KILN_K8S_BUILDER_CPU_REQUEST", `must not exceed KILN_BUILDER_CPUS (${env.KILN_BUILDER_CPUS}), the build pod's CPU limit`);
+  }
+  if (env.KILN_K8S_BUILDER_MEMORY_REQUEST_MB > env.KILN_BUILDER_MEMORY_MB) {
+    need("KILN_K8S_BUILDER_MEMORY_REQUEST_MB", `must not exceed KILN_BUILDER_MEMORY_MB (${env.KILN_BUILDER_MEMORY_MB}), the build pod's memory limit`);
+  }
 });
 
 export type ServerEnv = z.infer<typeof serverEnvSchema>;

@@ -4,7 +4,7 @@
 # Every service a container can reach on loopback authenticates with one of these: never
 # committed, never passed to containers. Secrets missing from an older file are added.
 SECRETS="$KILN_STATE/secrets.env"
-for name in KILN_HUB_API_TOKEN NEXTAUTH_SECRET KILN_DB_PASSWORD KILN_REGISTRY_PASSWORD KILN_REGISTRY_PULL_PASSWORD KILN_TEST_HUB_TOKEN; do
+for name in KILN_HUB_API_TOKEN NEXTAUTH_SECRET KILN_DB_PASSWORD KILN_REGISTRY_PASSWORD KILN_REGISTRY_PULL_PASSWORD KILN_REGISTRY_BUILDER_PASSWORD KILN_TEST_HUB_TOKEN; do
   if ! grep -q "^$name=" "$SECRETS" 2>/dev/null; then
     # In a subshell: a umask of 077 left in this shell would make every file written later private.
     (umask 077 && printf '%s=%s\n' "$name" "$(openssl rand -hex 32)" >>"$SECRETS")
@@ -57,7 +57,7 @@ if [[ $KILN_MODE == kubernetes ]]; then
   KILN_K8S_PUSH_SECRET=kiln-build-push
   KILN_K8S_SERVER_PULL_SECRET=kiln-registry-pull
   KILN_K8S_STORAGE_CLASS=kiln-local-home
-  KILN_K8S_LOCAL_HOME_ROOT="$K8S_STATE_DIR/homes"
+  KILN_K8S_LOCAL_HOME_ROOT="$KILN_STATE/kubernetes-homes"  # outside the cluster's state: PURGE keeps homes
 fi
 # The one other site allowed to call Kiln's API with a Hub token (CORS): a page the end-to-end
 # tests serve there, as a Jupyter Book with Thebe would be.

@@ -19,11 +19,10 @@ if [[ " $modes " == *" kubernetes "* ]]; then
 fi
 if [[ " $modes " == *" docker "* ]]; then
   KILN_MODE=docker bash "$KILN_ROOT/scripts/stack-up.sh" >/dev/null
+  # (&&, not set -e: a subshell on the left of || runs with set -e switched off.)
   (
     source "$KILN_ROOT/scripts/config.sh"
-    npx --no-install tsc --noEmit
-    npx --no-install vitest run
-    npx --no-install playwright test
+    npx --no-install tsc --noEmit && npx --no-install vitest run && npx --no-install playwright test
   ) || status=$?
 fi
 if [[ " $modes " == *" kubernetes "* ]]; then

@@ -72,9 +72,14 @@ export function stackMode(): "docker" | "kubernetes" {
 
 /** kubectl with the local cluster's admin credentials, in Kiln's namespace. */
 export async function kubectl(...args: string[]): Promise<string> {
+  return kubectlAs("admin", ...args);
+}
+
+/** kubectl as the cluster's admin, or as Kiln (its service account, scripts/kubernetes/kiln-rbac.yaml). */
+export async function kubectlAs(who: "admin" | "kiln", ...args: string[]): Promise<string> {
   const version = process.env.K8S_VERSION ?? "1.34.4";
   const bin = path.join(process.env.KILN_OPT ?? "/opt/kiln", "kubernetes", `v${version}`, "bin", "kubectl");
-  const kubeconfig = path.join(process.env.KILN_STATE ?? "/var/lib/kiln", "kubernetes", "admin.kubeconfig");
+  const kubeconfig = path.join(process.env.KILN_STATE ?? "/var/lib/kiln", "kubernetes", `${who}.kubeconfig`);
   const { stdout } = await run(bin, [`--kubeconfig=${kubeconfig}`, "-n", process.env.KILN_K8S_NAMESPACE ?? "kiln", ...args], { timeout: 60_000 });
   return stdout.trim();
 }
@@ -86,6 +91,15 @@ export async function kubectl(...args: string[]): Promise<string> {
 export async function builderStates(buildId: string): Promise<string> {
   if (stackMode() === "kubernetes") return kubectl("get", "pods", "-l", `org.kiln.build-id=${buildId}`, "-o", "jsonpath={.items[*].status.phase}");
   return podman("ps", "-a", "--filter", `label=org.kiln.build-id=${buildId}`, "--format", "{{.State}}");
+}
+
+/** The image a user's named server runs, as the engine (or the cluster) started it. */
+export async function serverImage(user: string, server: string): Promise<string> {
+  if (stackMode() === "kubernetes") {
+    const selector = `hub.jupyter.org/username=${user},hub.jupyter.org/servername=${server}`;
+    return kubectl("get", "pods", "-l", selector, "-o", "jsonpath={.items[0].spec.containers[0].image}");
+  }
+  return podman("inspect", "--format", "{{.ImageName}}", `kiln-${user}-${server}`);
 }
 
 /** The Hub's REST API with the test service's token, for setting up and cleaning after specs. */

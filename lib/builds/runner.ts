@@ -2,7 +2,7 @@ import "server-only";
 import type { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { isTransientDatabaseError } from "@/lib/db";
-import { builderPushesImage, containersWithLabel, followOutput, removeContainer, runContainer, stopContainer, waitForExit } from "@/lib/engine/containers";
+import { BuilderStartError, builderPushesImage, containersWithLabel, followOutput, removeContainer, runContainer, stopContainer, waitForExit } from "@/lib/engine/containers";
 import { builderImagePresent, imageInfo, pushImage } from "@/lib/engine/images";
 import type { Build } from "@/lib/generated/prisma/client";
 import { builderFetchSettings, repo2dockerCommand, repo2dockerConfig } from "@/lib/repos/fetch-plan";
@@ -125,12 +125,19 @@ export class BuildRunner {
           console.error(`[kiln] build ${build.id}: lost the database; the build will be picked up again`, error);
           return "abandoned" as const;
         }
-        console.error(`[kiln] build ${build.id} failed inside Kiln`, error);
-        await this.persist(() =>
-          finishBuild(build.id, "failed", `Kiln could not run this build: ${(error as Error).message}`, {
-            error: "Kiln could not run this build. Try again; if it persists, tell your Hub admin.",
-          }),
-        ).catch((finishError: unknown) => console.error(`[kiln] build ${build.id}: could not record the failure`, finishError));
+        // Stopped (cancelled, out of time, silent) before its builder could start: ends as asked.
+        const ending = this.stopReason
+          ? this.finish(137)
+          : this.persist(() =>
+              finishBuild(build.id, "failed", `Kiln could not run this build: ${(error as Error).message}`, {
+                error:
+                  error instanceof BuilderStartError
+                    ? `The builder could not start: ${error.message}.`
+                    : "Kiln could not run this build. Try again; if it persists, tell your Hub admin.",
+              }),
+            );
+        if (!this.stopReason) console.error(`[kiln] build ${build.id} failed inside Kiln`, error);
+        await ending.catch((finishError: unknown) => console.error(`[kiln] build ${build.id}: could not record the failure`, finishError));
         // Never leave the builder behind (the scheduler's sweep catches it if the engine is away now).
         if (this.containerId) {
           await removeContainer(this.containerId).catch((removeError: unknown) =>

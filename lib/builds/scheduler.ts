@@ -81,6 +81,15 @@ class Scheduler {
       const [container] = await containersWithLabel(BUILD_LABEL, build.id);
       if (container || build.status === "pushing") {
         this.attach(build);
+      } else if (build.containerId) {
+        // Its builder ran and is gone (a pod is deleted when stopped): starting over would
+        // replay a log already partly stored, so the build ends here.
+        if (build.cancelRequested) {
+          await finishBuild(build.id, "cancelled", "\u001b[33mBuild cancelled.\u001b[0m", { error: "The build was cancelled." });
+        } else {
+          const message = "The build's builder was removed while no Kiln was watching it, so the build stopped. Start it again.";
+          await finishBuild(build.id, "failed", `\u001b[31m${message}\u001b[0m`, { error: message });
+        }
       } else {
         // Claimed but never started: nothing ran, so queue it again.
         await db().build.update({ where: { id: build.id }, data: { status: "queued", startedAt: null } });

@@ -4,6 +4,8 @@ import { serverEnv } from "@/lib/env";
 import { engine } from "./client";
 import { builderPodsWithLabel, deleteBuilderPod, followBuilderPod, runBuilderPod, waitForBuilderPod } from "./kubernetes";
 
+export { BuilderStartError } from "./kubernetes";
+
 // Builders Kiln runs itself, found again by their labels after a restart: containers on the
 // engine, or pods in Kubernetes mode. Nothing above this layer knows which.
 

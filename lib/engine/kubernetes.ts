@@ -1,7 +1,9 @@
 import "server-only";
-import { PassThrough, type Readable } from "node:stream";
+import { PassThrough, Writable, type Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
-import { ApiException, CoreV1Api, KubeConfig, Log, VersionApi, type V1EnvVar, type V1Pod } from "@kubernetes/client-node";
+import http from "node:http";
+import https from "node:https";
+import { ApiException, CoreV1Api, KubeConfig, VersionApi, type V1EnvVar, type V1Pod } from "@kubernetes/client-node";
 import { serverEnv } from "@/lib/env";
 import type { ContainerSpec, ContainerState } from "./containers";
 
@@ -10,7 +12,7 @@ import type { ContainerSpec, ContainerState } from "./containers";
 
 const CONTAINER = "builder";
 /** How long a builder pod may wait to be scheduled and to pull its image before the build fails. */
-const START_DEADLINE_MS = 10 * 60_000;
+const START_DEADLINE_MS = 5 * 60_000;
 /** Waiting reasons that never resolve by themselves: the build fails with what Kubernetes said. */
 const STUCK_REASONS = new Set(["ErrImagePull", "ImagePullBackOff", "ErrImageNeverPull", "InvalidImageName", "CreateContainerConfigError", "CreateContainerError"]);
 
@@ -150,14 +152,113 @@ async function untilStarted(name: string): Promise<void> {
   }
 }
 
-/** The builder's whole output from its start, following it until it exits. */
+/**
+ * One log request, piped into `sink` and ended with it. Written on Node's https rather than the
+ * client's Log helper: that one leaves the response without an error listener, so aborting it
+ * mid-stream (which following again does) would throw out of the process.
+ */
+async function openLog(config: KubeConfig, namespace: string, pod: string, follow: boolean, sink: Writable): Promise<AbortController> {
+  const cluster = config.getCurrentCluster();
+  if (!cluster) throw new Error("the kubeconfig names no cluster");
+  const url = new URL(`${cluster.server}/api/v1/namespaces/${namespace}/pods/${pod}/log`);
+  url.searchParams.set("container", CONTAINER);
+  url.searchParams.set("follow", String(follow));
+  const options: https.RequestOptions = {};
+  await config.applyToHTTPSOptions(options);
+  const controller = new AbortController();
+  await new Promise<void>((resolve, reject) => {
+    const request = (url.protocol === "https:" ? https : http).get(url, { ...options, signal: controller.signal }, (response) => {
+      if (response.statusCode !== 200) {
+        response.resume();
+        reject(new Error(`the cluster answered ${response.statusCode} to reading the build's log`));
+        return;
+      }
+      // An aborted or broken response just ends the sink; whoever reads decides what next.
+      response.on("error", () => sink.end());
+      response.pipe(sink);
+      resolve();
+    });
+    request.on("error", (error) => (controller.signal.aborted ? resolve() : reject(error)));
+  });
+  return controller;
+}
+
+/** How long the log may be silent before Kiln asks again (a dropped connection ends no stream). */
+const LOG_QUIET_MS = 30_000;
+const LOG_CHECK_MS = 3_000;
+
+/**
+ * The builder's whole output from its start, following it until it exits. The API server may
+ * close a follow early, or drop it without an end (a restart of it or of the kubelet), so the
+ * output is followed again from the byte it reached whenever it ends while the builder runs or
+ * stays quiet for long; once the builder has ended, what is left is read and the output ends.
+ * (The kubelet serves the current log file only: a log it rotated cannot be replayed.)
+ */
 export async function followBuilderPod(name: string): Promise<Readable> {
   await untilStarted(name);
   const { config, namespace } = kube();
   const output = new PassThrough();
-  const request = await new Log(config).log(namespace, name, CONTAINER, output, { follow: true });
-  // Whoever stops reading (the runner destroys the stream) also ends the request.
-  output.once("close", () => request.abort());
+  let delivered = 0;
+  let lastData = Date.now();
+  let generation = 0;
+  let request: AbortController | undefined;
+  let ending = false;
+
+  const finish = () => {
+    clearInterval(watch);
+    request?.abort();
+    if (!output.writableEnded) output.end();
+  };
+  /** Reads from the start, dropping the `delivered` bytes already passed on. */
+  const follow = async (follow: boolean): Promise<void> => {
+    const mine = ++generation;
+    request?.abort();
+    let skip = delivered;
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        if (mine !== generation || output.destroyed) return done();
+        const fresh = skip >= chunk.length ? null : chunk.subarray(skip);
+        skip = Math.max(0, skip - chunk.length);
+        if (!fresh) return done();
+        delivered += fresh.length;
+        lastData = Date.now();
+        // Backpressure reaches the API server: the next chunk waits until the reader takes this one.
+        if (output.write(fresh)) done();
+        else output.once("drain", () => done());
+      },
+      final(done) {
+        done();
+        if (mine === generation) void settle(follow);
+      },
+    });
+    request = await openLog(config, namespace, name, follow, sink);
+  };
+  /** The stream ended (or went quiet): done if the builder has ended, otherwise follow again. */
+  const settle = async (wasFollowing: boolean): Promise<void> => {
+    if (output.destroyed) return;
+    if (!wasFollowing) return finish(); // the last read, after the builder ended
+    if (ending) return;
+    const pod = await readPod(name).catch(() => undefined);
+    if (pod === undefined) return; // the API is away: the watch asks again
+    const ended = !pod || Boolean(builderStatus(pod)?.state?.terminated);
+    if (ended) {
+      // One last read without following picks up whatever the follow missed.
+      ending = true;
+      await follow(false).catch(() => finish());
+      return;
+    }
+    await follow(true).catch(() => undefined);
+  };
+  const watch = setInterval(() => {
+    if (Date.now() - lastData < LOG_QUIET_MS) return;
+    lastData = Date.now();
+    void settle(true);
+  }, LOG_CHECK_MS);
+  output.once("close", () => {
+    clearInterval(watch);
+    request?.abort();
+  });
+  await follow(true);
   return output;
 }
 
@@ -169,6 +270,12 @@ export async function waitForBuilderPod(name: string): Promise<number> {
     const terminated = builderStatus(pod)?.state?.terminated;
     if (terminated) return terminated.exitCode;
     if (pod.status?.phase === "Failed" || pod.status?.phase === "Succeeded") return pod.status.phase === "Succeeded" ? 0 : 1;
+    // A pod stuck terminating (its node lost) is removed outright.
+    const deleting = pod.metadata?.deletionTimestamp;
+    if (deleting && Date.now() - new Date(deleting).getTime() > 30_000) {
+      await deleteBuilderPod(name, 0);
+      return 137;
+    }
     await sleep(250);
   }
 }

@@ -7,6 +7,9 @@ source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/../config.sh"
 source "$(dirname "$0")/env.sh"
 CONF="$K8S_STATE/conf"
+HOST_PATHS="/run/containerd /var/lib/kubelet /usr/libexec/kubernetes /var/log/containers"
+# Whether PATH existed before the cluster first came up here (then it is not the cluster's to remove).
+existed_before() { grep -qx "$1" "$K8S_STATE/paths-before" 2>/dev/null; }
 LOGS="$KILN_LOGS/kubernetes"
 kubectl_admin() { "$K8S_BIN/kubectl" --kubeconfig="$K8S_ADMIN_KUBECONFIG" --request-timeout=10s "$@"; }
 ctr_k8s() { "$K8S_BIN/ctr" -a "$CONTAINERD_SOCKET" -n k8s.io "$@"; }
@@ -22,14 +25,17 @@ k8s_daemon() {
 pki() {
   mkdir -p "$K8S_PKI" && cd "$K8S_PKI"
   [[ -f ca.crt ]] || openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 3650 -subj "/CN=kiln-local-cluster" 2>/dev/null
-  cert() { # NAME CN ORG [SUBJECT_ALT_NAMES]
-    [[ -f $1.crt ]] && return 0
+  [[ -f etcd-ca.crt ]] || openssl req -x509 -newkey rsa:2048 -nodes -keyout etcd-ca.key -out etcd-ca.crt -days 3650 -subj "/CN=kiln-local-etcd" 2>/dev/null
+  cert() { # NAME CN ORG [SUBJECT_ALT_NAMES] [CA]
+    local ca=${5:-ca}
+    # Kept while its CA still signs it (an older stack's etcd certificates were the main CA's).
+    [[ -f $1.crt ]] && openssl verify -CAfile "$ca.crt" "$1.crt" >/dev/null 2>&1 && return 0
     local subject="/CN=$2"; [[ -n $3 ]] && subject="/O=$3/CN=$2"
     openssl req -newkey rsa:2048 -nodes -keyout "$1.key" -out "$1.csr" -subj "$subject" 2>/dev/null
     { echo "basicConstraints=CA:FALSE"; echo "keyUsage=critical,digitalSignature,keyEncipherment"
       if [[ -n ${4:-} ]]; then echo "extendedKeyUsage=serverAuth,clientAuth"; echo "subjectAltName=$4"; else echo "extendedKeyUsage=clientAuth"; fi
     } >"$1.ext"
-    openssl x509 -req -in "$1.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -out "$1.crt" -days 3650 -extfile "$1.ext" 2>/dev/null
+    openssl x509 -req -in "$1.csr" -CA "$ca.crt" -CAkey "$ca.key" -CAcreateserial -out "$1.crt" -days 3650 -extfile "$1.ext" 2>/dev/null
     rm -f "$1.csr" "$1.ext"
   }
   # 198.18.0.1: the first address of the service range (a benchmark range, never routed).
@@ -40,9 +46,10 @@ pki() {
   cert scheduler system:kube-scheduler ""
   cert kubelet-client system:node:localhost system:nodes
   cert kubelet-serving localhost "" "DNS:localhost,IP:127.0.0.1"
-  # etcd asks every caller for a certificate: builds and servers share this loopback.
-  cert etcd-server localhost "" "DNS:localhost,IP:127.0.0.1"
-  cert etcd-client kube-apiserver-etcd-client ""
+  # etcd asks every caller for a certificate of its own CA (builds and servers share this
+  # loopback): only the API server holds one.
+  cert etcd-server localhost "" "DNS:localhost,IP:127.0.0.1" etcd-ca
+  cert etcd-client kube-apiserver-etcd-client "" "" etcd-ca
   [[ -f sa.key ]] || { openssl genrsa -out sa.key 2048 2>/dev/null; openssl rsa -in sa.key -pubout -out sa.pub 2>/dev/null; }
   kubeconfig() { # NAME CERT
     local file="$K8S_STATE/$1.kubeconfig" k=("$K8S_BIN/kubectl" config --kubeconfig="$K8S_STATE/$1.kubeconfig")
@@ -155,21 +162,24 @@ up() {
   [[ -f $K8S_STATE/sysctl.orig ]] || for s in vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops kernel.keys.root_maxkeys kernel.keys.root_maxbytes; do
     echo "$s=$(sysctl -n "$s")"; done >"$K8S_STATE/sysctl.orig"
   cp "$K8S_STATE/sysctl.orig" "$K8S_STATE/host-before"
+  # Paths kubelet and containerd's shims create wherever they are told; down removes only those
+  # that were not there before (another runtime on this host may own one).
+  [[ -f $K8S_STATE/paths-before ]] || for path in $HOST_PATHS; do [[ -e $path ]] && echo "$path"; done >"$K8S_STATE/paths-before" || true
 
   k8s_daemon containerd "$K8S_BIN/containerd" --config "$CONF/containerd.toml"
   wait_for containerd 30 ctr_k8s version
   pause_image
 
-  local tls=(--cert-file="$K8S_PKI/etcd-server.crt" --key-file="$K8S_PKI/etcd-server.key" --trusted-ca-file="$K8S_PKI/ca.crt" --client-cert-auth
-    --peer-cert-file="$K8S_PKI/etcd-server.crt" --peer-key-file="$K8S_PKI/etcd-server.key" --peer-trusted-ca-file="$K8S_PKI/ca.crt" --peer-client-cert-auth)
+  local tls=(--cert-file="$K8S_PKI/etcd-server.crt" --key-file="$K8S_PKI/etcd-server.key" --trusted-ca-file="$K8S_PKI/etcd-ca.crt" --client-cert-auth
+    --peer-cert-file="$K8S_PKI/etcd-server.crt" --peer-key-file="$K8S_PKI/etcd-server.key" --peer-trusted-ca-file="$K8S_PKI/etcd-ca.crt" --peer-client-cert-auth)
   k8s_daemon etcd "$K8S_BIN/etcd" --name kiln --data-dir "$K8S_RUN/etcd" "${tls[@]}" \
     --listen-client-urls https://127.0.0.1:23790 --advertise-client-urls https://127.0.0.1:23790 \
     --listen-peer-urls https://127.0.0.1:23800 --initial-advertise-peer-urls https://127.0.0.1:23800 \
     --initial-cluster kiln=https://127.0.0.1:23800 --experimental-watch-progress-notify-interval=5s
-  wait_for_daemon etcd 30 "$(pidfile etcd)" curl -sf --cacert "$K8S_PKI/ca.crt" --cert "$K8S_PKI/etcd-client.crt" --key "$K8S_PKI/etcd-client.key" https://127.0.0.1:23790/health
+  wait_for_daemon etcd 30 "$(pidfile etcd)" curl -sf --cacert "$K8S_PKI/etcd-ca.crt" --cert "$K8S_PKI/etcd-client.crt" --key "$K8S_PKI/etcd-client.key" https://127.0.0.1:23790/health
 
   k8s_daemon kube-apiserver "$K8S_BIN/kube-apiserver" \
-    --etcd-servers=https://127.0.0.1:23790 --etcd-cafile="$K8S_PKI/ca.crt" --etcd-certfile="$K8S_PKI/etcd-client.crt" --etcd-keyfile="$K8S_PKI/etcd-client.key" \
+    --etcd-servers=https://127.0.0.1:23790 --etcd-cafile="$K8S_PKI/etcd-ca.crt" --etcd-certfile="$K8S_PKI/etcd-client.crt" --etcd-keyfile="$K8S_PKI/etcd-client.key" \
     --bind-address=127.0.0.1 --secure-port="$K8S_API_PORT" \
     --advertise-address=127.0.0.1 --endpoint-reconciler-type=none --service-cluster-ip-range=198.18.0.0/24 \
     --client-ca-file="$K8S_PKI/ca.crt" --tls-cert-file="$K8S_PKI/apiserver.crt" --tls-private-key-file="$K8S_PKI/apiserver.key" \
@@ -211,7 +221,9 @@ down() {
   # Shims of this containerd only, matched by its socket.
   pkill -KILL -f "containerd-shim-runc-v2 .*-address $CONTAINERD_SOCKET" 2>/dev/null || true
   # (|| true: with pipefail, a grep that finds nothing would end the script here.)
-  { findmnt -rn -o TARGET | grep -E "^($K8S_RUN|/run/containerd)/" | sort -r | while read -r mount; do umount -l "$mount"; done; } || true
+  local mounts="^$K8S_RUN/"
+  existed_before /run/containerd || mounts="^($K8S_RUN|/run/containerd)/"
+  { findmnt -rn -o TARGET | grep -E "$mounts" | sort -r | while read -r mount; do umount -l "$mount"; done; } || true
   for controller in /sys/fs/cgroup/*/; do
     [[ -d ${controller}kubepods ]] && { find "${controller}kubepods" -depth -type d -exec rmdir {} \; 2>/dev/null || true; }
   done
@@ -219,10 +231,7 @@ down() {
     while IFS== read -r key value; do sysctl -qw "$key=$value"; done <"$K8S_STATE/sysctl.orig"
     rm -f "$K8S_STATE/sysctl.orig"
   fi
-  # Paths kubelet and the shims create whatever they are told.
-  pgrep -x containerd >/dev/null || rm -rf /run/containerd
-  pgrep -x kubelet >/dev/null || rm -rf /var/log/containers /var/lib/kubelet/device-plugins /usr/libexec/kubernetes/kubelet-plugins
-  rmdir /var/lib/kubelet /usr/libexec/kubernetes 2>/dev/null || true
+  for path in $HOST_PATHS; do existed_before "$path" || rm -rf "$path"; done
   [[ ${PURGE:-0} == 1 ]] && rm -rf "$K8S_STATE" && log "removed the cluster's state"
   return 0
 }
@@ -238,8 +247,8 @@ verify_down() {
   pgrep -f "$K8S_BIN/" >/dev/null && problems+=("processes of the cluster still run: $(pgrep -f "$K8S_BIN/" | tr '\n' ' ')")
   findmnt -rn -o TARGET | grep -q "^$K8S_RUN/" && problems+=("mounts under $K8S_RUN remain")
   compgen -G "/sys/fs/cgroup/*/kubepods" >/dev/null && problems+=("kubepods cgroups remain")
-  for path in /run/containerd /var/lib/kubelet /usr/libexec/kubernetes /var/log/containers; do
-    [[ -e $path ]] && problems+=("$path remains")
+  for path in $HOST_PATHS; do
+    [[ -e $path ]] && ! existed_before "$path" && problems+=("$path remains")
   done
   if command -v iptables >/dev/null && iptables -S 2>/dev/null | grep -q KUBE-; then problems+=("KUBE- iptables chains remain"); fi
   if ((${#problems[@]})); then printf 'the host is not as it was: %s\n' "${problems[@]}" >&2; return 1; fi
