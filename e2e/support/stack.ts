@@ -99,7 +99,11 @@ export async function serverImage(user: string, server: string): Promise<string>
     const selector = `hub.jupyter.org/username=${user},hub.jupyter.org/servername=${server}`;
     return kubectl("get", "pods", "-l", selector, "-o", "jsonpath={.items[0].spec.containers[0].image}");
   }
-  return podman("inspect", "--format", "{{.ImageName}}", `kiln-${user}-${server}`);
+  // DockerSpawner escapes container names; the Hub keeps the container's id in the server's state.
+  const model = (await (await hubApi(`/users/${user}`)).json()) as { servers?: Record<string, { state?: { object_id?: string } }> };
+  const id = model.servers?.[server]?.state?.object_id;
+  if (!id) throw new Error(`the Hub reports no container for ${user}/${server}`);
+  return podman("inspect", "--format", "{{.ImageName}}", id);
 }
 
 /** The Hub's REST API with the test service's token, for setting up and cleaning after specs. */

@@ -127,6 +127,9 @@ failCgroupV1: false
 resolvConf: $CONF/resolv.conf
 podLogsDir: $K8S_RUN/pod-logs
 serializeImagePulls: false
+# Above Kiln's log cap: a Kiln that restarts mid-build replays the log from the kubelet's
+# current file, which must still hold the whole log.
+containerLogMaxSize: 64Mi
 imageGCHighThresholdPercent: 100
 evictionHard: {memory.available: "100Mi", nodefs.available: "1%", imagefs.available: "1%", nodefs.inodesFree: "1%"}
 oomScoreAdj: 0
