@@ -10,6 +10,17 @@ const valid = {
   NEXTAUTH_SECRET: "s".repeat(64),
 };
 
+/** A complete Kubernetes-mode configuration outside the cluster. */
+const kubernetes = {
+  ...valid,
+  KILN_MODE: "kubernetes",
+  KILN_K8S_NAMESPACE: "jhub",
+  KILN_K8S_KUBECONFIG: "/etc/kiln/kubeconfig",
+  KILN_REGISTRY_PUSH: "true",
+  KILN_K8S_PUSH_SECRET: "kiln-build-push",
+  KILN_IMAGE_PREFIX: "registry.example.org/kiln-",
+};
+
 function errorOf(raw: Record<string, string | undefined>): string {
   try {
     parseServerEnv(raw);
@@ -38,16 +49,7 @@ describe("parseServerEnv", () => {
   });
 
   it("parses a complete Kubernetes configuration, and refuses malformed values with examples", () => {
-    const env = parseServerEnv({
-      ...valid,
-      KILN_MODE: "kubernetes",
-      KILN_K8S_NAMESPACE: "jhub",
-      KILN_K8S_KUBECONFIG: "/etc/kiln/kubeconfig",
-      KILN_REGISTRY_PUSH: "true",
-      KILN_K8S_PUSH_SECRET: "kiln-build-push",
-      KILN_K8S_NODE_SELECTOR: "hub.jupyter.org/node-purpose=user, disk=ssd",
-      KILN_IMAGE_PREFIX: "registry.example.org/kiln-",
-    });
+    const env = parseServerEnv({ ...kubernetes, KILN_K8S_NODE_SELECTOR: "hub.jupyter.org/node-purpose=user, disk=ssd" });
     expect(env.KILN_K8S_NODE_SELECTOR).toEqual({ "hub.jupyter.org/node-purpose": "user", disk: "ssd" });
     expect(env.KILN_K8S_IMAGE_PULL_POLICY).toBe("IfNotPresent");
     expect(env.KILN_K8S_BUILDER_MEMORY_REQUEST_MB).toBe(512);
@@ -57,12 +59,7 @@ describe("parseServerEnv", () => {
     expect(bad).toContain("KILN_K8S_NODE_SELECTOR must list key=value pairs");
     // What would fail only at the first build: no socket to mount, no registry to pull from, requests over limits.
     const late = errorOf({
-      ...valid,
-      KILN_MODE: "kubernetes",
-      KILN_K8S_NAMESPACE: "jhub",
-      KILN_K8S_KUBECONFIG: "/etc/kiln/kubeconfig",
-      KILN_REGISTRY_PUSH: "true",
-      KILN_K8S_PUSH_SECRET: "kiln-build-push",
+      ...kubernetes,
       DOCKER_HOST: "tcp://127.0.0.1:2375",
       KILN_IMAGE_PREFIX: "kiln-",
       KILN_BUILDER_CPUS: "1",
