@@ -2,7 +2,7 @@ import "server-only";
 import Docker from "dockerode";
 import { serverEnv } from "@/lib/env";
 import { withTimeout } from "@/lib/timeout";
-import { clusterVersion } from "./kubernetes";
+import { clusterVersion, kubernetesMode } from "./kubernetes";
 
 // The only importer of dockerode: works against Docker Engine or Podman's Docker-compatible API.
 
@@ -23,7 +23,7 @@ export function engine(): Docker {
 
 /** Resolves with the engine's (or in Kubernetes mode the cluster's) version string; rejects when the engine does not answer in time. */
 export async function engineVersion(timeoutMs: number): Promise<string> {
-  if (serverEnv().KILN_MODE === "kubernetes") return withTimeout(clusterVersion(), timeoutMs, "the Kubernetes cluster");
+  if (kubernetesMode()) return withTimeout(clusterVersion(), timeoutMs, "the Kubernetes cluster");
   const version = await withTimeout(engine().version(), timeoutMs, "the container engine");
   return version.Version;
 }

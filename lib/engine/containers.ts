@@ -1,8 +1,7 @@
 import "server-only";
 import type { Readable } from "node:stream";
-import { serverEnv } from "@/lib/env";
 import { engine } from "./client";
-import { builderPodsWithLabel, deleteBuilderPod, followBuilderPod, runBuilderPod, waitForBuilderPod } from "./kubernetes";
+import { builderPodsWithLabel, deleteBuilderPod, followBuilderPod, kubernetesMode, runBuilderPod, waitForBuilderPod } from "./kubernetes";
 
 export { BuilderStartError } from "./kubernetes";
 
@@ -32,19 +31,18 @@ export interface ContainerState {
   labels: Record<string, string>;
 }
 
-const kubernetes = () => serverEnv().KILN_MODE === "kubernetes";
 
 /**
  * Whether builders push their image to the registry themselves: pods do (Kiln has no engine of
  * its own in a cluster); in docker mode Kiln pushes through the engine once the build is done.
  */
 export function builderPushesImage(): boolean {
-  return kubernetes();
+  return kubernetesMode();
 }
 
 /** Creates and starts a container on the host network with a terminal, so output keeps its colours and order. */
 export async function runContainer(spec: ContainerSpec): Promise<string> {
-  if (kubernetes()) return runBuilderPod(spec);
+  if (kubernetesMode()) return runBuilderPod(spec);
   const container = await engine().createContainer({
     name: spec.name,
     Image: spec.image,
@@ -67,26 +65,26 @@ export async function runContainer(spec: ContainerSpec): Promise<string> {
 }
 
 export async function containersWithLabel(label: string, value?: string): Promise<ContainerState[]> {
-  if (kubernetes()) return builderPodsWithLabel(label, value);
+  if (kubernetesMode()) return builderPodsWithLabel(label, value);
   const list = await engine().listContainers({ all: true, filters: { label: [value === undefined ? label : `${label}=${value}`] } });
   return list.map((c) => ({ id: c.Id, running: c.State === "running", exitCode: null, labels: c.Labels ?? {} }));
 }
 
 /** The container's whole output from its start, following it until the container exits. */
 export async function followOutput(id: string): Promise<Readable> {
-  if (kubernetes()) return followBuilderPod(id);
+  if (kubernetesMode()) return followBuilderPod(id);
   return (await engine().getContainer(id).logs({ follow: true, stdout: true, stderr: true })) as unknown as Readable;
 }
 
 /** Resolves with the exit code once the container has stopped. */
 export async function waitForExit(id: string): Promise<number> {
-  if (kubernetes()) return waitForBuilderPod(id);
+  if (kubernetesMode()) return waitForBuilderPod(id);
   const result = (await engine().getContainer(id).wait()) as { StatusCode: number };
   return result.StatusCode;
 }
 
 export async function stopContainer(id: string, graceSeconds = 5): Promise<void> {
-  if (kubernetes()) return deleteBuilderPod(id, graceSeconds);
+  if (kubernetesMode()) return deleteBuilderPod(id, graceSeconds);
   try {
     await engine().getContainer(id).stop({ t: graceSeconds });
   } catch (error) {
@@ -96,7 +94,7 @@ export async function stopContainer(id: string, graceSeconds = 5): Promise<void>
 }
 
 export async function removeContainer(id: string): Promise<void> {
-  if (kubernetes()) return deleteBuilderPod(id, 0);
+  if (kubernetesMode()) return deleteBuilderPod(id, 0);
   try {
     await engine().getContainer(id).remove({ force: true });
   } catch (error) {

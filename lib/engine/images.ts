@@ -1,13 +1,11 @@
 import "server-only";
 import { registryOf, splitImageName } from "@/lib/builds/naming";
-import { serverEnv } from "@/lib/env";
 import { registryAuth, registryHasImage, registryImageInfo, registryImages } from "./registry";
 import { engine } from "./client";
-import { podsRunningImage } from "./kubernetes";
+import { kubernetesMode, podsRunningImage } from "./kubernetes";
 
 // Images: in docker mode the engine's, pushed to the registry when one is configured; in
 // Kubernetes mode Kiln has no engine, so the registry is where an image is or is not.
-const kubernetes = () => serverEnv().KILN_MODE === "kubernetes";
 
 export interface ImageInfo {
   id: string;
@@ -21,7 +19,7 @@ function isNotFound(error: unknown): boolean {
 
 /** The image's id, size and labels, or null when the engine does not have it. */
 export async function imageInfo(name: string): Promise<ImageInfo | null> {
-  if (kubernetes()) return registryImageInfo(name);
+  if (kubernetesMode()) return registryImageInfo(name);
   try {
     const info = await engine().getImage(name).inspect();
     return { id: info.Id, sizeBytes: info.Size, labels: info.Config?.Labels ?? {} };
@@ -33,7 +31,7 @@ export async function imageInfo(name: string): Promise<ImageInfo | null> {
 
 /** Pushes `name` to its registry, reporting progress lines; rejects with the registry's error. */
 export async function pushImage(name: string, onLine: (line: string) => void): Promise<void> {
-  if (kubernetes()) {
+  if (kubernetesMode()) {
     // The build pod pushed it; the registry must now have it.
     if (!(await registryHasImage(name))) throw new Error("the build pod finished but the registry does not have the image");
     onLine(`The registry has ${name}.`);
@@ -61,17 +59,17 @@ export async function pushImage(name: string, onLine: (line: string) => void): P
 
 /** Where Kiln's images are kept and measured. */
 export function imageStore(): "engine" | "registry" {
-  return kubernetes() ? "registry" : "engine";
+  return kubernetesMode() ? "registry" : "engine";
 }
 
 /** Whether a builder can start from `name`: the engine has it, or the cluster will pull it. */
 export async function builderImagePresent(name: string): Promise<boolean> {
-  return kubernetes() || (await imageInfo(name)) !== null;
+  return kubernetesMode() || (await imageInfo(name)) !== null;
 }
 
 /** Containers (running or not) created from `name`; in Kubernetes mode, pods in Kiln's namespace. */
 export async function containersFromImage(name: string): Promise<{ id: string; name: string; running: boolean }[]> {
-  if (kubernetes()) return podsRunningImage(name);
+  if (kubernetesMode()) return podsRunningImage(name);
   const list = await engine().listContainers({ all: true, filters: { ancestor: [name] } });
   return list.map((c) => ({ id: c.Id, name: (c.Names[0] ?? c.Id).replace(/^\//, ""), running: c.State === "running" }));
 }
@@ -79,7 +77,7 @@ export async function containersFromImage(name: string): Promise<{ id: string; n
 /** Removes the image from the engine; false when it was not there. */
 export async function removeImage(name: string): Promise<boolean> {
   // Nodes' caches are the kubelet's to collect; Kiln removes the registry's copy.
-  if (kubernetes()) return false;
+  if (kubernetesMode()) return false;
   try {
     await engine().getImage(name).remove();
     return true;
@@ -91,7 +89,7 @@ export async function removeImage(name: string): Promise<boolean> {
 
 /** Images in the engine (in Kubernetes mode, the registry) whose name starts with `prefix` (Kiln's), with their sizes. */
 export async function imagesWithPrefix(prefix: string): Promise<{ name: string; sizeBytes: number }[]> {
-  if (kubernetes()) return registryImages(prefix);
+  if (kubernetesMode()) return registryImages(prefix);
   const list = await engine().listImages();
   return list.flatMap((image) => {
     const name = (image.RepoTags ?? []).find((tag) => tag.startsWith(prefix) || tag.startsWith(`localhost/${prefix}`));

@@ -39,6 +39,11 @@ function kube(): Cluster {
   return cluster;
 }
 
+/** Whether Kiln runs its builders as pods (KILN_MODE=kubernetes): the engine layer's one question. */
+export function kubernetesMode(): boolean {
+  return serverEnv().KILN_MODE === "kubernetes";
+}
+
 function status(error: unknown): number | undefined {
   return error instanceof ApiException ? error.code : undefined;
 }
