@@ -9,9 +9,10 @@ const hubUrl = process.env.KILN_HUB_PUBLIC_URL ?? "http://127.0.0.1:8000";
 
 export default defineConfig({
   testDir: "e2e",
-  // One worker: the specs share one Hub, and one of them stops the container engine.
-  workers: 1,
-  fullyParallel: false,
+  // Specs mostly wait on builds and servers, so several run at once, each worker as its own
+  // users (stackEnv); a spec that stops or reconfigures a shared service runs alone (runsAlone).
+  workers: Number(process.env.KILN_E2E_WORKERS ?? 3),
+  fullyParallel: true,
   // One retry in CI: a spec that passes only on retry is reported as flaky in the output.
   retries: process.env.CI ? 1 : 0,
   timeout: 60_000,

@@ -73,7 +73,7 @@ async function thirdPartySite(port: number): Promise<{ origin: string; close: ()
   return { origin: `http://127.0.0.1:${bound}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
-test("only listed origins may call the API from a browser, with a token and never with cookies", async ({ page }) => {
+test("only listed origins may call the API from a browser, with a token and never with cookies", { lock: "listed-site-port" }, async ({ page }) => {
   const { token } = await userToken(alice);
   const listed = await thirdPartySite(Number(new URL(allowedOrigin).port));
   const other = await thirdPartySite(0);
@@ -102,7 +102,7 @@ test("only listed origins may call the API from a browser, with a token and neve
   }
 });
 
-test("a Thebe-like page on a listed site builds, launches and talks to the kernel from the browser", async ({ page }) => {
+test("a Thebe-like page on a listed site builds, launches and talks to the kernel from the browser", { lock: "listed-site-port" }, async ({ page }) => {
   test.setTimeout(240_000);
   const { token } = await userToken(alice);
   const repo = repoWithFiles("thebe", { "README.md": "# thebe\n" });

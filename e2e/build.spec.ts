@@ -4,7 +4,7 @@ import { KilnShell } from "./pages/kiln-shell";
 import { LaunchPage } from "./pages/launch-page";
 import { dockerRepo, printLines } from "./support/repos";
 import { kilnRequest } from "./support/kiln-api";
-import { builderStates, podman, registryFetch, stackEnv, stackScript } from "./support/stack";
+import { builderStates, podman, registryFetch, runsAlone, stackEnv, stackScript } from "./support/stack";
 
 const { users } = stackEnv();
 const [alice, bob] = users as [string, string];
@@ -107,7 +107,7 @@ test("cancel stops a running build and its container", { tag: "@kubernetes" }, a
   await expect.poll(() => builderStates(id), { timeout: 30_000 }).toBe("");
 });
 
-test("a build survives Kiln being killed mid-build, with its log whole", { tag: "@kubernetes" }, async ({ page }) => {
+test("a build survives Kiln being killed mid-build, with its log whole", { ...runsAlone, tag: "@kubernetes" }, async ({ page }) => {
   const repo = dockerRepo("restart", printLines(40, 0.25));
   await new KilnShell(page).signInThroughHub(alice);
   const id = await new LaunchPage(page).build(repo.url);
@@ -124,7 +124,7 @@ test("a build survives Kiln being killed mid-build, with its log whole", { tag: 
   expect(log.match(/Built 127\.0\.0\.1/g)).toHaveLength(1);
 });
 
-test("a build that finishes while Kiln is down is finalised from its container when Kiln returns", { tag: "@kubernetes" }, async ({ page }) => {
+test("a build that finishes while Kiln is down is finalised from its container when Kiln returns", { ...runsAlone, tag: "@kubernetes" }, async ({ page }) => {
   const repo = dockerRepo("while-down", printLines(12, 0.25));
   await new KilnShell(page).signInThroughHub(alice);
   const id = await new LaunchPage(page).build(repo.url);

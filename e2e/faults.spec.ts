@@ -3,11 +3,11 @@ import { BuildPage } from "./pages/build-page";
 import { KilnShell } from "./pages/kiln-shell";
 import { LaunchPage } from "./pages/launch-page";
 import { dockerRepo, printLines } from "./support/repos";
-import { stackEnv, stackScript } from "./support/stack";
+import { runsAlone, stackEnv, stackScript } from "./support/stack";
 
 test.describe.configure({ timeout: 180_000 });
 
-test("a database restart in the middle of a build loses nothing", async ({ page }) => {
+test("a database restart in the middle of a build loses nothing", runsAlone, async ({ page }) => {
   const repo = dockerRepo("db-restart", printLines(40, 0.25));
   await new KilnShell(page).signInThroughHub(stackEnv().users[1]!);
   const id = await new LaunchPage(page).build(repo.url);

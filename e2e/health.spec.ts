@@ -1,6 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { KilnShell } from "./pages/kiln-shell";
-import { stackEnv, stackScript } from "./support/stack";
+import { runsAlone, stackEnv, stackScript } from "./support/stack";
 
 // Anyone may ask whether Kiln is up; only moderators see versions, timings and errors.
 
@@ -23,7 +23,7 @@ test("a moderator's health report has versions and timings", async ({ page }) =>
   expect(body.checks.hub).toMatchObject({ ok: true, version: expect.stringMatching(/^5\./) });
 });
 
-test("health reports the engine down while its socket is stopped, and up again after", async ({ page, request }) => {
+test("health reports the engine down while its socket is stopped, and up again after", runsAlone, async ({ page, request }) => {
   test.setTimeout(120_000);
   await asModerator(page);
   await stackScript("engine.sh", "stop");

@@ -2,7 +2,7 @@ import { expect, test } from "@playwright/test";
 import { KilnShell } from "./pages/kiln-shell";
 import { LaunchPage } from "./pages/launch-page";
 import { dockerRepo } from "./support/repos";
-import { stackEnv, stackScript } from "./support/stack";
+import { runsAlone, stackEnv, stackScript } from "./support/stack";
 
 const alice = stackEnv().users[0]!;
 
@@ -49,7 +49,7 @@ test("a repository on a private address that is not allow-listed is refused", as
   await expect(launch.hint).not.toContainText("KILN_");
 });
 
-test("with the engine down the request is refused with a clear message, and works once it is back", async ({ page }) => {
+test("with the engine down the request is refused with a clear message, and works once it is back", runsAlone, async ({ page }) => {
   const repo = dockerRepo("engine-down", "RUN true");
   const launch = new LaunchPage(page);
   await stackScript("engine.sh", "stop");

@@ -6,7 +6,7 @@ import { LaunchPage } from "./pages/launch-page";
 import { LibraryPage } from "./pages/library-page";
 import { repoWithFiles } from "./support/repos";
 import { kilnRequest } from "./support/kiln-api";
-import { hubApi, podman, registryFetch, removeAllServers, serverImage, stackEnv, stackMode, stackScript } from "./support/stack";
+import { hubApi, podman, registryFetch, removeAllServers, runsAlone, serverImage, stackEnv, stackMode, stackScript } from "./support/stack";
 
 const { users } = stackEnv();
 const [alice, bob] = users as [string, string];
@@ -292,7 +292,7 @@ test.describe("launch errors are shown in words", () => {
     await context.close();
   });
 
-  test("an image deleted meanwhile, and the Hub down, each get a clear message", async ({ browser }) => {
+  test("an image deleted meanwhile, and the Hub down, each get a clear message", runsAlone, async ({ browser }) => {
     const repo = repoWithFiles("vanishing", { "x.txt": "x\n" });
     const { context, page } = await signedIn(browser, bob);
     await buildAs(page, repo.url);

@@ -6,7 +6,7 @@ import { LaunchPage } from "./pages/launch-page";
 import { LibraryPage } from "./pages/library-page";
 import { changePolicy, KilnApi } from "./support/kiln-token-api";
 import { repoWithFiles } from "./support/repos";
-import { hubApi, hubUserToken, removeAllServers, stackDatabase, stackEnv } from "./support/stack";
+import { hubApi, hubUserToken, removeAllServers, runsAlone, stackDatabase, stackEnv } from "./support/stack";
 
 // What a Hub admin needs before opening Kiln to a community: shared images reviewed and
 // reported, moderators' actions explained to owners and reporters, approval mode, featured
@@ -84,7 +84,7 @@ test("alice shares, bob reports, a moderator unshares with a reason; alice reads
   for (const context of [owner.context, reporter.context, mod.context]) await context.close();
 });
 
-test("approval mode holds a share until a moderator approves it; the owner sees it waiting", async ({ browser }) => {
+test("approval mode holds a share until a moderator approves it; the owner sees it waiting", runsAlone, async ({ browser }) => {
   test.setTimeout(240_000);
   const adminApi = await KilnApi.as(admin);
   const carolApi = await KilnApi.as(carol);

@@ -3,7 +3,7 @@ import { signedIn } from "./pages/kiln-shell";
 import { LibraryPage } from "./pages/library-page";
 import { changePolicy, KilnApi } from "./support/kiln-token-api";
 import { repoWithFiles } from "./support/repos";
-import { hubApi, hubUserToken, removeAllServers, stackEnv } from "./support/stack";
+import { hubApi, hubUserToken, removeAllServers, runsAlone, stackEnv } from "./support/stack";
 
 // Quotas: every limit refuses at the moment it matters with its name, the use and what frees
 // it; two racing requests cannot both pass a limit of one. The person here is in a Hub group
@@ -35,7 +35,7 @@ function expectQuota(answer: { status: number; body: unknown; text: string }, li
   expect(answer.text).toContain(limit);
 }
 
-test("each quota refuses with the limit's name, the use and what frees it; racing requests cannot both pass a limit of one", async ({ browser }) => {
+test("each quota refuses with the limit's name, the use and what frees it; racing requests cannot both pass a limit of one", runsAlone, async ({ browser }) => {
   test.setTimeout(420_000);
   const adminApi = await KilnApi.as(admin);
   const api = await KilnApi.as(person);

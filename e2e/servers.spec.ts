@@ -4,7 +4,7 @@ import { signedIn } from "./pages/kiln-shell";
 import { LibraryPage } from "./pages/library-page";
 import { KilnApi } from "./support/kiln-token-api";
 import { dockerRepo } from "./support/repos";
-import { hubApi, removeAllServers, stackEnv, stackScript } from "./support/stack";
+import { hubApi, removeAllServers, runsAlone, stackEnv, stackScript } from "./support/stack";
 
 const { users } = stackEnv();
 const [, , carol] = users as [string, string, string];
@@ -92,7 +92,7 @@ test("a launch shows the Hub's progress messages and the time taken, and Cancel 
   await context.close();
 });
 
-test("a launch whose progress stream drops (Kiln restarted mid-start) still ends in the server", async ({ browser }) => {
+test("a launch whose progress stream drops (Kiln restarted mid-start) still ends in the server", runsAlone, async ({ browser }) => {
   const api = await KilnApi.as(carol);
   const repo = slowStartingRepo("survive-launch");
   await api.build(repo.url);

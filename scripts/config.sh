@@ -34,6 +34,9 @@ NEXTAUTH_URL="${NEXTAUTH_URL:-$KILN_HUB_PUBLIC_URL/services/kiln/api/auth}"
 # Builds: the local repo2docker image on Podman's socket, pushing to the local registry.
 KILN_BUILDER_IMAGE="${KILN_BUILDER_IMAGE:-$KILN_REPO2DOCKER_IMAGE}"
 KILN_BUILDER_ENGINE_SOCKET="${KILN_BUILDER_ENGINE_SOCKET:-$PODMAN_SOCKET}"
+# Four at once (Kiln's default is two): the end-to-end suite's parallel workers build at the
+# same time, and several of their builds only sleep.
+KILN_BUILD_CONCURRENCY="${KILN_BUILD_CONCURRENCY:-4}"
 KILN_BUILDER_ENV="${KILN_BUILDER_ENV:-R2D_DATAVERSE_INSTALLATIONS_URL=$KILN_URL/services/kiln/api/dataverse-installations}"
 KILN_REGISTRY_ADDR="${KILN_REGISTRY_ADDR:-127.0.0.1:5000}"
 KILN_IMAGE_PREFIX="${KILN_IMAGE_PREFIX:-$KILN_REGISTRY_ADDR/kiln-}"

@@ -2,14 +2,15 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startGitDaemon } from "@/test/git-server";
-import { hubApi, hubUserToken, podman, removeAllServers, stackEnv } from "./stack";
+import type { FullConfig } from "@playwright/test";
+import { hubApi, hubUserToken, podman, removeAllServers, stackEnv, workerUsers } from "./stack";
 
 /**
  * Refuses to run against anything but the local stack (the specs sign in and stop services),
  * makes this run's own Hub users (so the demo accounts are never touched), and serves the
  * specs' git repositories on the port Kiln's KILN_ALLOWED_HOSTS names.
  */
-export default async function globalSetup() {
+export default async function globalSetup(config: FullConfig) {
   const { hubUrl, gitPort } = stackEnv();
   const host = new URL(hubUrl).hostname;
   if (!["127.0.0.1", "localhost", "::1"].includes(host)) {
@@ -19,7 +20,7 @@ export default async function globalSetup() {
   if (!response?.ok) {
     throw new Error(`Kiln is not healthy at ${hubUrl}/services/kiln/api/health; run scripts/stack-up.sh first`);
   }
-  const users = await createTestUsers();
+  const users = await createTestUsers(config.workers);
   const unlimit = await liftQuotas(users);
   const root = mkdtempSync(path.join(tmpdir(), "kiln-e2e-git-"));
   process.env.KILN_E2E_GIT_ROOT = root;
@@ -37,13 +38,17 @@ async function hubOk(pathname: string, init: RequestInit): Promise<void> {
   if (!response.ok) throw new Error(`the Hub answered ${response.status} to ${init.method ?? "GET"} ${pathname}: ${await response.text()}`);
 }
 
-/** This run's users (stackEnv names them): an admin, a moderator by group, and three people. */
-async function createTestUsers(): Promise<string[]> {
-  const { admin, moderator, users: people } = stackEnv();
-  await hubOk("/users", { method: "POST", body: JSON.stringify({ usernames: [admin], admin: true }) });
-  await hubOk("/users", { method: "POST", body: JSON.stringify({ usernames: [moderator, ...people] }) });
-  await hubOk("/groups/kiln-moderators/users", { method: "POST", body: JSON.stringify({ users: [moderator] }) });
-  return [admin, moderator, ...people];
+/** Each worker's users (workerUsers names them): an admin, a moderator by group, and three people. */
+async function createTestUsers(workers: number): Promise<string[]> {
+  const all: string[] = [];
+  for (let index = 0; index < workers; index++) {
+    const { admin, moderator, users: people } = workerUsers(index);
+    await hubOk("/users", { method: "POST", body: JSON.stringify({ usernames: [admin], admin: true }) });
+    await hubOk("/users", { method: "POST", body: JSON.stringify({ usernames: [moderator, ...people] }) });
+    await hubOk("/groups/kiln-moderators/users", { method: "POST", body: JSON.stringify({ users: [moderator] }) });
+    all.push(admin, moderator, ...people);
+  }
+  return all;
 }
 
 /**

@@ -11,16 +11,33 @@ export function stackEnv() {
   return {
     hubUrl: process.env.KILN_HUB_PUBLIC_URL ?? "http://127.0.0.1:8000",
     password: process.env.KILN_DEMO_PASSWORD ?? "kiln-demo",
-    // This run's own users (global-setup makes them on the Hub), never the demo accounts.
-    admin: `${testRun()}-admin`,
-    moderator: `${testRun()}-mod`,
-    users: ["alice", "bob", "carol"].map((name) => `${testRun()}-${name}`),
-    // The Hub group global-setup puts them all in, whose override lifts every quota.
+    ...workerUsers(Number(process.env.TEST_PARALLEL_INDEX ?? 0)),
+    // The Hub group global-setup puts every worker's users in, whose override lifts every quota.
     unlimitedGroup: `${testRun()}-unlimited`,
     gitPort: Number(process.env.KILN_E2E_GIT_PORT ?? 9418),
     engineSocket: process.env.PODMAN_SOCKET ?? "/run/podman/podman.sock",
   };
 }
+
+/**
+ * The users of one parallel worker of this run (global-setup makes them on the Hub), never the
+ * demo accounts. Workers running at once have different indexes, so no two specs running at
+ * the same time share a user's servers, queue or library.
+ */
+export function workerUsers(parallelIndex: number) {
+  const prefix = `${testRun()}-w${parallelIndex}`;
+  return {
+    admin: `${prefix}-admin`,
+    moderator: `${prefix}-mod`,
+    users: ["alice", "bob", "carol"].map((name) => `${prefix}-${name}`),
+  };
+}
+
+/**
+ * Test details for a spec that stops, restarts or reconfigures something every spec uses (Kiln,
+ * the Hub, the engine, PostgreSQL, the Hub-wide policy): it runs only while no other spec does.
+ */
+export const runsAlone = { lock: "-exclusive-" } as const;
 
 /** e2e-<random>, chosen once per run in playwright.config.ts and inherited by every worker. */
 function testRun(): string {

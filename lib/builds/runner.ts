@@ -3,7 +3,7 @@ import type { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { isTransientDatabaseError } from "@/lib/db";
 import { BuilderStartError, builderPushesImage, containersWithLabel, followOutput, removeContainer, runContainer, stopContainer, waitForExit } from "@/lib/engine/containers";
-import { builderImagePresent, imageInfo, pushImage } from "@/lib/engine/images";
+import { builderImagePresent, imageInfo, isTransientPushError, pushImage } from "@/lib/engine/images";
 import type { Build } from "@/lib/generated/prisma/client";
 import { builderFetchSettings, repo2dockerCommand, repo2dockerConfig } from "@/lib/repos/fetch-plan";
 import { cutMark, formatBytes, LineSplitter, parseOutputLine, type RawLine } from "./output";
@@ -34,6 +34,9 @@ const PENDING_BYTES_MAX = 4 * 1024 * 1024;
 export const LINE_OVERHEAD_BYTES = 128;
 /** How long the runner retries a database that is away before leaving the build to the scheduler. */
 const DATABASE_RETRY_MS = 30_000;
+// A push cut by a registry hiccup is tried again, a little later each time.
+const PUSH_ATTEMPTS = 3;
+const PUSH_RETRY_MS = 2000;
 
 type Settings = ReturnType<typeof buildSettings>;
 type StopReason = "cancelled" | "timeout" | "idle";
@@ -475,18 +478,28 @@ export class BuildRunner {
     }
     if (this.settings.push) {
       await this.persist(() => updateBuild(id, { status: "pushing" }));
-      try {
-        await pushImage(this.build.imageName, (line) => {
-          this.keep(line);
-          this.scheduleFlush();
-        });
-        await this.flush();
-      } catch (error) {
-        if (error instanceof DatabaseAwayError) throw error;
-        await this.flush();
-        const message = `Pushing ${this.build.imageName} to the registry failed: ${(error as Error).message}`;
-        await finish(id, "failed", `\u001b[31m${message}\u001b[0m`, { error: message, exitCode, summary: await this.failureSummary(false) });
-        return;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await pushImage(this.build.imageName, (line) => {
+            this.keep(line);
+            this.scheduleFlush();
+          });
+          await this.flush();
+          break;
+        } catch (error) {
+          if (error instanceof DatabaseAwayError) throw error;
+          const reason = (error as Error).message;
+          if (attempt < PUSH_ATTEMPTS && isTransientPushError(reason) && !this.stopReason) {
+            this.keep(`\u001b[33mPushing failed (${reason}); trying again (attempt ${attempt + 1} of ${PUSH_ATTEMPTS}).\u001b[0m`);
+            await this.flush();
+            await sleep(PUSH_RETRY_MS * attempt);
+            continue;
+          }
+          await this.flush();
+          const message = `Pushing ${this.build.imageName} to the registry failed: ${reason}`;
+          await finish(id, "failed", `\u001b[31m${message}\u001b[0m`, { error: message, exitCode, summary: await this.failureSummary(false) });
+          return;
+        }
       }
     }
     await finish(id, "built", `\u001b[32mBuilt ${this.build.imageName}.\u001b[0m`, { exitCode, imageSizeBytes: image.sizeBytes });

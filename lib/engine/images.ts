@@ -57,6 +57,16 @@ export async function pushImage(name: string, onLine: (line: string) => void): P
   });
 }
 
+/**
+ * Whether a failed push is worth trying again: the registry or the way to it failed for a moment
+ * (a 5xx answer, a connection cut mid-upload). Refused credentials and missing images are not.
+ * Layers already uploaded are skipped on the next try, so a retry costs only what was lost.
+ */
+export function isTransientPushError(message: string): boolean {
+  if (/\b(401|403|404)\b|unauthorized|denied|authentication required|no such image|image not known/i.test(message)) return false;
+  return /\b5\d\d\b|bad gateway|service unavailable|EPIPE|ECONNRESET|ECONNREFUSED|broken pipe|connection reset|unexpected EOF|i\/o timeout|timed? ?out/i.test(message);
+}
+
 /** Where Kiln's images are kept and measured. */
 export function imageStore(): "engine" | "registry" {
   return kubernetesMode() ? "registry" : "engine";
