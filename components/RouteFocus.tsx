@@ -17,17 +17,20 @@ export function RouteFocus() {
       first.current = false;
       return;
     }
-    // The heading renders with the page, or a moment later on a slow machine; focus that the
-    // person has already put somewhere else in the page is left alone.
+    // The heading renders with the page, or a moment later on a slow machine, and may be
+    // replaced once more (a loading state, then the page): a focused heading that left the
+    // page hands focus to the new one. Focus that the person has put elsewhere is left alone.
     let tries = 0;
+    let focused: HTMLElement | null = null;
     const timer = setInterval(() => {
       const heading = document.querySelector<HTMLElement>("main h1");
       const active = document.activeElement;
       const untouched = !active || active === document.body || active.closest("header") !== null;
-      if (heading || !untouched || ++tries > 100) clearInterval(timer);
-      if (!heading || !untouched) return;
+      if (++tries > 100 || (!untouched && active !== focused)) return clearInterval(timer);
+      if (!heading || focused?.isConnected) return;
       if (!heading.hasAttribute("tabindex")) heading.setAttribute("tabindex", "-1");
       heading.focus({ preventScroll: false });
+      focused = heading;
     }, 50);
     return () => clearInterval(timer);
   }, [pathname, search]);

@@ -28,7 +28,8 @@ export class LaunchPage {
   /** Submits and waits for the build page; returns the build id from the URL. */
   async build(repository: string, ref = ""): Promise<string> {
     await this.submit(repository, ref);
-    await this.page.waitForURL(/\/builds\/[0-9a-f-]{36}$/, { timeout: 30_000 });
+    // Resolving the ref is a round trip to the git host; under load it takes longer than a page load.
+    await this.page.waitForURL(/\/builds\/[0-9a-f-]{36}$/, { timeout: 60_000 });
     return /\/builds\/([0-9a-f-]{36})/.exec(this.page.url())![1]!;
   }
 }
