@@ -67,7 +67,7 @@ function refuseOverwrite(request, response, name, tag) {
     "application/vnd.docker.distribution.manifest.v2+json",
     "application/vnd.docker.distribution.manifest.list.v2+json",
   ].join(", ");
-  const check = http.request({ socketPath, agent: false, method: "HEAD", path: `/v2/${name}/manifests/${tag}`, headers: { accept } }, (answer) => {
+  const check = http.request({ socketPath, method: "HEAD", path: `/v2/${name}/manifests/${tag}`, headers: { accept } }, (answer) => {
     answer.resume();
     if (answer.statusCode === 404) forward(request, response);
     else refuse(response, 403, `the tag ${name}:${tag} exists; build pods never overwrite a tag`);
@@ -79,9 +79,7 @@ function refuseOverwrite(request, response, name, tag) {
 function forward(request, response) {
   const headers = { ...request.headers };
   delete headers.authorization;
-  // A connection per request (agent: false): reusing a kept-alive one races the registry closing
-  // it, and a blob upload caught by that race cannot be replayed (seen as "write EPIPE" under load).
-  const upstream = http.request({ socketPath, agent: false, method: request.method, path: request.url, headers }, (answer) => {
+  const upstream = http.request({ socketPath, method: request.method, path: request.url, headers }, (answer) => {
     response.writeHead(answer.statusCode ?? 502, answer.headers);
     answer.pipe(response);
   });
