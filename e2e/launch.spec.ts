@@ -181,6 +181,8 @@ test("deleting removes the engine image only when no library and no server uses 
 });
 
 test("reaching the named-server limit is explained in words", async ({ browser }) => {
+  // Four builds one after another (one running build per person): minutes when specs run side by side.
+  test.setTimeout(480_000);
   const limit = Number(process.env.KILN_NAMED_SERVER_LIMIT ?? 3);
   const repos = Array.from({ length: limit + 1 }, (_, i) => repoWithFiles(`limit${i}`, { "n.txt": `${i}\n` }));
   const { context, page } = await signedIn(browser, bob);
