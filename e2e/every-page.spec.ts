@@ -5,7 +5,7 @@ import { KilnShell } from "./pages/kiln-shell";
 import { LaunchPage } from "./pages/launch-page";
 import { changePolicy, KilnApi } from "./support/kiln-token-api";
 import { dockerRepo } from "./support/repos";
-import { hubApi, stackDatabase, stackEnv } from "./support/stack";
+import { hubApi, hubServer, stackDatabase, stackEnv } from "./support/stack";
 
 // Every page of Kiln, as each person meets it: at a desktop's width and a phone's (390 px), in
 // light and dark mode, checked by axe (WCAG 2.1 A and AA) and for sideways scrolling.
@@ -63,8 +63,7 @@ async function makeLibrary(): Promise<Library> {
 /** A stopped server on the Servers page; other specs in this worker may have removed it since. */
 async function stoppedServer(): Promise<void> {
   const state = async () => {
-    const model = (await (await hubApi(`/users/${alice}?include_stopped_servers`)).json()) as { servers?: Record<string, { ready: boolean; pending: string | null }> };
-    const server = model.servers?.["every-page"];
+    const server = await hubServer(alice, "every-page");
     return !server ? "gone" : server.ready ? "running" : (server.pending ?? "stopped");
   };
   if ((await state()) === "gone") {

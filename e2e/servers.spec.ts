@@ -4,7 +4,7 @@ import { signedIn } from "./pages/kiln-shell";
 import { LibraryPage } from "./pages/library-page";
 import { KilnApi } from "./support/kiln-token-api";
 import { dockerRepo } from "./support/repos";
-import { hubApi, removeAllServers, runsAlone, stackEnv, stackScript } from "./support/stack";
+import { hubServer as hubServerOf, removeAllServers, runsAlone, stackEnv, stackScript } from "./support/stack";
 
 const { users } = stackEnv();
 const [, , carol] = users as [string, string, string];
@@ -15,11 +15,8 @@ test.beforeEach(async () => {
   await removeAllServers(carol);
 });
 
-/** The Hub's own record of carol's server `name`: running, pending, or stopped (or gone). */
-async function hubServer(name: string): Promise<{ ready: boolean; pending: string | null } | undefined> {
-  const model = (await (await hubApi(`/users/${carol}?include_stopped_servers`)).json()) as { servers?: Record<string, { ready: boolean; pending: string | null }> };
-  return model.servers?.[name];
-}
+/** The Hub's own record of carol's server `name`. */
+const hubServer = (name: string) => hubServerOf(carol, name);
 
 test("the Servers page names each server's repository and version, starts a stopped one again, and asks before removing", async ({ browser }) => {
   const api = await KilnApi.as(carol);

@@ -139,6 +139,12 @@ export async function hubUserToken(user: string, body: Record<string, unknown> =
   return (await response.json()) as { token: string; id: string };
 }
 
+/** The Hub's own record of `user`'s server `name`: running, pending, or stopped (or gone). */
+export async function hubServer(user: string, name: string): Promise<{ ready: boolean; pending: string | null } | undefined> {
+  const model = (await (await hubApi(`/users/${user}?include_stopped_servers`)).json()) as { servers?: Record<string, { ready: boolean; pending: string | null }> };
+  return model.servers?.[name];
+}
+
 /** Stops and removes every named server of `user`, so specs start from none. */
 export async function removeAllServers(user: string): Promise<void> {
   const response = await hubApi(`/users/${user}?include_stopped_servers`);
