@@ -1,5 +1,5 @@
 // Shared by the bench:* scripts.
-import { chromium } from "playwright-core";
+import { chromium, type Browser, type BrowserContext } from "playwright-core";
 
 export const HUB = process.env.KILN_HUB_PUBLIC_URL ?? "http://127.0.0.1:8000";
 export const KILN = `${HUB}/services/kiln`;
@@ -10,9 +10,9 @@ export interface BenchSession {
   xsrf: string;
 }
 
-/** Signs `user` in on the Hub's login page in Chromium and returns the cookies for Kiln's API. */
-export async function signIn(user: string): Promise<BenchSession> {
-  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu"] });
+/** A Chromium signed in as `user` on the Hub's login page; close the browser when done. */
+export async function signedInBrowser(user: string): Promise<{ browser: Browser; context: BrowserContext }> {
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu"] });
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto(`${KILN}/`);
@@ -20,6 +20,13 @@ export async function signIn(user: string): Promise<BenchSession> {
   await page.fill("#password_input", process.env.KILN_DEMO_PASSWORD ?? "kiln-demo");
   await page.click("#login_submit");
   await page.waitForURL(/services\/kiln/);
+  await page.close();
+  return { browser, context };
+}
+
+/** Signs `user` in on the Hub's login page in Chromium and returns the cookies for Kiln's API. */
+export async function signIn(user: string): Promise<BenchSession> {
+  const { browser, context } = await signedInBrowser(user);
   const cookies = await context.cookies(`${KILN}/`);
   await browser.close();
   const xsrf = decodeURIComponent(cookies.find((c) => c.name === "_xsrf" && c.path.startsWith("/services/kiln"))?.value ?? "");

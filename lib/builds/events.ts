@@ -29,8 +29,11 @@ const HEARTBEAT_MS = 15_000;
 /** Re-reads watched builds now and then: queue positions move without a NOTIFY for this build. */
 const POLL_MS = 3000;
 
-const END = "event: end\ndata: {}\n\n";
-const HEARTBEAT = ": keep-alive\n\n";
+const encoder = new TextEncoder();
+const END = encoder.encode("event: end\ndata: {}\n\n");
+const HEARTBEAT = encoder.encode(": keep-alive\n\n");
+/** Events kept per build for viewers at the same place in the log (most are: they follow the end). */
+const SHARED_EVENTS_MAX = 64;
 
 interface Viewer {
   user: KilnUser;
@@ -55,6 +58,17 @@ class Feed {
   ready: Promise<void> = Promise.resolve();
   refreshing = false;
   dirty = false;
+  /**
+   * The `lines` event after a given seq, made once from the window and sent to every viewer
+   * there: a hundred viewers of one build cost one JSON encoding of each line, not a hundred.
+   * Emptied whenever the window changes.
+   */
+  readonly sharedEvents = new Map<number, LinesEvent>();
+  /**
+   * Events read from the database for viewers behind the window, shared the same way (viewers
+   * who started together catch up together); stored lines never change, so these stay valid.
+   */
+  readonly pastEvents = new Map<number, Promise<LinesEvent | undefined>>();
 
   constructor(readonly buildId: string) {}
 
@@ -81,7 +95,6 @@ class BuildEventHub {
   private readonly feeds = new Map<string, Feed>();
   private readonly openByUser = new Map<string, number>();
   private poller: ReturnType<typeof setInterval> | undefined;
-  private readonly encoder = new TextEncoder();
 
   private ensureListening(): Promise<void> {
     if (this.connection) return Promise.resolve();
@@ -153,20 +166,20 @@ class BuildEventHub {
       {
         start: (controller) => {
           viewer.controller = controller;
-          controller.enqueue(this.encoder.encode("retry: 2000\n\n"));
+          controller.enqueue(encoder.encode("retry: 2000\n\n"));
         },
         pull: async (controller) => {
-          let text: string | null;
+          let event: Uint8Array | null;
           try {
-            text = await this.next(feed, viewer);
+            event = await this.next(feed, viewer);
           } catch (error) {
             // The viewers' database is away or overloaded: end this stream; the browser
             // reconnects and resumes after the last id it saw.
             console.error(`[kiln] build events for ${feed.buildId}`, error);
-            text = null;
+            event = null;
           }
-          if (!viewer.closed && text !== null) controller.enqueue(this.encoder.encode(text));
-          if (viewer.closed || text === null || text === END) close();
+          if (!viewer.closed && event !== null) controller.enqueue(event);
+          if (viewer.closed || event === null || event === END) close();
         },
         cancel: () => release(),
       },
@@ -277,13 +290,14 @@ class BuildEventHub {
       drop += 1;
     }
     if (drop) feed.lines = feed.lines.slice(drop);
+    if (reset || fresh.length || drop) feed.sharedEvents.clear();
     feed.build = build;
     feed.view = view;
     feed.wakeAll();
   }
 
   /** The viewer's next event: lines after its cursor, a status change, `end`, or a heartbeat. */
-  private async next(feed: Feed, viewer: Viewer): Promise<string | null> {
+  private async next(feed: Feed, viewer: Viewer): Promise<Uint8Array | null> {
     await feed.ready;
     for (;;) {
       if (viewer.closed) return null;
@@ -293,20 +307,16 @@ class BuildEventHub {
         const personal = JSON.stringify({ ...feed.view!, canCancel: mayCancel(build, viewer.user) });
         if (personal === viewer.lastStatus) return null;
         viewer.lastStatus = personal;
-        return `event: status\ndata: ${personal}\n\n`;
+        return encoder.encode(`event: status\ndata: ${personal}\n\n`);
       };
       // The status first, so a reconnecting viewer knows where the build is before its lines.
       if (!viewer.lastStatus) return status()!;
       if (viewer.cursor < feed.headSeq) {
-        const inWindow = viewer.cursor + 1 >= feed.firstSeq;
-        const candidates = inWindow
-          ? feed.lines.slice(viewer.cursor + 1 - feed.firstSeq, viewer.cursor + 1 - feed.firstSeq + EVENT_LINES)
-          : await readLinePage(viewerDb(), feed.buildId, { afterSeq: viewer.cursor }, EVENT_LINES, EVENT_BYTES);
+        const event = viewer.cursor + 1 >= feed.firstSeq ? this.windowEvent(feed, viewer.cursor) : await this.pastEvent(feed, viewer.cursor);
         if (viewer.closed) return null;
-        const event = linesEvent(candidates, viewer.cursor);
         if (event) {
           viewer.cursor = event.lastSeq;
-          return event.text;
+          return event.bytes;
         }
         // Nothing after the cursor in the database (it cannot be behind the window): skip ahead.
         viewer.cursor = Math.max(viewer.cursor, feed.firstSeq - 1);
@@ -317,6 +327,31 @@ class BuildEventHub {
       if (isFinished(build.status) && viewer.cursor >= build.logLines) return END;
       if (!(await this.wait(feed, viewer))) return HEARTBEAT;
     }
+  }
+
+  /** The event of the window's lines after `cursor`, shared by every viewer at that cursor. */
+  private windowEvent(feed: Feed, cursor: number): LinesEvent | undefined {
+    const shared = feed.sharedEvents.get(cursor);
+    if (shared) return shared;
+    const start = cursor + 1 - feed.firstSeq;
+    const event = linesEvent(feed.lines.slice(start, start + EVENT_LINES), cursor);
+    if (event && feed.sharedEvents.size < SHARED_EVENTS_MAX) feed.sharedEvents.set(cursor, event);
+    return event;
+  }
+
+  /** The event of the stored lines after `cursor`, read once for every viewer at that cursor. */
+  private pastEvent(feed: Feed, cursor: number): Promise<LinesEvent | undefined> {
+    const shared = feed.pastEvents.get(cursor);
+    if (shared) return shared;
+    const reading = readLinePage(viewerDb(), feed.buildId, { afterSeq: cursor }, EVENT_LINES, EVENT_BYTES).then((lines) => linesEvent(lines, cursor));
+    feed.pastEvents.set(cursor, reading);
+    // The oldest goes first; a failed or empty read is not kept.
+    if (feed.pastEvents.size > SHARED_EVENTS_MAX) feed.pastEvents.delete(feed.pastEvents.keys().next().value!);
+    reading.then(
+      (event) => event || feed.pastEvents.delete(cursor),
+      () => feed.pastEvents.delete(cursor),
+    );
+    return reading;
   }
 
   /** Resolves true when the build changes, false when a heartbeat is due. */
@@ -336,8 +371,13 @@ class BuildEventHub {
   }
 }
 
+interface LinesEvent {
+  bytes: Uint8Array;
+  lastSeq: number;
+}
+
 /** A `lines` event of the lines after `cursor` in `candidates`, within EVENT_BYTES (at least one line). */
-function linesEvent(candidates: LogLine[], cursor: number): { text: string; lastSeq: number } | undefined {
+function linesEvent(candidates: LogLine[], cursor: number): LinesEvent | undefined {
   const parts: string[] = [];
   let bytes = 0;
   let lastSeq = cursor;
@@ -352,7 +392,7 @@ function linesEvent(candidates: LogLine[], cursor: number): { text: string; last
     lastSeq = line.seq;
   }
   if (!parts.length) return undefined;
-  return { text: `id: ${lastSeq}\nevent: lines\ndata: [${parts.join(",")}]\n\n`, lastSeq };
+  return { bytes: encoder.encode(`id: ${lastSeq}\nevent: lines\ndata: [${parts.join(",")}]\n\n`), lastSeq };
 }
 
 const holder = globalThis as unknown as { kilnBuildEvents?: BuildEventHub };

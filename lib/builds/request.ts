@@ -16,7 +16,7 @@ import { repositoryInput } from "@/lib/links/links";
 import { assertMayAddToLibrary, assertMayStartBuild, lockUserQuotas } from "@/lib/quotas/server";
 import { imageName } from "./naming";
 import { buildSettings, providerConfig, providerHosts, safetyRules } from "./settings";
-import { assertMayQueue, findBuild, wakeScheduler, type BuildWithRequester } from "./store";
+import { assertMayQueue, findBuild, insertFirstLine, wakeScheduler, type BuildWithRequester } from "./store";
 import { activeStatuses } from "./schema";
 
 const fieldError = (field: "repository" | "ref", message: string) => badRequest(message, [{ field, message }]);
@@ -197,7 +197,7 @@ async function requestAllowedBuild(user: KilnUser, input: LaunchRequest): Promis
         },
         select: { id: true },
       });
-      await tx.buildLogLine.create({ data: { buildId: created.id, seq: 1, text: `${name} is already in the ${settings.push ? "registry" : "engine"}; nothing to build.` } });
+      await insertFirstLine(tx, created.id, `${name} is already in the ${settings.push ? "registry" : "engine"}; nothing to build.`);
       return join("ready", created.id);
     }
     // A new build: at most a few waiting per person, so nobody can fill the queue.

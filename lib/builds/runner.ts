@@ -21,15 +21,20 @@ import { appendOutput, finishBuild, readNewestStoredLines, updateBuild } from ".
 // container until they are; the engine holds the rest.
 
 export const BUILD_LABEL = "org.kiln.build-id";
-const FLUSH_MS = 50;
-const FLUSH_LINES = 500;
+/** On every image Kiln builds: JSON of the Binder spec, provider, requested ref and builder image. */
+export const IMAGE_LABEL = "org.kiln.build";
+/**
+ * The least time between the starts of two writes of one build: a line that follows a quiet
+ * spell is written at once; a steady trickle is written at most this often, not a write per line.
+ */
+const FLUSH_INTERVAL_MS = 15;
 /** How often only the count of lines read is saved (after the log is capped, nothing else changes). */
 const COUNTER_FLUSH_MS = 1000;
 const PENDING_LINES_MAX = 2000;
 const PENDING_BYTES_MAX = 4 * 1024 * 1024;
 /**
- * What a stored line costs against the log's cap beyond its text: its newline plus about what
- * PostgreSQL spends on the row and its index entry. So empty lines cannot make millions of rows.
+ * What a stored line costs against the log's cap beyond its text, so empty lines are not free:
+ * every line is numbered, sent, and drawn by each viewer, whatever its length.
  */
 export const LINE_OVERHEAD_BYTES = 128;
 /** How long the runner retries a database that is away before leaving the build to the scheduler. */
@@ -87,7 +92,7 @@ export class BuildRunner {
   private nextSeq: number;
   private linesConsumed: number;
   private skip: number;
-  /** The log's cap used so far (lineCost of every stored line); the whole cap once capped. */
+  /** The log's cap used so far (lineCost of every line stored or being stored); the whole cap once capped. */
   private logBytes: number;
   private capped: boolean;
   private truncated: boolean;
@@ -103,6 +108,8 @@ export class BuildRunner {
   private flushQueued = false;
   private flushing: Promise<void> = Promise.resolve();
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
+  private flushTimerDue = 0;
+  private lastFlushAt = 0;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   private deadlineTimer: ReturnType<typeof setTimeout> | undefined;
   private failConsume: ((error: unknown) => void) | undefined;
@@ -240,13 +247,11 @@ export class BuildRunner {
       [BUILD_LABEL]: b.id,
       "org.kiln.role": "builder",
     };
+    // One label: Podman's builder adds a build step per label, and each step commits a layer
+    // (about 0.75 s here). The repository and commit are repo2docker's own repo2docker.repo and
+    // repo2docker.ref labels.
     const imageLabels = {
-      "org.kiln.repository": b.repoUrl,
-      "org.kiln.provider": b.provider,
-      "org.kiln.requested-ref": b.requestedRef,
-      "org.kiln.resolved-ref": b.resolvedRef,
-      "org.kiln.spec": b.spec,
-      "org.kiln.builder": b.builderImage,
+      [IMAGE_LABEL]: JSON.stringify({ spec: b.spec, provider: b.provider, requestedRef: b.requestedRef, builder: b.builderImage }),
     };
     // The builder reaches the repository's host only at the addresses Kiln checked, and its git
     // follows no redirects and no file:// (submodules included).
@@ -392,11 +397,20 @@ export class BuildRunner {
     this.pendingBytes += cost;
   }
 
+  /**
+   * Lines are written as soon as the write before them is done and FLUSH_INTERVAL_MS has passed
+   * since it started: what arrives meanwhile goes in the next write, so a busy build still
+   * writes in chunks and a line after a quiet spell waits for nothing.
+   */
   private scheduleFlush(): void {
-    if (this.pending.length >= FLUSH_LINES) {
-      if (!this.flushQueued) void this.flushOrFail();
-    } else {
-      this.flushTimer ??= setTimeout(() => void this.flushOrFail(), this.pending.length || this.pendingStatus ? FLUSH_MS : COUNTER_FLUSH_MS);
+    if (this.flushQueued) return;
+    const due = this.pending.length || this.pendingStatus ? this.lastFlushAt + FLUSH_INTERVAL_MS : Date.now() + COUNTER_FLUSH_MS;
+    if (due <= Date.now()) {
+      void this.flushOrFail();
+    } else if (!this.flushTimer || due < this.flushTimerDue) {
+      clearTimeout(this.flushTimer);
+      this.flushTimerDue = due;
+      this.flushTimer = setTimeout(() => void this.flushOrFail(), due - Date.now());
     }
   }
 
@@ -418,6 +432,7 @@ export class BuildRunner {
     this.flushQueued = true;
     this.flushing = this.flushing.then(async () => {
       this.flushQueued = false;
+      this.lastFlushAt = Date.now();
       const lines = this.pending;
       const status = this.pendingStatus;
       const newlyTruncated = this.truncated && !this.truncatedStored;
@@ -429,9 +444,10 @@ export class BuildRunner {
       this.pendingStatus = undefined;
       const firstSeq = this.nextSeq;
       const linesConsumed = Math.max(this.linesConsumed, this.build.linesConsumed);
+      // Counted as used from now on: lines kept while this write is under way must fit beside it.
+      this.logBytes = logBytes;
       await this.persist(() => appendOutput(this.build.id, { firstSeq, lines, logBytes, linesConsumed, truncated, status }));
       this.nextSeq += lines.length;
-      this.logBytes = logBytes;
       this.build.linesConsumed = linesConsumed;
       this.truncatedStored ||= truncated;
     });

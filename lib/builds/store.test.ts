@@ -99,6 +99,33 @@ describe("build store", () => {
     expect((await store.readNewestLines(dbModule.viewerDb(), build.id, 100, 50, 3500)).map((line) => line.seq)).toEqual([98, 99, 100]);
   });
 
+  it("keeps a big batch in bounded chunks and reads any range across them, by line number", async () => {
+    const build = await createBuild();
+    // 2,500 short lines, then 6 long ones (100 KiB each): chunks split by count and by size.
+    const short = Array.from({ length: 2500 }, (_, i) => `line ${i + 1}`);
+    const long = Array.from({ length: 6 }, (_, i) => `${2501 + i}:`.padEnd(100 * 1024, "x"));
+    await store.appendOutput(build.id, { firstSeq: 1, lines: [...short, ...long], logBytes: 0, linesConsumed: 2506, truncated: false });
+    await store.appendOutput(build.id, { firstSeq: 2507, lines: ["tail\u0000end"], logBytes: 0, linesConsumed: 2507, truncated: false });
+    const chunks = await dbModule.db().$queryRaw<{ first_seq: number; last_seq: number; n: number; bytes: number }[]>`
+      SELECT first_seq, last_seq, cardinality(lines) AS n, octet_length(array_to_string(lines, '')) AS bytes
+      FROM build_log_chunks WHERE build_id = ${build.id}::uuid ORDER BY first_seq`;
+    expect(chunks.map((c) => [c.first_seq, c.last_seq])).toEqual([[1, 1000], [1001, 2000], [2001, 2502], [2503, 2504], [2505, 2506], [2507, 2507]]);
+    expect(chunks.every((c) => c.n <= store.CHUNK_LINES && (c.n === 1 || c.bytes <= store.CHUNK_BYTES))).toBe(true);
+
+    const all = await store.readLines(build.id, 0, 10_000);
+    expect(all.map((line) => line.seq)).toEqual(Array.from({ length: 2507 }, (_, i) => i + 1));
+    expect(all[999]!.text).toBe("line 1000");
+    expect(all[2502]!.text.startsWith("2503:")).toBe(true);
+    expect(all[2506]!.text).toBe("tailend");
+    // A page that starts inside one chunk and ends inside a later one.
+    const across = await store.readLinePage(dbModule.viewerDb(), build.id, { afterSeq: 995, toSeq: 1003 }, 100, 1e9);
+    expect(across.map((line) => line.text)).toEqual(["line 996", "line 997", "line 998", "line 999", "line 1000", "line 1001", "line 1002", "line 1003"]);
+    // Bounded by bytes across chunks: one long line fits, the next would not.
+    expect((await store.readLinePage(dbModule.viewerDb(), build.id, { afterSeq: 2502 }, 100, 150 * 1024)).map((line) => line.seq)).toEqual([2503]);
+    expect((await store.readNewestLines(dbModule.viewerDb(), build.id, 2001, 3, 1e9)).map((line) => line.text)).toEqual(["line 1999", "line 2000", "line 2001"]);
+    expect((await store.readNewestLines(dbModule.viewerDb(), build.id, 2507, 100, 250 * 1024)).map((line) => line.seq)).toEqual([2505, 2506, 2507]);
+  });
+
   it("refuses a new queued build past the per-user limit", async () => {
     const other = (await dbModule.db().user.create({ data: { name: "queue-test" } })).id;
     for (let i = 0; i < 2; i += 1) await createBuild("queued", other);

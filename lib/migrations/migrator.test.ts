@@ -69,6 +69,31 @@ describe("migrate", () => {
     expect(await migrate(client, [first, second])).toEqual([second.name]);
   });
 
+  it("moves stored log lines into chunks keeping every line's number, text and time", async () => {
+    const migrations = await readMigrations(migrationsDir);
+    const chunksAt = migrations.findIndex((m) => m.name.endsWith("_log_chunks"));
+    await migrate(client, migrations.slice(0, chunksAt));
+    await client.query(`INSERT INTO users (name) VALUES ('migrated')`);
+    const { rows: [build] } = await client.query(`
+      INSERT INTO builds (provider, repo_url, spec, display_name, requested_ref, resolved_ref, image_name, builder_image, requested_by_id, log_lines)
+      SELECT 'git', 'git://127.0.0.1:9/m.git', 'git/m/HEAD', 'm', 'HEAD', 'x', 'kiln-m', 'b', id, 2603 FROM users RETURNING id`);
+    // Lines from before timestamps (null), then three batches: 2,500 lines at once, one long line, two lines.
+    await client.query(`INSERT INTO build_log_lines (build_id, seq, text, at) SELECT $1, s, 'old ' || s, NULL FROM generate_series(1, 100) s`, [build.id]);
+    await client.query(`INSERT INTO build_log_lines (build_id, seq, text, at) SELECT $1, s, 'big ' || s, '2026-01-01T00:00:01Z' FROM generate_series(101, 2600) s`, [build.id]);
+    await client.query(`INSERT INTO build_log_lines (build_id, seq, text, at) VALUES ($1, 2601, repeat('y', 300000), '2026-01-01T00:00:02Z')`, [build.id]);
+    await client.query(`INSERT INTO build_log_lines (build_id, seq, text, at) SELECT $1, s, 'end ' || s, '2026-01-01T00:00:03Z' FROM generate_series(2602, 2603) s`, [build.id]);
+    const before = await client.query(`SELECT seq, text, at FROM build_log_lines ORDER BY seq`);
+
+    await migrate(client, migrations.slice(0, chunksAt + 1));
+    const after = await client.query(`
+      SELECT c.first_seq + u.o::int - 1 AS seq, u.t AS text, c.at
+      FROM build_log_chunks c CROSS JOIN LATERAL unnest(c.lines) WITH ORDINALITY AS u(t, o) ORDER BY 1`);
+    expect(after.rows).toEqual(before.rows);
+    const chunks = await client.query(`SELECT first_seq, last_seq FROM build_log_chunks ORDER BY first_seq`);
+    expect(chunks.rows.map((c) => [c.first_seq, c.last_seq])).toEqual([[1, 100], [101, 1100], [1101, 2100], [2101, 2600], [2601, 2601], [2602, 2603]]);
+    expect((await client.query(`SELECT to_regclass('build_log_lines') AS old`)).rows[0].old).toBeNull();
+  });
+
   it("rolls a failing migration back whole and records why", async () => {
     const good = file("20260101000000_good", `CREATE TABLE kept (id int)`);
     const bad = file("20260102000000_bad", `CREATE TABLE half (id int);\nSELECT * FROM no_such_table;`);

@@ -1,0 +1,126 @@
+// npm run bench:ui — the pages in Chromium, against the running stack (scripts/stack-up.sh).
+//
+// 1. JavaScript each page loads before it is usable (compressed bytes on the wire, cold cache):
+//    the Launch page and a build page.
+// 2. A late joiner: a finished build of 100,000 lines opened fresh, timed from navigation to its
+//    last line drawn; then scrolling through it, timed frame by frame.
+
+import type { Page } from "playwright-core";
+import { db } from "../lib/db";
+import { appendOutput, finishBuild } from "../lib/builds/store";
+import { KILN, signedInBrowser } from "./bench-support";
+import { summary, target } from "./bench-report";
+
+const LATE_LINES = Number(process.env.BENCH_LATE_LINES ?? 100_000);
+const JS_LIMIT_KB = 120;
+
+/** A finished build of `lines` lines in `user`'s library, stored as Kiln stores a build's output. */
+async function seedFinishedBuild(userName: string, lines: number): Promise<{ id: string; closing: string }> {
+  const client = db();
+  const user = await client.user.upsert({ where: { name: userName }, create: { name: userName }, update: {} });
+  const label = `bench-ui-${lines}-${Date.now().toString(36)}`;
+  const build = await client.build.create({
+    data: {
+      provider: "git", repoUrl: `git://127.0.0.1:9/${label}.git`, spec: `git/${label}/HEAD`, displayName: label, requestedRef: "HEAD",
+      resolvedRef: "0".repeat(40), imageName: `kiln-${label}:latest`, builderImage: "unused", status: "building", requestedById: user.id, startedAt: new Date(),
+    },
+  });
+  const text = (i: number) =>
+    i % 50 === 0 ? `\u001b[1mStep ${i / 50}/${lines / 50} : RUN pip install package-${i}\u001b[0m` : `  Downloading package_${i % 997}-1.${i % 13}.${i % 7}-py3-none-any.whl (${i % 900} kB) line ${i}`;
+  for (let first = 1; first <= lines; first += 1000) {
+    const batch = Array.from({ length: Math.min(1000, lines - first + 1) }, (_, i) => text(first + i));
+    await appendOutput(build.id, { firstSeq: first, lines: batch, logBytes: 0, linesConsumed: first + batch.length - 1, truncated: false });
+  }
+  const closing = `Built ${label} after ${lines} lines.`;
+  await finishBuild(build.id, "built", closing);
+  await client.libraryEntry.create({ data: { buildId: build.id, userId: user.id } });
+  return { id: build.id, closing };
+}
+
+/** Compressed bytes of the scripts a fresh page loads until the network is quiet. */
+async function scriptKb(page: Page, url: string): Promise<number> {
+  const scripts: Promise<number>[] = [];
+  page.on("requestfinished", (request) => {
+    if (request.resourceType() === "script") scripts.push(request.sizes().then((sizes) => sizes.responseBodySize));
+  });
+  await page.goto(url, { waitUntil: "networkidle" });
+  return (await Promise.all(scripts)).reduce((a, b) => a + b, 0) / 1024;
+}
+
+/** Milliseconds from navigation until `text` is drawn in the log. */
+async function timeToLastLine(page: Page, url: string, text: string): Promise<number> {
+  await page.goto(url, { waitUntil: "commit" });
+  return page.evaluate(
+    (wanted) =>
+      new Promise<number>((resolve) => {
+        const check = () => (document.querySelector(".xterm-rows")?.textContent?.includes(wanted) ? resolve(performance.now()) : requestAnimationFrame(check));
+        check();
+      }),
+    text,
+  );
+}
+
+/** Frame gaps (ms) while the wheel scrolls up through the log. */
+async function scrollFrames(page: Page): Promise<number[]> {
+  const box = (await page.getByTestId("build-log").boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.evaluate(() => {
+    const w = window as unknown as { frames_: number[] };
+    w.frames_ = [];
+    let last = performance.now();
+    const tick = (now: number) => {
+      w.frames_.push(now - last);
+      last = now;
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
+  for (let i = 0; i < 60; i += 1) {
+    await page.mouse.wheel(0, i < 40 ? -2000 : 2000);
+    await page.waitForTimeout(16);
+  }
+  return page.evaluate(() => (window as unknown as { frames_: number[] }).frames_);
+}
+
+async function main() {
+  // A user of its own, never a demo account someone may be using.
+  const user = process.env.BENCH_USER ?? "bench-ui";
+  const { browser, context } = await signedInBrowser(user);
+  try {
+    const small = await seedFinishedBuild(user, 1000);
+    const late = await seedFinishedBuild(user, LATE_LINES);
+
+    console.log("JavaScript loaded before each page is usable (compressed, cold cache):");
+    const pages = { "Launch page": `${KILN}/`, "build page": `${KILN}/builds/${small.id}` };
+    const sizes: Record<string, number> = {};
+    for (const [name, url] of Object.entries(pages)) {
+      const fresh = await browser.newContext({ storageState: await context.storageState() });
+      const page = await fresh.newPage();
+      sizes[name] = await scriptKb(page, url);
+      console.log(`  ${name.padEnd(12)} ${sizes[name]!.toFixed(1)} kB`);
+      await fresh.close();
+    }
+
+    console.log(`\nA late joiner: a finished build's page opened fresh, until its last line is drawn:`);
+    const page = await context.newPage();
+    await page.setViewportSize({ width: 1280, height: 900 });
+    const smallMs = await timeToLastLine(page, `${KILN}/builds/${small.id}`, small.closing);
+    const lateMs = await timeToLastLine(page, `${KILN}/builds/${late.id}`, late.closing);
+    console.log(`  1,000 lines   ${smallMs.toFixed(0)} ms`);
+    console.log(`  ${LATE_LINES.toLocaleString("en")} lines ${lateMs.toFixed(0)} ms`);
+    const frames = (await scrollFrames(page)).sort((a, b) => a - b);
+    const worst = frames.at(-1) ?? NaN;
+    console.log(`  scrolling it: ${frames.length} frames, median ${frames[Math.floor(frames.length / 2)]!.toFixed(0)} ms, longest ${worst.toFixed(0)} ms`);
+
+    console.log("\nTargets:");
+    for (const [name, kb] of Object.entries(sizes)) target({ name: `JavaScript on first load, ${name}`, figure: kb, baseline: null, unit: "kB", kind: "max", limit: JS_LIMIT_KB });
+    target({ name: `late joiner, ${LATE_LINES} lines drawn`, figure: lateMs, baseline: null, unit: "ms", kind: "max", limit: 1000 });
+    target({ name: "longest frame while scrolling the log", figure: worst, baseline: null, unit: "ms", kind: "max", limit: 100 });
+    summary("bench:ui");
+  } finally {
+    await browser.close();
+    await db().$disconnect();
+  }
+}
+
+await main();
