@@ -23,6 +23,9 @@ const BUILDER = process.env.KILN_REPO2DOCKER_IMAGE ?? "localhost/kiln-repo2docke
 const LINES = Number(process.env.BENCH_LINES ?? 20000);
 const VIEWERS = (process.env.BENCH_VIEWERS ?? "1,10,100").split(",").map(Number);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const JOIN_SECONDS = Number(process.env.BENCH_JOIN_SECONDS ?? 15);
+/** BENCH_DIRECT=1: viewers connect to Kiln's own port, not through the Hub's proxy (to see the proxy's share). */
+const VIEWER_BASE = process.env.BENCH_DIRECT === "1" ? `http://127.0.0.1:${process.env.KILN_PORT ?? 3030}/services/kiln` : KILN;
 
 const root = mkdtempSync(path.join(tmpdir(), "kiln-bench-git-"));
 const nanoLine = (n: number) =>
@@ -44,18 +47,26 @@ async function startBuild(session: BenchSession, repository: string): Promise<st
 
 interface ViewerResult {
   lines: number;
+  lastSeq: number;
+  /** Lines that did not follow the one before (repeated, skipped or out of order). */
+  outOfOrder: number;
+  /** [bench line number, when it arrived, when it was printed] for the timed lines. */
+  received: [number, number, number][];
+  firstPrinted?: number;
+  connectedAt?: number;
   delaysMs: number[];
   firstAt: number;
   lastAt: number;
   statusTimes: Record<string, number>;
 }
 
-/** Reads one build's event stream to its end, timing every bench line. */
-async function view(session: BenchSession, id: string): Promise<ViewerResult> {
-  const response = await fetch(`${KILN}/api/builds/${id}/events`, { headers: { cookie: session.cookie } });
+/** Reads one build's event stream to its end, timing one bench line in `sampleEvery`. */
+async function view(session: BenchSession, id: string, sampleEvery = 1): Promise<ViewerResult> {
+  const response = await fetch(`${VIEWER_BASE}/api/builds/${id}/events`, { headers: { cookie: session.cookie } });
+  const connectedAt = wallClockMs();
   const reader = response.body!.getReader();
   const decoder = new TextDecoder();
-  const result: ViewerResult = { lines: 0, delaysMs: [], firstAt: 0, lastAt: 0, statusTimes: {} };
+  const result: ViewerResult = { connectedAt, received: [], lines: 0, lastSeq: 0, outOfOrder: 0, delaysMs: [], firstAt: 0, lastAt: 0, statusTimes: {} };
   let buffer = "";
   for (;;) {
     const { value, done } = await reader.read();
@@ -67,16 +78,22 @@ async function view(session: BenchSession, id: string): Promise<ViewerResult> {
       buffer = buffer.slice(end + 2);
       const event = /^event: (.+)$/m.exec(block)?.[1];
       const data = /^data: (.*)$/m.exec(block)?.[1] ?? "";
-      const nowNs = process.hrtime.bigint() - hrOffset;
+      const nowMs = wallClockMs();
       if (event === "lines") {
-        for (const [, text] of JSON.parse(data) as [number, string][]) {
-          const match = /^bench-line (\d+) (\d+)$/.exec(text);
-          if (!match) continue;
+        for (const [seq, text] of JSON.parse(data) as [number, string][]) {
+          // Every line exactly once, in order.
+          if (seq !== result.lastSeq + 1) result.outOfOrder += 1;
+          result.lastSeq = seq;
+          if (!text.startsWith("bench-line ")) continue;
           result.lines += 1;
-          const now = Date.now();
-          result.firstAt ||= now;
-          result.lastAt = now;
-          result.delaysMs.push(Number(nowNs - BigInt(match[2]!)) / 1e6);
+          if (!result.firstAt && process.env.BENCH_DEBUG) result.firstPrinted = Number(text.slice(text.lastIndexOf(" ") + 1)) / 1e6;
+          result.firstAt ||= nowMs;
+          result.lastAt = nowMs;
+          // A hundred viewers in this one process: time a sample of lines, so that reading them
+          // here does not become what is measured (every line still counts above).
+          if (result.lines % sampleEvery !== 1 % sampleEvery) continue;
+          result.delaysMs.push(nowMs - Number(text.slice(text.lastIndexOf(" ") + 1)) / 1e6);
+          result.received.push([Number(text.slice(11, text.indexOf(" ", 11))), nowMs, Number(text.slice(text.lastIndexOf(" ") + 1)) / 1e6]);
         }
       } else if (event === "status") {
         const status = (JSON.parse(data) as { status: string }).status;
@@ -89,9 +106,9 @@ async function view(session: BenchSession, id: string): Promise<ViewerResult> {
   }
 }
 
-// Wall-clock nanoseconds from the monotonic clock, so delays are not skewed by Date's ms steps.
 const STREAMS_PER_USER = Number(process.env.KILN_STREAMS_PER_USER ?? 10);
-const hrOffset = process.hrtime.bigint() - BigInt(Date.now()) * 1_000_000n;
+/** Wall-clock milliseconds with microseconds, from the monotonic clock (Date.now() steps by 1 ms). */
+const wallClockMs = () => performance.timeOrigin + performance.now();
 
 function kilnRssMb(): number {
   const leader = Number(readFileSync(path.join(STATE, "kiln.pid"), "utf8"));
@@ -137,13 +154,13 @@ async function buildByHand(repository: string): Promise<{ seconds: number; delay
   const delaysMs: number[] = [];
   let pending = "";
   output.on("data", (chunk: Buffer) => {
-    const nowNs = process.hrtime.bigint() - hrOffset;
+    const nowMs = wallClockMs();
     pending += chunk.toString();
     const lines = pending.split("\n");
     pending = lines.pop() ?? "";
     for (const line of lines) {
       const match = /bench-line (\d+) (\d+)/.exec(line);
-      if (match) delaysMs.push(Number(nowNs - BigInt(match[2]!)) / 1e6);
+      if (match) delaysMs.push(nowMs - Number(match[2]!) / 1e6);
     }
   });
   const { StatusCode } = (await container.wait()) as { StatusCode: number };
@@ -201,6 +218,39 @@ async function storage(total: number, batch: number) {
   return { rowsSeconds, rowsBytes, chunksSeconds, chunksBytes, textBytes };
 }
 
+/**
+ * Follows the builder container Kiln started for `buildId` through the engine's API, as a reader
+ * of the container's own output would: when each bench line arrived. The same lines, in the same
+ * run, as Kiln's viewers get them, so the difference is what Kiln adds.
+ */
+async function followBuilder(buildId: string): Promise<Promise<Map<number, number>>> {
+  const engine = new Docker({ socketPath: SOCKET });
+  for (let i = 0; i < 600; i += 1) {
+    const [found] = await engine.listContainers({ all: true, filters: { label: [`org.kiln.build-id=${buildId}`] } });
+    if (found) {
+      const output = (await engine.getContainer(found.Id).logs({ follow: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream;
+      const arrived = new Map<number, number>();
+      let pending = "";
+      output.on("data", (chunk: Buffer) => {
+        const nowMs = wallClockMs();
+        pending += chunk.toString();
+        const lines = pending.split("\n");
+        pending = lines.pop() ?? "";
+        for (const line of lines) {
+          const match = /bench-line (\d+) /.exec(line);
+          if (match) arrived.set(Number(match[1]), nowMs);
+        }
+      });
+      return new Promise((resolve) => {
+        output.on("end", () => resolve(arrived));
+        output.on("error", () => resolve(arrived));
+      });
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no builder container for build ${buildId}`);
+}
+
 interface ViewersRow {
   viewers: number;
   perViewer: number;
@@ -211,6 +261,9 @@ interface ViewersRow {
   buildSeconds: number;
   pushSeconds: number;
   complete: boolean;
+  /** The timed lines' delays from being printed: to Kiln's viewers, and to a reader of the same container's output. */
+  kilnDelays: number[];
+  engineDelays: number[];
 }
 
 let session: BenchSession;
@@ -221,14 +274,27 @@ async function throughKiln(viewers: number): Promise<ViewersRow> {
   const before = kilnRssMb();
   let peak = before;
   const sampler = setInterval(() => (peak = Math.max(peak, kilnRssMb())), 200);
-  const repository = repo(`bench-${viewers}`, nanoLine(LINES));
+  // Several people join the build and open their streams before it prints: a pause first, so
+  // what is timed is live delivery, not a late joiner catching up.
+  const repository = repo(`bench-${viewers}`, viewers > 1 ? `RUN sleep ${JOIN_SECONDS}\n${nanoLine(LINES)}` : nanoLine(LINES));
   const requested = Date.now();
   const id = await startBuild(session, repository);
+  const engineArrivals = await followBuilder(id);
   const people = viewers > 1 ? watchers.slice(0, Math.ceil(viewers / STREAMS_PER_USER)) : [session];
   if (viewers > 1) await Promise.all(people.map((person) => startBuild(person, repository)));
-  const results = await Promise.all(Array.from({ length: viewers }, (_, i) => view(people[i % people.length]!, id)));
+  const viewersStartAt = wallClockMs();
+  const results = await Promise.all(Array.from({ length: viewers }, (_, i) => view(people[i % people.length]!, id, viewers >= 100 ? 10 : 1)));
   clearInterval(sampler);
   const delays = results.flatMap((r) => r.delaysMs);
+  const arrived = await engineArrivals;
+  const matched = results.flatMap((r) => r.received.filter(([line]) => arrived.has(line)));
+  if (process.env.BENCH_DEBUG) {
+    const t0 = Math.min(...results.map((r) => r.firstPrinted ?? Infinity));
+    const firsts = results.map((r) => Math.round(r.firstAt - t0)).sort((a, b) => a - b);
+    const lasts = results.map((r) => Math.round(r.lastAt - t0)).sort((a, b) => a - b);
+    const conn = results.map((r) => Math.round(r.connectedAt! - t0)).sort((a, b) => a - b);
+    console.log(`viewers opened at ${Math.round(viewersStartAt - t0)} ms; connected ${conn[0]}..${conn.at(-1)} ms; first bench line printed at 0; first received ${firsts[0]}..${firsts.at(-1)} ms; last received ${lasts[0]}..${lasts.at(-1)} ms`);
+  }
   const times = results[0]!.statusTimes;
   const pushSeconds = times.pushing && times.built ? (times.built - times.pushing) / 1000 : 0;
   return {
@@ -240,7 +306,9 @@ async function throughKiln(viewers: number): Promise<ViewersRow> {
     peakMb: peak,
     buildSeconds: ((times.built ?? NaN) - requested) / 1000 - pushSeconds,
     pushSeconds,
-    complete: results.every((r) => r.lines === LINES),
+    complete: results.every((r) => r.lines === LINES && r.outOfOrder === 0),
+    kilnDelays: matched.map(([, at, printed]) => at - printed),
+    engineDelays: matched.map(([line, , printed]) => arrived.get(line)! - printed),
   };
 }
 
@@ -248,7 +316,8 @@ async function main() {
   const daemon = await startGitDaemon(root, GIT_PORT);
   try {
     // A user of its own (and its viewers), never a demo account someone may be using.
-    const user = process.env.BENCH_USER ?? "bench-logs";
+    // A new one each run: a run makes several builds, and each person may start only so many an hour.
+    const user = process.env.BENCH_USER ?? `bench-logs-${Date.now().toString(36)}`;
     session = await signIn(user);
     // Kiln lets one person watch STREAMS_PER_USER builds at once, so 100 viewers are 10 people,
     // each with the repository in their library (a second request joins the same build).
@@ -267,22 +336,20 @@ async function main() {
       rows.push(kiln);
       const h = hand.at(-1)!;
       console.log(
-        `${String(round).padStart(5)} | ${h.seconds.toFixed(2)} s, ${h.median.toFixed(0)} ms, ${h.p99.toFixed(0)} ms | ${kiln.buildSeconds.toFixed(2)} s (+${kiln.pushSeconds.toFixed(2)} s), ${kiln.median.toFixed(0)} ms, ${kiln.p99.toFixed(0)} ms${kiln.complete ? "" : " (INCOMPLETE)"}`,
+        `${String(round).padStart(5)} | ${h.seconds.toFixed(2)} s, ${h.median.toFixed(0)} ms, ${h.p99.toFixed(0)} ms | ${kiln.buildSeconds.toFixed(2)} s (+${kiln.pushSeconds.toFixed(2)} s), ${kiln.median.toFixed(0)} ms, ${kiln.p99.toFixed(0)} ms (its container's own reader: ${quantile(kiln.engineDelays, 0.5).toFixed(0)} ms, ${quantile(kiln.engineDelays, 0.99).toFixed(0)} ms)${kiln.complete ? "" : " (INCOMPLETE)"}`,
       );
     }
     const med = (values: number[]) => quantile(values, 0.5);
-    const handMedian = med(hand.map((h) => h.median));
-    const handP99 = med(hand.map((h) => h.p99));
     const handSeconds = med(hand.map((h) => h.seconds));
     const one = { median: med(rows.map((r) => r.median)), p99: med(rows.map((r) => r.p99)), buildSeconds: med(rows.map((r) => r.buildSeconds)), peakMb: Math.max(...rows.map((r) => r.peakMb)) };
 
     console.log(`\nThrough Kiln, watched live through the Hub's proxy`);
-    console.log("viewers | lines/s per viewer | lines/s all viewers | delay median | delay p99 | Kiln RSS before → peak");
+    console.log("viewers | lines/s per viewer | lines/s all viewers | delay median | delay p99 | container's reader: median, p99 | Kiln RSS before → peak");
     const many: ViewersRow[] = [];
     for (const viewers of VIEWERS.filter((n) => n > 1)) many.push(await throughKiln(viewers));
     for (const row of [rows.at(-1)!, ...many]) {
       console.log(
-        `${String(row.viewers).padStart(7)} | ${row.perViewer.toFixed(0).padStart(18)} | ${(row.perViewer * row.viewers).toFixed(0).padStart(19)} | ${row.median.toFixed(0).padStart(9)} ms | ${row.p99.toFixed(0).padStart(6)} ms | ${row.beforeMb.toFixed(0)} → ${row.peakMb.toFixed(0)} MB${row.complete ? "" : "  (INCOMPLETE: some viewer missed lines)"}`,
+        `${String(row.viewers).padStart(7)} | ${row.perViewer.toFixed(0).padStart(18)} | ${(row.perViewer * row.viewers).toFixed(0).padStart(19)} | ${row.median.toFixed(0).padStart(9)} ms | ${row.p99.toFixed(0).padStart(6)} ms | ${quantile(row.engineDelays, 0.5).toFixed(0).padStart(13)} ms, ${quantile(row.engineDelays, 0.99).toFixed(0)} ms | ${row.beforeMb.toFixed(0)} → ${row.peakMb.toFixed(0)} MB${row.complete ? "" : "  (INCOMPLETE: some viewer missed lines)"}`,
       );
     }
 
@@ -293,12 +360,15 @@ async function main() {
     console.log(`  a row per line     ${stored.rowsSeconds.toFixed(2)} s, ${stored.rowsBytes.toFixed(1)} bytes per line`);
 
     console.log("\nTargets (baselines measured above, in this run):");
-    target({ name: "line delay median, 1 viewer", figure: one.median, baseline: handMedian, unit: "ms", kind: "added", limit: 50 });
-    target({ name: "line delay p99, 1 viewer", figure: one.p99, baseline: handP99, unit: "ms", kind: "added", limit: 100 });
+    // Delays against a reader of the same builder container's output, same lines, same run.
+    const kiln1 = rows.flatMap((r) => r.kilnDelays);
+    const engine1 = rows.flatMap((r) => r.engineDelays);
+    target({ name: "line delay median, 1 viewer", figure: quantile(kiln1, 0.5), baseline: quantile(engine1, 0.5), unit: "ms", kind: "added", limit: 50 });
+    target({ name: "line delay p99, 1 viewer", figure: quantile(kiln1, 0.99), baseline: quantile(engine1, 0.99), unit: "ms", kind: "added", limit: 100 });
     target({ name: "build time (push apart)", figure: one.buildSeconds, baseline: handSeconds, unit: "s", kind: "ratio", limit: 1.05 });
     const most = many.at(-1);
     if (most) {
-      target({ name: `line delay p99, ${most.viewers} viewers`, figure: most.p99, baseline: handP99, unit: "ms", kind: "added", limit: 150 });
+      target({ name: `line delay p99, ${most.viewers} viewers`, figure: quantile(most.kilnDelays, 0.99), baseline: quantile(most.engineDelays, 0.99), unit: "ms", kind: "added", limit: 150 });
       target({ name: `Kiln peak RSS, ${most.viewers} viewers against 1`, figure: most.peakMb, baseline: one.peakMb, unit: "MB", kind: "ratio", limit: 1.25 });
     }
     target({ name: "every viewer got every line", figure: [...rows, ...many].filter((row) => !row.complete).length, baseline: null, unit: "incomplete runs", kind: "max", limit: 0 });

@@ -48,38 +48,43 @@ async function scriptKb(page: Page, url: string): Promise<number> {
 }
 
 /** Milliseconds from navigation until `text` is drawn in the log. */
-async function timeToLastLine(page: Page, url: string, text: string): Promise<number> {
+async function timeToLastLine(page: Page, url: string, text: string): Promise<{ drawnMs: number; streamedMs: number }> {
+  let streamed: Promise<number> = Promise.resolve(NaN);
+  const onFinished = (request: import("playwright-core").Request) => {
+    if (request.url().endsWith("/events")) streamed = page.evaluate("performance.now()") as Promise<number>;
+  };
+  page.on("requestfinished", onFinished);
   await page.goto(url, { waitUntil: "commit" });
-  return page.evaluate(
-    (wanted) =>
-      new Promise<number>((resolve) => {
-        const check = () => (document.querySelector(".xterm-rows")?.textContent?.includes(wanted) ? resolve(performance.now()) : requestAnimationFrame(check));
-        check();
-      }),
-    text,
-  );
+  // Strings, not functions: tsx would wrap a function's inner names in a helper the page lacks.
+  const drawnMs = (await page.evaluate(`new Promise((resolve) => {
+    const wanted = ${JSON.stringify(text)};
+    const check = () => (document.querySelector(".xterm-rows")?.textContent?.includes(wanted) ? resolve(performance.now()) : requestAnimationFrame(check));
+    check();
+  })`)) as number;
+  await page.waitForTimeout(200);
+  page.off("requestfinished", onFinished);
+  return { drawnMs, streamedMs: await streamed };
 }
 
 /** Frame gaps (ms) while the wheel scrolls up through the log. */
 async function scrollFrames(page: Page): Promise<number[]> {
   const box = (await page.getByTestId("build-log").boundingBox())!;
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-  await page.evaluate(() => {
-    const w = window as unknown as { frames_: number[] };
-    w.frames_ = [];
+  await page.evaluate(`(() => {
+    window.frames_ = [];
     let last = performance.now();
-    const tick = (now: number) => {
-      w.frames_.push(now - last);
+    const tick = (now) => {
+      window.frames_.push(now - last);
       last = now;
       requestAnimationFrame(tick);
     };
     requestAnimationFrame(tick);
-  });
+  })()`);
   for (let i = 0; i < 60; i += 1) {
     await page.mouse.wheel(0, i < 40 ? -2000 : 2000);
     await page.waitForTimeout(16);
   }
-  return page.evaluate(() => (window as unknown as { frames_: number[] }).frames_);
+  return page.evaluate("window.frames_") as Promise<number[]>;
 }
 
 async function main() {
@@ -104,10 +109,11 @@ async function main() {
     console.log(`\nA late joiner: a finished build's page opened fresh, until its last line is drawn:`);
     const page = await context.newPage();
     await page.setViewportSize({ width: 1280, height: 900 });
-    const smallMs = await timeToLastLine(page, `${KILN}/builds/${small.id}`, small.closing);
-    const lateMs = await timeToLastLine(page, `${KILN}/builds/${late.id}`, late.closing);
-    console.log(`  1,000 lines   ${smallMs.toFixed(0)} ms`);
-    console.log(`  ${LATE_LINES.toLocaleString("en")} lines ${lateMs.toFixed(0)} ms`);
+    const smallRun = await timeToLastLine(page, `${KILN}/builds/${small.id}`, small.closing);
+    const lateRun = await timeToLastLine(page, `${KILN}/builds/${late.id}`, late.closing);
+    const lateMs = lateRun.drawnMs;
+    console.log(`  1,000 lines   drawn at ${smallRun.drawnMs.toFixed(0)} ms (its event stream done at ${smallRun.streamedMs.toFixed(0)} ms)`);
+    console.log(`  ${LATE_LINES.toLocaleString("en")} lines drawn at ${lateMs.toFixed(0)} ms (its event stream done at ${lateRun.streamedMs.toFixed(0)} ms)`);
     const frames = (await scrollFrames(page)).sort((a, b) => a - b);
     const worst = frames.at(-1) ?? NaN;
     console.log(`  scrolling it: ${frames.length} frames, median ${frames[Math.floor(frames.length / 2)]!.toFixed(0)} ms, longest ${worst.toFixed(0)} ms`);

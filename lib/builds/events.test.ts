@@ -139,8 +139,8 @@ describe("live build events", () => {
     expect(received.statuses[0]).toBe("building");
     expect(received.statuses.at(-1)).toBe("built");
 
-    // Stated bound: a viewer's stream queues at most STREAM_BUFFER_BYTES plus one event.
-    const bound = events.STREAM_BUFFER_BYTES + events.EVENT_BYTES + 4096;
+    // Stated bound: a viewer's stream queues at most STREAM_BUFFER_BYTES plus one (catch-up) event.
+    const bound = events.STREAM_BUFFER_BYTES + events.CATCH_UP_EVENT_BYTES + 4096;
     expect(maxQueued).toBeGreaterThan(0);
     expect(maxQueued).toBeLessThanOrEqual(bound);
     expect(events.buildEvents().stats().viewers).toBe(50);

@@ -5,7 +5,7 @@ import type { KilnUser } from "@/lib/auth/identity";
 import { AppError } from "@/lib/http/errors";
 import { isFinished, type BuildView, type LogLine } from "./schema";
 import { streamSettings } from "./settings";
-import { BUILD_CHANNEL, findBuild, mayCancel, readLinePage, readNewestLines, toView, type BuildWithRequester } from "./store";
+import { BUILD_CHANNEL, findBuild, mayCancel, onLinesAppended, readLinePage, readNewestLines, toView, type BuildWithRequester } from "./store";
 
 // Live build updates for every viewer in this process. PostgreSQL is the only source: a NOTIFY
 // says "build X changed", and one refresh per build (not per viewer) reads what is new into a
@@ -15,14 +15,21 @@ import { BUILD_CHANNEL, findBuild, mayCancel, readLinePage, readNewestLines, toV
 // a cursor (the last seq it was sent), so a line is sent once and never skipped, and the event
 // id is that seq, so a reconnect resumes after it.
 //
-// Memory: per watched build, the window (WINDOW_BYTES); per viewer, at most STREAM_BUFFER_BYTES
-// queued plus one event (EVENT_BYTES of lines, or one longer line), however slowly it reads.
+// Memory: per watched build, the window (WINDOW_BYTES) and up to SHARED_EVENTS_MAX shared events
+// of each kind; per viewer, at most STREAM_BUFFER_BYTES queued plus one event (CATCH_UP_EVENT_BYTES
+// of lines, or one longer line), however slowly it reads.
 
 const WINDOW_LINES = 5000;
 const WINDOW_BYTES = 1024 * 1024;
-/** About the most one `lines` event carries; it always carries at least one line. */
+/** About the most one `lines` event of live lines carries; it always carries at least one line. */
 export const EVENT_BYTES = 32 * 1024;
 const EVENT_LINES = 1000;
+/**
+ * A viewer catching up on stored lines (a late joiner) gets bigger events: a tenth as many
+ * database reads and browser events for a long log. The most any event carries.
+ */
+export const CATCH_UP_EVENT_BYTES = 256 * 1024;
+const CATCH_UP_EVENT_LINES = 5000;
 /** What a viewer's stream queues before it stops making events. */
 export const STREAM_BUFFER_BYTES = 32 * 1024;
 const HEARTBEAT_MS = 15_000;
@@ -95,6 +102,36 @@ class BuildEventHub {
   private readonly feeds = new Map<string, Feed>();
   private readonly openByUser = new Map<string, number>();
   private poller: ReturnType<typeof setInterval> | undefined;
+
+  constructor() {
+    onLinesAppended((buildId, lines) => this.appended(buildId, lines));
+  }
+
+  /** Lines this process just stored: into the window at once, when they follow its head. */
+  private appended(buildId: string, lines: LogLine[]): void {
+    const feed = this.feeds.get(buildId);
+    // Not loaded yet, or behind: the load that the NOTIFY starts reads them from the database.
+    if (!feed?.build || lines[0]?.seq !== feed.headSeq + 1) return;
+    this.extendWindow(feed, lines);
+    feed.wakeAll();
+  }
+
+  /** Adds lines that follow the window's head (others are skipped), then keeps it within bounds. */
+  private extendWindow(feed: Feed, lines: LogLine[]): void {
+    for (const line of lines) {
+      if (line.seq !== feed.headSeq + 1) continue;
+      feed.lines.push(line);
+      feed.bytes += Buffer.byteLength(line.text);
+      feed.headSeq = line.seq;
+    }
+    let drop = 0;
+    while (drop < feed.lines.length - 1 && (feed.lines.length - drop > WINDOW_LINES || feed.bytes > WINDOW_BYTES)) {
+      feed.bytes -= Buffer.byteLength(feed.lines[drop]!.text);
+      drop += 1;
+    }
+    if (drop) feed.lines = feed.lines.slice(drop);
+    feed.sharedEvents.clear();
+  }
 
   private ensureListening(): Promise<void> {
     if (this.connection) return Promise.resolve();
@@ -271,26 +308,17 @@ class BuildEventHub {
     }
     const view = await toView(build, null, client);
 
-    if (reset) {
+    // Lines may have reached the window meanwhile (appended): only what follows its head is added.
+    if (reset && target > feed.headSeq) {
       feed.lines = fresh;
       feed.bytes = 0;
       for (const line of fresh) feed.bytes += Buffer.byteLength(line.text);
       feed.headSeq = target;
+      feed.sharedEvents.clear();
     } else if (fresh.length) {
-      for (const line of fresh) {
-        feed.lines.push(line);
-        feed.bytes += Buffer.byteLength(line.text);
-      }
-      feed.headSeq = fresh.at(-1)!.seq;
+      this.extendWindow(feed, fresh);
       if (feed.headSeq < target) feed.dirty = true; // the page stopped at its byte limit
     }
-    let drop = 0;
-    while (drop < feed.lines.length - 1 && (feed.lines.length - drop > WINDOW_LINES || feed.bytes > WINDOW_BYTES)) {
-      feed.bytes -= Buffer.byteLength(feed.lines[drop]!.text);
-      drop += 1;
-    }
-    if (drop) feed.lines = feed.lines.slice(drop);
-    if (reset || fresh.length || drop) feed.sharedEvents.clear();
     feed.build = build;
     feed.view = view;
     feed.wakeAll();
@@ -343,7 +371,9 @@ class BuildEventHub {
   private pastEvent(feed: Feed, cursor: number): Promise<LinesEvent | undefined> {
     const shared = feed.pastEvents.get(cursor);
     if (shared) return shared;
-    const reading = readLinePage(viewerDb(), feed.buildId, { afterSeq: cursor }, EVENT_LINES, EVENT_BYTES).then((lines) => linesEvent(lines, cursor));
+    const reading = readLinePage(viewerDb(), feed.buildId, { afterSeq: cursor }, CATCH_UP_EVENT_LINES, CATCH_UP_EVENT_BYTES).then((lines) =>
+      linesEvent(lines, cursor, CATCH_UP_EVENT_BYTES),
+    );
     feed.pastEvents.set(cursor, reading);
     // The oldest goes first; a failed or empty read is not kept.
     if (feed.pastEvents.size > SHARED_EVENTS_MAX) feed.pastEvents.delete(feed.pastEvents.keys().next().value!);
@@ -376,8 +406,8 @@ interface LinesEvent {
   lastSeq: number;
 }
 
-/** A `lines` event of the lines after `cursor` in `candidates`, within EVENT_BYTES (at least one line). */
-function linesEvent(candidates: LogLine[], cursor: number): LinesEvent | undefined {
+/** A `lines` event of the lines after `cursor` in `candidates`, within maxBytes (at least one line). */
+function linesEvent(candidates: LogLine[], cursor: number, maxBytes = EVENT_BYTES): LinesEvent | undefined {
   const parts: string[] = [];
   let bytes = 0;
   let lastSeq = cursor;
@@ -386,7 +416,7 @@ function linesEvent(candidates: LogLine[], cursor: number): LinesEvent | undefin
     if (line.seq !== lastSeq + 1 && parts.length) break; // only contiguous lines
     const part = JSON.stringify([line.seq, line.text, line.at?.getTime() ?? null]);
     const size = Buffer.byteLength(part);
-    if (parts.length && bytes + size > EVENT_BYTES) break;
+    if (parts.length && bytes + size > maxBytes) break;
     parts.push(part);
     bytes += size + 1;
     lastSeq = line.seq;

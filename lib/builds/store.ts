@@ -107,20 +107,34 @@ export function chunkLines(lines: string[]): string[][] {
   return chunks;
 }
 
+/** PostgreSQL text cannot hold NUL. */
+const storable = (lines: string[]) => lines.map((line) => line.replaceAll("\u0000", ""));
+
 /** Inserts lines first..first+n-1 as chunks; a chunk already stored (a retried batch) is skipped. */
 function insertLines(client: Database | Prisma.TransactionClient, buildId: string, firstSeq: number, lines: string[], at: Date): Prisma.PrismaPromise<number>[] {
   const steps: Prisma.PrismaPromise<number>[] = [];
   let seq = firstSeq;
-  for (const chunk of chunkLines(lines)) {
-    // PostgreSQL text cannot hold NUL.
-    const texts = chunk.map((line) => line.replaceAll("\u0000", ""));
+  for (const chunk of chunkLines(storable(lines))) {
     steps.push(client.$executeRaw`
       INSERT INTO build_log_chunks (build_id, first_seq, last_seq, lines, at)
-      VALUES (${buildId}::uuid, ${seq}::int, ${seq + chunk.length - 1}::int, ${texts}::text[], ${at})
+      VALUES (${buildId}::uuid, ${seq}::int, ${seq + chunk.length - 1}::int, ${chunk}::text[], ${at})
       ON CONFLICT DO NOTHING`);
     seq += chunk.length;
   }
   return steps;
+}
+
+/** Told of lines as soon as they are committed, by the process that stored them. */
+export type AppendListener = (buildId: string, lines: LogLine[]) => void;
+// On globalThis: Next may load this module more than once (route handlers, instrumentation).
+const appendListeners = ((globalThis as { kilnAppendListeners?: Set<AppendListener> }).kilnAppendListeners ??= new Set());
+
+/**
+ * Live viewers in this process get lines straight from the write that stored them, without
+ * waiting for the NOTIFY and reading them back; viewers in other processes still get the NOTIFY.
+ */
+export function onLinesAppended(listener: AppendListener): void {
+  appendListeners.add(listener);
 }
 
 /**
@@ -129,7 +143,8 @@ function insertLines(client: Database | Prisma.TransactionClient, buildId: strin
  * chunks every time, those already stored are skipped, and the counters are set, not incremented.
  */
 export async function appendOutput(buildId: string, batch: OutputBatch): Promise<void> {
-  const steps: Prisma.PrismaPromise<unknown>[] = insertLines(db(), buildId, batch.firstSeq, batch.lines, new Date());
+  const at = new Date();
+  const steps: Prisma.PrismaPromise<unknown>[] = insertLines(db(), buildId, batch.firstSeq, batch.lines, at);
   steps.push(
     db().build.update({
       where: { id: buildId },
@@ -145,6 +160,10 @@ export async function appendOutput(buildId: string, batch: OutputBatch): Promise
   // Viewers care about lines and status; a counter-only update wakes nobody.
   if (batch.lines.length || batch.status || batch.truncated) steps.push(notify(BUILD_CHANNEL, buildId));
   await db().$transaction(steps);
+  if (batch.lines.length && appendListeners.size) {
+    const lines = storable(batch.lines).map((text, i) => ({ seq: batch.firstSeq + i, text, at }));
+    for (const listener of appendListeners) listener(buildId, lines);
+  }
 }
 
 /** Stores a build's first line as it is created (inside the creating transaction). */
