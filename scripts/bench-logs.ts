@@ -194,6 +194,8 @@ async function storage(total: number, batch: number) {
     const seqs = Array.from({ length: Math.min(batch, total - first + 1) }, (_, i) => first + i);
     const texts = seqs.map(text);
     await client.$transaction([
+      // As Kiln writes now, so that only the layout differs.
+      client.$executeRaw`SET LOCAL synchronous_commit = off`,
       client.$executeRaw`INSERT INTO bench_log_lines_rowwise (build_id, seq, text) SELECT ${rowwise.id}::uuid, s, t FROM unnest(${seqs}::int[], ${texts}::text[]) AS x(s, t) ON CONFLICT (build_id, seq) DO NOTHING`,
       client.build.update({ where: { id: rowwise.id }, data: { logLines: seqs.at(-1)!, lastOutputAt: new Date(), linesConsumed: seqs.at(-1)! } }),
       client.$executeRaw`SELECT pg_notify('kiln_bench', ${rowwise.id})`,
@@ -223,10 +225,11 @@ async function storage(total: number, batch: number) {
  * of the container's own output would: when each bench line arrived. The same lines, in the same
  * run, as Kiln's viewers get them, so the difference is what Kiln adds.
  */
-async function followBuilder(buildId: string): Promise<Promise<Map<number, number>>> {
+async function followBuilder(buildId: string): Promise<{ arrivals: Promise<Map<number, number>> }> {
   const engine = new Docker({ socketPath: SOCKET });
   for (let i = 0; i < 600; i += 1) {
-    const [found] = await engine.listContainers({ all: true, filters: { label: [`org.kiln.build-id=${buildId}`] } });
+    // Running, not only created: following a container that has not started ends at once.
+    const [found] = await engine.listContainers({ filters: { label: [`org.kiln.build-id=${buildId}`], status: ["running"] } });
     if (found) {
       const output = (await engine.getContainer(found.Id).logs({ follow: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream;
       const arrived = new Map<number, number>();
@@ -241,10 +244,13 @@ async function followBuilder(buildId: string): Promise<Promise<Map<number, numbe
           if (match) arrived.set(Number(match[1]), nowMs);
         }
       });
-      return new Promise((resolve) => {
-        output.on("end", () => resolve(arrived));
-        output.on("error", () => resolve(arrived));
-      });
+      // Wrapped: an async function returning a promise would wait for it (the whole build).
+      return {
+        arrivals: new Promise((resolve) => {
+          output.on("end", () => resolve(arrived));
+          output.on("error", () => resolve(arrived));
+        }),
+      };
     }
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -286,7 +292,7 @@ async function throughKiln(viewers: number): Promise<ViewersRow> {
   const results = await Promise.all(Array.from({ length: viewers }, (_, i) => view(people[i % people.length]!, id, viewers >= 100 ? 10 : 1)));
   clearInterval(sampler);
   const delays = results.flatMap((r) => r.delaysMs);
-  const arrived = await engineArrivals;
+  const arrived = await engineArrivals.arrivals;
   const matched = results.flatMap((r) => r.received.filter(([line]) => arrived.has(line)));
   if (process.env.BENCH_DEBUG) {
     const t0 = Math.min(...results.map((r) => r.firstPrinted ?? Infinity));

@@ -15,11 +15,14 @@ export async function signedInBrowser(user: string): Promise<{ browser: Browser;
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu"] });
   const context = await browser.newContext();
   const page = await context.newPage();
-  await page.goto(`${KILN}/`);
+  // The Hub's own login page, told to go on to Kiln: never to the person's server, which the
+  // Hub would start.
+  await page.goto(`${HUB}/hub/login?next=${encodeURIComponent(new URL(`${KILN}/`).pathname)}`);
   await page.fill("#username_input", user);
   await page.fill("#password_input", process.env.KILN_DEMO_PASSWORD ?? "kiln-demo");
   await page.click("#login_submit");
-  await page.waitForURL(/services\/kiln/);
+  // Kiln's Launch page, once its own sign-in through the Hub is done.
+  await page.waitForURL(/\/services\/kiln\/?$/);
   await page.close();
   return { browser, context };
 }

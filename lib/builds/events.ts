@@ -7,9 +7,10 @@ import { isFinished, type BuildView, type LogLine } from "./schema";
 import { streamSettings } from "./settings";
 import { BUILD_CHANNEL, findBuild, mayCancel, onLinesAppended, readLinePage, readNewestLines, toView, type BuildWithRequester } from "./store";
 
-// Live build updates for every viewer in this process. PostgreSQL is the only source: a NOTIFY
-// says "build X changed", and one refresh per build (not per viewer) reads what is new into a
-// shared window of the build's recent lines. Every viewer's stream is pull-based: it makes its
+// Live build updates for every viewer in this process. A NOTIFY says "build X changed", and one
+// refresh per build (not per viewer) reads what is new from PostgreSQL into a shared window of
+// the build's recent lines; a runner in this process also puts lines into the window as it keeps
+// them, before they are written (announceLines). Every viewer's stream is pull-based: it makes its
 // next event only when its reader has taken the last ones, from the window, or from the
 // database through the viewers' own pool when it has fallen behind the window. Each viewer keeps
 // a cursor (the last seq it was sent), so a line is sent once and never skipped, and the event
@@ -107,7 +108,7 @@ class BuildEventHub {
     onLinesAppended((buildId, lines) => this.appended(buildId, lines));
   }
 
-  /** Lines this process just stored: into the window at once, when they follow its head. */
+  /** Lines this process's runner just kept (being stored): into the window at once, when they follow its head. */
   private appended(buildId: string, lines: LogLine[]): void {
     const feed = this.feeds.get(buildId);
     // Not loaded yet, or behind: the load that the NOTIFY starts reads them from the database.
@@ -346,8 +347,9 @@ class BuildEventHub {
           viewer.cursor = event.lastSeq;
           return event.bytes;
         }
-        // Nothing after the cursor in the database (it cannot be behind the window): skip ahead.
-        viewer.cursor = Math.max(viewer.cursor, feed.firstSeq - 1);
+        // Behind the window, and the lines after the cursor are not stored yet (the window
+        // shows lines as they are kept): wait for their write, never skip them.
+        if (!(await this.wait(feed, viewer))) return HEARTBEAT;
         continue;
       }
       const changed = status();

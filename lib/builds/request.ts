@@ -76,6 +76,27 @@ export interface BuildRequestResult {
   notice?: string;
 }
 
+/** The tail of each image's queue of requests in this process. */
+const imageQueues = new Map<string, Promise<unknown>>();
+
+/**
+ * Runs requests for the same image one after another within this process, before each takes a
+ * pooled connection: ten people asking for one repository at once would otherwise hold ten
+ * connections waiting on its advisory lock, and starve the builds' writes. (A keyed promise
+ * chain: a few lines, where a mutex library would add a dependency for the same.)
+ */
+async function oneAtATime<T>(key: string, work: () => Promise<T>): Promise<T> {
+  const before = imageQueues.get(key) ?? Promise.resolve();
+  const run = before.then(work, work);
+  const tail = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  imageQueues.set(key, tail);
+  void tail.then(() => imageQueues.get(key) === tail && imageQueues.delete(key));
+  return run;
+}
+
 export async function requestBuild(user: KilnUser, input: LaunchRequest): Promise<BuildRequestResult> {
   // Looking a repository up can take a slow (or hostile) server half a minute: a person has at
   // most a couple of lookups under way in this process at once.
@@ -140,7 +161,7 @@ async function requestAllowedBuild(user: KilnUser, input: LaunchRequest): Promis
     throw new AppError("unusable_version", 502, `${parsed.displayName} answered with a version Kiln cannot name an image after (“${resolved.resolvedRef.slice(0, 80)}”). Tell your Hub admin.`, { cause: error });
   }
 
-  const { outcome, buildId, entryId } = await db().$transaction(async (tx) => {
+  const { outcome, buildId, entryId } = await oneAtATime(name, () => db().$transaction(async (tx) => {
     // One request at a time per image, across every Kiln replica; deleting an image takes the
     // same lock, so whether the image is there is asked under it.
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${name}))`;
@@ -205,7 +226,7 @@ async function requestAllowedBuild(user: KilnUser, input: LaunchRequest): Promis
     await assertMayStartBuild(tx, user, requester.id);
     const created = await tx.build.create({ data: fields, select: { id: true } });
     return join("queued", created.id);
-  }, { timeout: 30_000 });
+  }, { timeout: 30_000 }));
 
   if (outcome === "queued") await wakeScheduler(buildId);
   const build = await findBuild(buildId);

@@ -10,7 +10,8 @@ import { cutMark, formatBytes, LineSplitter, parseOutputLine, type RawLine } fro
 import type { BuildStatus } from "./schema";
 import { buildSettings } from "./settings";
 import { summariseFailure, type FailureSummary } from "./failure";
-import { appendOutput, finishBuild, readNewestStoredLines, updateBuild } from "./store";
+import { announceLines, appendOutput, finishBuild, readNewestStoredLines, storableLine, updateBuild } from "./store";
+import type { LogLine } from "./schema";
 
 // Runs one build's repo2docker container and records everything it prints. A runner can also
 // pick up a container that an earlier Kiln process started: it replays the output from the
@@ -102,6 +103,10 @@ export class BuildRunner {
   private lastLine = "";
   private recent: string[] = [];
   private pending: string[] = [];
+  /** The seq of the newest line kept (stored, being stored or pending). */
+  private lastKeptSeq: number;
+  /** Lines kept but not yet shown to this process's live viewers. */
+  private unannounced: LogLine[] = [];
   private pendingBytes = 0;
   private pendingStatus: BuildStatus | undefined;
   private paused = false;
@@ -118,6 +123,7 @@ export class BuildRunner {
 
   constructor(private readonly build: Build, private readonly settings: Settings = buildSettings()) {
     this.nextSeq = build.logLines + 1;
+    this.lastKeptSeq = build.logLines;
     // The output is read from its start every time, so count from zero and skip what was kept.
     this.linesConsumed = 0;
     this.skip = build.linesConsumed;
@@ -309,6 +315,7 @@ export class BuildRunner {
         for (let i = from; i < lines.length; i += 1) {
           this.onLine(lines[i]!);
           if (this.pending.length >= PENDING_LINES_MAX || this.pendingBytes >= PENDING_BYTES_MAX) {
+            this.announce();
             waiting = true;
             this.paused = true;
             stream.pause();
@@ -323,6 +330,7 @@ export class BuildRunner {
             return;
           }
         }
+        this.announce();
       };
       this.failConsume = fail;
       stream.on("data", (chunk: Buffer) => {
@@ -389,12 +397,29 @@ export class BuildRunner {
       this.capped = true;
       this.truncated = true;
       this.pending.push(notice);
+      this.unannounced.push({ seq: ++this.lastKeptSeq, text: storableLine(notice), at: null });
       // The whole cap counts as used, so a runner that re-attaches knows the log is capped.
       this.pendingBytes = this.settings.logMaxBytes - this.logBytes;
       return;
     }
     this.pending.push(text);
+    this.unannounced.push({ seq: ++this.lastKeptSeq, text: storableLine(text), at: null });
     this.pendingBytes += cost;
+  }
+
+  /**
+   * Shows the lines kept so far to this process's live viewers without waiting for their write:
+   * on a loaded machine a write takes tens of milliseconds, sometimes hundreds. Safe, because a
+   * line's seq and text do not depend on the write: if it fails, the runner (or the one that
+   * re-attaches) stores the same lines under the same seqs, and viewers resume by seq.
+   */
+  private announce(): void {
+    if (!this.unannounced.length) return;
+    const at = new Date();
+    const lines = this.unannounced;
+    this.unannounced = [];
+    for (const line of lines) line.at = at;
+    announceLines(this.build.id, lines);
   }
 
   /**
@@ -433,6 +458,7 @@ export class BuildRunner {
     this.flushing = this.flushing.then(async () => {
       this.flushQueued = false;
       this.lastFlushAt = Date.now();
+      this.announce();
       const lines = this.pending;
       const status = this.pendingStatus;
       const newlyTruncated = this.truncated && !this.truncatedStored;
