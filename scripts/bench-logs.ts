@@ -128,6 +128,21 @@ function kilnRssMb(): number {
   return total / 1024;
 }
 
+/** Calls `onLine` with each bench line a container's output carries: its number, when it was printed, when it arrived here. */
+function onBenchLines(output: NodeJS.ReadableStream, onLine: (line: number, printedMs: number, arrivedMs: number) => void): void {
+  let pending = "";
+  output.on("data", (chunk: Buffer) => {
+    const arrivedMs = wallClockMs();
+    pending += chunk.toString();
+    const lines = pending.split("\n");
+    pending = lines.pop() ?? "";
+    for (const line of lines) {
+      const match = /bench-line (\d+) (\d+)/.exec(line);
+      if (match) onLine(Number(match[1]), Number(match[2]) / 1e6, arrivedMs);
+    }
+  });
+}
+
 /**
  * The same repo2docker container run by hand through the same engine API, as Kiln runs it (a
  * terminal, the host network, the engine socket, Kiln's default CPU and memory limits), its
@@ -152,17 +167,7 @@ async function buildByHand(repository: string): Promise<{ seconds: number; delay
   await container.start();
   const output = (await container.logs({ follow: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream;
   const delaysMs: number[] = [];
-  let pending = "";
-  output.on("data", (chunk: Buffer) => {
-    const nowMs = wallClockMs();
-    pending += chunk.toString();
-    const lines = pending.split("\n");
-    pending = lines.pop() ?? "";
-    for (const line of lines) {
-      const match = /bench-line (\d+) (\d+)/.exec(line);
-      if (match) delaysMs.push(nowMs - Number(match[2]!) / 1e6);
-    }
-  });
+  onBenchLines(output, (_, printedMs, arrivedMs) => delaysMs.push(arrivedMs - printedMs));
   const { StatusCode } = (await container.wait()) as { StatusCode: number };
   const seconds = (Date.now() - started) / 1000;
   await container.remove({ force: true });
@@ -233,17 +238,7 @@ async function followBuilder(buildId: string): Promise<{ arrivals: Promise<Map<n
     if (found) {
       const output = (await engine.getContainer(found.Id).logs({ follow: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream;
       const arrived = new Map<number, number>();
-      let pending = "";
-      output.on("data", (chunk: Buffer) => {
-        const nowMs = wallClockMs();
-        pending += chunk.toString();
-        const lines = pending.split("\n");
-        pending = lines.pop() ?? "";
-        for (const line of lines) {
-          const match = /bench-line (\d+) /.exec(line);
-          if (match) arrived.set(Number(match[1]), nowMs);
-        }
-      });
+      onBenchLines(output, (line, _, arrivedMs) => arrived.set(line, arrivedMs));
       // Wrapped: an async function returning a promise would wait for it (the whole build).
       return {
         arrivals: new Promise((resolve) => {
