@@ -199,8 +199,6 @@ async function storage(total: number, batch: number) {
     const seqs = Array.from({ length: Math.min(batch, total - first + 1) }, (_, i) => first + i);
     const texts = seqs.map(text);
     await client.$transaction([
-      // As Kiln writes now, so that only the layout differs.
-      client.$executeRaw`SET LOCAL synchronous_commit = off`,
       client.$executeRaw`INSERT INTO bench_log_lines_rowwise (build_id, seq, text) SELECT ${rowwise.id}::uuid, s, t FROM unnest(${seqs}::int[], ${texts}::text[]) AS x(s, t) ON CONFLICT (build_id, seq) DO NOTHING`,
       client.build.update({ where: { id: rowwise.id }, data: { logLines: seqs.at(-1)!, lastOutputAt: new Date(), linesConsumed: seqs.at(-1)! } }),
       client.$executeRaw`SELECT pg_notify('kiln_bench', ${rowwise.id})`,

@@ -9,15 +9,15 @@ import { BUILD_CHANNEL, findBuild, mayCancel, onLinesAppended, readLinePage, rea
 
 // Live build updates for every viewer in this process. A NOTIFY says "build X changed", and one
 // refresh per build (not per viewer) reads what is new from PostgreSQL into a shared window of
-// the build's recent lines; a runner in this process also puts lines into the window as it keeps
-// them, before they are written (announceLines). Every viewer's stream is pull-based: it makes its
+// the build's recent lines; a runner in this process also puts lines into the window as soon as
+// their write commits (onLinesAppended), without the round trip. Every viewer's stream is pull-based: it makes its
 // next event only when its reader has taken the last ones, from the window, or from the
 // database through the viewers' own pool when it has fallen behind the window. Each viewer keeps
 // a cursor (the last seq it was sent), so a line is sent once and never skipped, and the event
 // id is that seq, so a reconnect resumes after it.
 //
-// Memory: per watched build, the window (WINDOW_BYTES) and up to SHARED_EVENTS_MAX shared events
-// of each kind; per viewer, at most STREAM_BUFFER_BYTES queued plus one event (CATCH_UP_EVENT_BYTES
+// Memory: per watched build, the window (WINDOW_BYTES), up to SHARED_EVENTS_MAX shared events of
+// the window and PAST_EVENTS_MAX of stored lines; per viewer, at most STREAM_BUFFER_BYTES queued plus one event (CATCH_UP_EVENT_BYTES
 // of lines, or one longer line), however slowly it reads.
 
 const WINDOW_LINES = 5000;
@@ -42,6 +42,8 @@ const END = encoder.encode("event: end\ndata: {}\n\n");
 const HEARTBEAT = encoder.encode(": keep-alive\n\n");
 /** Events kept per build for viewers at the same place in the log (most are: they follow the end). */
 const SHARED_EVENTS_MAX = 64;
+/** Catch-up events kept per build (each up to CATCH_UP_EVENT_BYTES, so at most 4 MiB). */
+const PAST_EVENTS_MAX = 16;
 
 interface Viewer {
   user: KilnUser;
@@ -108,7 +110,7 @@ class BuildEventHub {
     onLinesAppended((buildId, lines) => this.appended(buildId, lines));
   }
 
-  /** Lines this process's runner just kept (being stored): into the window at once, when they follow its head. */
+  /** Lines this process just stored: into the window at once, when they follow its head. */
   private appended(buildId: string, lines: LogLine[]): void {
     const feed = this.feeds.get(buildId);
     // Not loaded yet, or behind: the load that the NOTIFY starts reads them from the database.
@@ -347,9 +349,8 @@ class BuildEventHub {
           viewer.cursor = event.lastSeq;
           return event.bytes;
         }
-        // Behind the window, and the lines after the cursor are not stored yet (the window
-        // shows lines as they are kept): wait for their write, never skip them.
-        if (!(await this.wait(feed, viewer))) return HEARTBEAT;
+        // Nothing after the cursor in the database (it cannot be behind the window): skip ahead.
+        viewer.cursor = Math.max(viewer.cursor, feed.firstSeq - 1);
         continue;
       }
       const changed = status();
@@ -378,7 +379,7 @@ class BuildEventHub {
     );
     feed.pastEvents.set(cursor, reading);
     // The oldest goes first; a failed or empty read is not kept.
-    if (feed.pastEvents.size > SHARED_EVENTS_MAX) feed.pastEvents.delete(feed.pastEvents.keys().next().value!);
+    if (feed.pastEvents.size > PAST_EVENTS_MAX) feed.pastEvents.delete(feed.pastEvents.keys().next().value!);
     reading.then(
       (event) => event || feed.pastEvents.delete(cursor),
       () => feed.pastEvents.delete(cursor),

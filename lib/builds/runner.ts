@@ -10,8 +10,7 @@ import { cutMark, formatBytes, LineSplitter, parseOutputLine, type RawLine } fro
 import type { BuildStatus } from "./schema";
 import { buildSettings } from "./settings";
 import { summariseFailure, type FailureSummary } from "./failure";
-import { announceLines, appendOutput, finishBuild, readNewestStoredLines, storableLine, updateBuild } from "./store";
-import type { LogLine } from "./schema";
+import { appendOutput, finishBuild, readNewestStoredLines, updateBuild } from "./store";
 
 // Runs one build's repo2docker container and records everything it prints. A runner can also
 // pick up a container that an earlier Kiln process started: it replays the output from the
@@ -103,10 +102,6 @@ export class BuildRunner {
   private lastLine = "";
   private recent: string[] = [];
   private pending: string[] = [];
-  /** The seq of the newest line kept (stored, being stored or pending). */
-  private lastKeptSeq: number;
-  /** Lines kept but not yet shown to this process's live viewers. */
-  private unannounced: LogLine[] = [];
   private pendingBytes = 0;
   private pendingStatus: BuildStatus | undefined;
   private paused = false;
@@ -123,7 +118,6 @@ export class BuildRunner {
 
   constructor(private readonly build: Build, private readonly settings: Settings = buildSettings()) {
     this.nextSeq = build.logLines + 1;
-    this.lastKeptSeq = build.logLines;
     // The output is read from its start every time, so count from zero and skip what was kept.
     this.linesConsumed = 0;
     this.skip = build.linesConsumed;
@@ -136,6 +130,8 @@ export class BuildRunner {
       () => "finished" as const,
       async (error: unknown) => {
         this.stopWatching();
+        // A write under way lands (or fails) before the closing line takes the next seq.
+        await this.flushing.catch(() => undefined);
         if (error instanceof DatabaseAwayError || isTransientDatabaseError(error)) {
           // The container goes on; when the database is back the scheduler re-attaches to it.
           console.error(`[kiln] build ${build.id}: lost the database; the build will be picked up again`, error);
@@ -315,7 +311,6 @@ export class BuildRunner {
         for (let i = from; i < lines.length; i += 1) {
           this.onLine(lines[i]!);
           if (this.pending.length >= PENDING_LINES_MAX || this.pendingBytes >= PENDING_BYTES_MAX) {
-            this.announce();
             waiting = true;
             this.paused = true;
             stream.pause();
@@ -330,7 +325,6 @@ export class BuildRunner {
             return;
           }
         }
-        this.announce();
       };
       this.failConsume = fail;
       stream.on("data", (chunk: Buffer) => {
@@ -397,29 +391,12 @@ export class BuildRunner {
       this.capped = true;
       this.truncated = true;
       this.pending.push(notice);
-      this.unannounced.push({ seq: ++this.lastKeptSeq, text: storableLine(notice), at: null });
       // The whole cap counts as used, so a runner that re-attaches knows the log is capped.
       this.pendingBytes = this.settings.logMaxBytes - this.logBytes;
       return;
     }
     this.pending.push(text);
-    this.unannounced.push({ seq: ++this.lastKeptSeq, text: storableLine(text), at: null });
     this.pendingBytes += cost;
-  }
-
-  /**
-   * Shows the lines kept so far to this process's live viewers without waiting for their write:
-   * on a loaded machine a write takes tens of milliseconds, sometimes hundreds. Safe, because a
-   * line's seq and text do not depend on the write: if it fails, the runner (or the one that
-   * re-attaches) stores the same lines under the same seqs, and viewers resume by seq.
-   */
-  private announce(): void {
-    if (!this.unannounced.length) return;
-    const at = new Date();
-    const lines = this.unannounced;
-    this.unannounced = [];
-    for (const line of lines) line.at = at;
-    announceLines(this.build.id, lines);
   }
 
   /**
@@ -458,7 +435,6 @@ export class BuildRunner {
     this.flushing = this.flushing.then(async () => {
       this.flushQueued = false;
       this.lastFlushAt = Date.now();
-      this.announce();
       const lines = this.pending;
       const status = this.pendingStatus;
       const newlyTruncated = this.truncated && !this.truncatedStored;

@@ -67,6 +67,31 @@ describe("build store", () => {
     expect((await store.readLines(build.id, 0, 10)).map((line) => line.text)).toEqual(["x", "done"]);
   });
 
+  it("stores nothing for a build that has finished, even from a write that waited on the finish", async () => {
+    const build = await createBuild();
+    await store.appendOutput(build.id, { firstSeq: 1, lines: ["a"], logBytes: 129, linesConsumed: 1, truncated: false });
+    // A write that reaches the row while the finish holds it waits, then finds the build over.
+    const admin = new pg.Client({ connectionString: database.url });
+    await admin.connect();
+    await admin.query("BEGIN");
+    await admin.query("SELECT id FROM builds WHERE id = $1 FOR UPDATE", [build.id]);
+    const late = store.appendOutput(build.id, { firstSeq: 2, lines: ["b", "c"], logBytes: 3 * 129, linesConsumed: 3, truncated: false }).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await admin.query("UPDATE builds SET status = 'failed', log_lines = 2 WHERE id = $1", [build.id]);
+    await admin.query("INSERT INTO build_log_chunks (build_id, first_seq, last_seq, lines) VALUES ($1, 2, 2, ARRAY['closing'])", [build.id]);
+    await admin.query("COMMIT");
+    await admin.end();
+    expect(await late).toBeInstanceOf(store.BuildNotRunningError);
+    expect(await dbModule.db().build.findUniqueOrThrow({ where: { id: build.id } })).toMatchObject({ status: "failed", logLines: 2, linesConsumed: 1 });
+    expect((await store.readLines(build.id, 0, 10)).map((line) => line.text)).toEqual(["a", "closing"]);
+    // And one after the finish is refused outright.
+    await expect(store.appendOutput(build.id, { firstSeq: 3, lines: ["d"], logBytes: 0, linesConsumed: 4, truncated: false })).rejects.toBeInstanceOf(store.BuildNotRunningError);
+    expect((await store.readLines(build.id, 0, 10)).map((line) => line.text)).toEqual(["a", "closing"]);
+  });
+
   it("records where a failed build stopped: the phase it was in, the runner's summary, and when each line was stored", async () => {
     const build = await createBuild("building");
     await store.appendOutput(build.id, { firstSeq: 1, lines: ["STEP 2/3: RUN make", "make: *** [all] Error 2"], logBytes: 0, linesConsumed: 2, truncated: false });

@@ -107,39 +107,51 @@ export function chunkLines(lines: string[]): string[][] {
   return chunks;
 }
 
-/** A line as it is stored: PostgreSQL text cannot hold NUL. */
-export const storableLine = (line: string) => line.replaceAll("\u0000", "");
-const storable = (lines: string[]) => lines.map(storableLine);
+/** Lines as they are stored: PostgreSQL text cannot hold NUL. */
+const storable = (lines: string[]) => lines.map((line) => line.replaceAll("\u0000", ""));
 
 /** Inserts lines first..first+n-1 as chunks; a chunk already stored (a retried batch) is skipped. */
-function insertLines(client: Database | Prisma.TransactionClient, buildId: string, firstSeq: number, lines: string[], at: Date): Prisma.PrismaPromise<number>[] {
+function insertLines(
+  client: Database | Prisma.TransactionClient,
+  buildId: string,
+  firstSeq: number,
+  lines: string[],
+  at: Date,
+  onlyWhileRunning = false,
+): Prisma.PrismaPromise<number>[] {
   const steps: Prisma.PrismaPromise<number>[] = [];
   let seq = firstSeq;
   for (const chunk of chunkLines(storable(lines))) {
-    steps.push(client.$executeRaw`
-      INSERT INTO build_log_chunks (build_id, first_seq, last_seq, lines, at)
-      VALUES (${buildId}::uuid, ${seq}::int, ${seq + chunk.length - 1}::int, ${chunk}::text[], ${at})
-      ON CONFLICT DO NOTHING`);
+    const lastSeq = seq + chunk.length - 1;
+    steps.push(
+      onlyWhileRunning
+        ? client.$executeRaw`
+            INSERT INTO build_log_chunks (build_id, first_seq, last_seq, lines, at)
+            SELECT ${buildId}::uuid, ${seq}::int, ${lastSeq}::int, ${chunk}::text[], ${at}
+            WHERE EXISTS (SELECT 1 FROM builds WHERE id = ${buildId}::uuid AND status IN ('queued', 'fetching', 'building', 'pushing'))
+            ON CONFLICT DO NOTHING`
+        : client.$executeRaw`
+            INSERT INTO build_log_chunks (build_id, first_seq, last_seq, lines, at)
+            VALUES (${buildId}::uuid, ${seq}::int, ${lastSeq}::int, ${chunk}::text[], ${at})
+            ON CONFLICT DO NOTHING`,
+    );
     seq += chunk.length;
   }
   return steps;
 }
 
-/** Told of a build's lines by the runner in this process as it keeps them, before they are stored. */
+/** Told of a build's lines as soon as they are committed, by the process that stored them. */
 export type AppendListener = (buildId: string, lines: LogLine[]) => void;
 // On globalThis: Next may load this module more than once (route handlers, instrumentation).
 const appendListeners = ((globalThis as { kilnAppendListeners?: Set<AppendListener> }).kilnAppendListeners ??= new Set());
 
 /**
- * Live viewers in this process get lines straight from the runner, without waiting for their
- * write, its NOTIFY and reading them back; viewers in other processes get the NOTIFY.
+ * Live viewers in this process get lines straight from the write that stored them, without
+ * waiting for its NOTIFY and reading them back; viewers in other processes get the NOTIFY.
+ * (Not before the commit: a write that fails can leave its seqs to other lines.)
  */
 export function onLinesAppended(listener: AppendListener): void {
   appendListeners.add(listener);
-}
-
-export function announceLines(buildId: string, lines: LogLine[]): void {
-  for (const listener of appendListeners) listener(buildId, lines);
 }
 
 /**
@@ -149,26 +161,38 @@ export function announceLines(buildId: string, lines: LogLine[]): void {
  */
 export async function appendOutput(buildId: string, batch: OutputBatch): Promise<void> {
   const at = new Date();
-  // Not waiting for the disk: the lines and the runner's counters commit together, so a database
-  // crash can lose only the newest writes whole, which the runner reads again from the
-  // container. Waiting for each flush to disk cost 10 to 30 ms a write here.
-  const steps: Prisma.PrismaPromise<unknown>[] = [db().$executeRaw`SET LOCAL synchronous_commit = off`];
-  steps.push(...insertLines(db(), buildId, batch.firstSeq, batch.lines, at));
-  steps.push(
-    db().build.update({
-      where: { id: buildId },
+  // The counters first, and only while the build runs: that waits for a finish under way (its
+  // row lock), and then the lines go in only if the build is still running, so nothing is ever
+  // stored after (or under the seq of) a build's closing line.
+  const steps: Prisma.PrismaPromise<unknown>[] = [
+    db().build.updateMany({
+      where: { id: buildId, status: { in: [...activeStatuses] } },
       data: {
-        ...(batch.lines.length ? { logLines: batch.firstSeq + batch.lines.length - 1, lastOutputAt: new Date() } : {}),
+        ...(batch.lines.length ? { logLines: batch.firstSeq + batch.lines.length - 1, lastOutputAt: at } : {}),
         logBytes: batch.logBytes,
         linesConsumed: batch.linesConsumed,
         ...(batch.truncated ? { logTruncated: true } : {}),
         ...(batch.status ? { status: batch.status } : {}),
       },
     }),
-  );
+    ...insertLines(db(), buildId, batch.firstSeq, batch.lines, at, true),
+  ];
   // Viewers care about lines and status; a counter-only update wakes nobody.
   if (batch.lines.length || batch.status || batch.truncated) steps.push(notify(BUILD_CHANNEL, buildId));
-  await db().$transaction(steps);
+  const [updated] = (await db().$transaction(steps)) as [{ count: number }];
+  if (!updated.count) throw new BuildNotRunningError(buildId);
+  if (batch.lines.length && appendListeners.size) {
+    const lines = storable(batch.lines).map((text, i) => ({ seq: batch.firstSeq + i, text, at }));
+    for (const listener of appendListeners) listener(buildId, lines);
+  }
+}
+
+/** A write for a build that has finished (or gone): nothing was stored, and retrying cannot help. */
+export class BuildNotRunningError extends Error {
+  override name = "BuildNotRunningError";
+  constructor(buildId: string) {
+    super(`Build ${buildId} is no longer running; its output was not stored.`);
+  }
 }
 
 /** Stores a build's first line as it is created (inside the creating transaction). */
@@ -291,7 +315,7 @@ export async function readNewestLines(client: Database, buildId: string, toSeq: 
   const newestFirst: LogLine[] = [];
   let upTo = toSeq;
   let bytes = 0;
-  collect: for (;;) {
+  collect: while (newestFirst.length < limit) {
     const wanted = Math.min(limit - newestFirst.length, 1_000_000);
     // Each chunk sliced to its lines up to upTo, at most `wanted` of them from the end.
     const chunks = await client.$queryRaw<ChunkRow[]>`
