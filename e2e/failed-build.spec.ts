@@ -18,9 +18,9 @@ test("a failed build names the step that failed and its last output, marks only 
   await build.expectPhase("Failed");
 
   // The step and its exit status, in words; not repo2docker's command line.
-  await expect(build.error).toHaveText("The build failed at step 4 of 13 (the command exited with status 7). The step and its last output are below: fix the repository, then rebuild.");
+  await expect(build.error).toHaveText("The build failed at step 4 of 8 (the command exited with status 7). The step and its last output are below: fix the repository, then rebuild.");
   await expect(build.error).not.toContainText("buildx");
-  await expect(page.getByTestId("build-failure-step")).toHaveText('Step 4 of 13: RUN echo "installing the thing" && echo "error: the-thing-is-missing" && exit 7');
+  await expect(page.getByTestId("build-failure-step")).toHaveText('Step 4 of 8: RUN echo "installing the thing" && echo "error: the-thing-is-missing" && exit 7');
   await expect(page.getByTestId("build-failure-output")).toHaveText("installing the thing\nerror: the-thing-is-missing");
 
   // Only the building phase is red: queued and fetching done, pushing and built not reached.
@@ -51,24 +51,24 @@ test("a failed build names the step that failed and its last output, marks only 
   await page.mouse.wheel(0, -20_000);
   await page.getByRole("button", { name: "Follow", exact: true }).click();
   await expect(page.getByTestId("log-follow-state")).toHaveText("Following the end of the log");
-  await expect(rows).toContainText("The build failed at step 4 of 13");
+  await expect(rows).toContainText("The build failed at step 4 of 8");
 
   // Timestamps on: every line starts with the time Kiln stored it; the download has them too.
   await page.getByRole("checkbox", { name: "Timestamps" }).check();
-  await expect(rows).toContainText(/\d\d:\d\d:\d\d The build failed at step 4 of 13/);
+  await expect(rows).toContainText(/\d\d:\d\d:\d\d The build failed at step 4 of 8/);
   const download = page.getByRole("link", { name: "Download with timestamps" });
   const stamped = await (await page.request.get(String(await download.getAttribute("href")).replace(/^.*\/api\//, "api/"))).text();
   expect(stamped.split("\n").filter(Boolean).every((line) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z /.test(line))).toBe(true);
   await page.getByRole("checkbox", { name: "Timestamps" }).uncheck();
   await expect(rows).not.toContainText(/\d\d:\d\d:\d\d The build failed/);
-  await expect(rows).toContainText("The build failed at step 4 of 13");
+  await expect(rows).toContainText("The build failed at step 4 of 8");
 
   // Retry builds the same repository again: a new build, failing the same way.
   await page.getByRole("button", { name: "Retry" }).click();
   await expect(page).not.toHaveURL(new RegExp(`/builds/${id}$`));
   await expect(page).toHaveURL(/\/builds\/[0-9a-f-]{36}$/);
   await build.expectPhase("Failed");
-  await expect(page.getByTestId("build-failure-step")).toContainText("Step 4 of 13");
+  await expect(page.getByTestId("build-failure-step")).toContainText("Step 4 of 8");
 
   // Edit and rebuild: back to the form with the repository filled in.
   await page.getByRole("link", { name: "Edit and rebuild" }).click();

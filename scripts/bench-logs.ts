@@ -151,12 +151,13 @@ function onBenchLines(output: NodeJS.ReadableStream, onLine: (line: number, prin
 async function buildByHand(repository: string): Promise<{ seconds: number; delaysMs: number[] }> {
   const engine = new Docker({ socketPath: SOCKET });
   const started = Date.now();
+  const image = `kiln-bench-byhand:${Date.now()}`;
   const container = await engine.createContainer({
     Image: BUILDER,
     Tty: true,
     Cmd: [
       "jupyter-repo2docker", "--no-run", "--json-logs", "--user-id", "1000", "--user-name", "jovyan",
-      "--image-name", `kiln-bench-byhand:${Date.now()}`, "--target-repo-dir", "/srv/repo", repository,
+      "--image-name", image, "--target-repo-dir", "/srv/repo", repository,
     ],
     Env: [
       `DOCKER_HOST=unix://${SOCKET}`, `CONTAINER_HOST=unix://${SOCKET}`,
@@ -171,6 +172,8 @@ async function buildByHand(repository: string): Promise<{ seconds: number; delay
   const { StatusCode } = (await container.wait()) as { StatusCode: number };
   const seconds = (Date.now() - started) / 1000;
   await container.remove({ force: true });
+  // Not left behind: an engine holding hundreds of images answers everything slowly.
+  await engine.getImage(image).remove().catch(() => undefined);
   if (StatusCode !== 0) throw new Error(`repo2docker by hand exited ${StatusCode}`);
   return { seconds, delaysMs };
 }
