@@ -112,7 +112,9 @@ else:
     c.DockerSpawner.options_form = ""
     c.DockerSpawner.post_start_cmd = kiln_spawner.COPY_REPO
 c.Spawner.start_timeout = 120
-c.Spawner.http_timeout = 30
+# A single-user server answering within a minute of its container starting: under the test suite's
+# load (three specs at once on two cores) Jupyter took over 30 s to start, and the Hub gave up.
+c.Spawner.http_timeout = 60
 # Sites Kiln lets call its build API (Thebe on a Jupyter Book) then talk to the server it
 # launched, with the server token: the server must allow their origin too (BinderHub's
 # cors_allow_origin does the same for its servers).
