@@ -63,6 +63,7 @@ interface ViewerResult {
 /** Reads one build's event stream to its end, timing one bench line in `sampleEvery`. */
 async function view(session: BenchSession, id: string, sampleEvery = 1): Promise<ViewerResult> {
   const response = await fetch(`${VIEWER_BASE}/api/builds/${id}/events`, { headers: { cookie: session.cookie } });
+  if (!response.ok) console.log(`  a viewer's stream was refused: ${response.status} ${await response.clone().text()}`);
   const connectedAt = wallClockMs();
   const reader = response.body!.getReader();
   const decoder = new TextDecoder();
@@ -297,6 +298,7 @@ async function throughKiln(viewers: number): Promise<ViewersRow> {
     const conn = results.map((r) => Math.round(r.connectedAt! - t0)).sort((a, b) => a - b);
     console.log(`viewers opened at ${Math.round(viewersStartAt - t0)} ms; connected ${conn[0]}..${conn.at(-1)} ms; first bench line printed at 0; first received ${firsts[0]}..${firsts.at(-1)} ms; last received ${lasts[0]}..${lasts.at(-1)} ms`);
   }
+  for (const r of results) if (r.lines !== LINES || r.outOfOrder) console.log(`  a viewer of ${viewers}: ${r.lines} bench lines, ${r.outOfOrder} out of order, last seq ${r.lastSeq}`);
   const times = results[0]!.statusTimes;
   const pushSeconds = times.pushing && times.built ? (times.built - times.pushing) / 1000 : 0;
   return {
