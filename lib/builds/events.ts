@@ -8,17 +8,17 @@ import { streamSettings } from "./settings";
 import { BUILD_CHANNEL, findBuild, mayCancel, onLinesAppended, readLinePage, readNewestLines, toView, type BuildWithRequester } from "./store";
 
 // Live build updates for every viewer in this process. A NOTIFY says "build X changed", and one
-// refresh per build (not per viewer) reads what is new from PostgreSQL into a shared window of
-// the build's recent lines; a runner in this process also puts lines into the window as soon as
-// their write commits (onLinesAppended), without the round trip. Every viewer's stream is pull-based: it makes its
-// next event only when its reader has taken the last ones, from the window, or from the
-// database through the viewers' own pool when it has fallen behind the window. Each viewer keeps
-// a cursor (the last seq it was sent), so a line is sent once and never skipped, and the event
-// id is that seq, so a reconnect resumes after it.
+// refresh per build (not per viewer) reads what is new from PostgreSQL into a shared window of the
+// build's recent lines; a runner in this process also puts lines into the window as soon as their
+// write commits (onLinesAppended), without the round trip. Every viewer's stream is pull-based: it
+// makes its next event only when its reader has taken the last ones, from the window, or from the
+// database through the viewers' own pool when it has fallen behind the window. Each viewer keeps a
+// cursor (the last seq it was sent), so a line is sent once and never skipped, and the event id is
+// that seq, so a reconnect resumes after it.
 //
 // Memory: per watched build, the window (WINDOW_BYTES), up to SHARED_EVENTS_MAX shared events of
-// the window and PAST_EVENTS_MAX of stored lines; per viewer, at most STREAM_BUFFER_BYTES queued plus one event (CATCH_UP_EVENT_BYTES
-// of lines, or one longer line), however slowly it reads.
+// the window and PAST_EVENTS_MAX of stored lines; per viewer, at most STREAM_BUFFER_BYTES queued
+// plus one event (CATCH_UP_EVENT_BYTES of lines, or one longer line), however slowly it reads.
 
 const WINDOW_LINES = 5000;
 const WINDOW_BYTES = 1024 * 1024;
