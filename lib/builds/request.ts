@@ -2,7 +2,7 @@ import "server-only";
 import { AppError, badRequest, unavailable } from "@/lib/http/errors";
 import type { KilnUser } from "@/lib/auth/identity";
 import { db } from "@/lib/db";
-import { engineVersion } from "@/lib/engine/client";
+import { enginePing } from "@/lib/engine/client";
 import { imageInfo } from "@/lib/engine/images";
 import { registryHasImage } from "@/lib/engine/registry";
 import { binderSpec, buildSlug, parseLinkSpec, parseRepository, RepoInputError } from "@/lib/repos/parse";
@@ -237,7 +237,7 @@ async function requestAllowedBuild(user: KilnUser, input: LaunchRequest): Promis
 /** Whether the image exists in the engine (with its size) or, when pushing, in the registry. */
 async function imagePresent(name: string, useRegistry: boolean): Promise<{ present: boolean; sizeBytes?: number }> {
   try {
-    await engineVersion(5000);
+    await enginePing(5000);
     const info = await imageInfo(name);
     if (info) return { present: true, sizeBytes: info.sizeBytes };
   } catch (error) {

@@ -21,6 +21,19 @@ export function engine(): Docker {
   return client;
 }
 
+/**
+ * Resolves when the engine (or in Kubernetes mode the cluster) answers `_ping` in time. Podman's
+ * `/version` gathers storage info under its image-store lock, so it stalls for seconds while
+ * builds commit layers; `_ping` does not.
+ */
+export async function enginePing(timeoutMs: number): Promise<void> {
+  if (kubernetesMode()) {
+    await withTimeout(clusterVersion(), timeoutMs, "the Kubernetes cluster");
+    return;
+  }
+  await withTimeout(engine().ping(), timeoutMs, "the container engine");
+}
+
 /** Resolves with the engine's (or in Kubernetes mode the cluster's) version string; rejects when the engine does not answer in time. */
 export async function engineVersion(timeoutMs: number): Promise<string> {
   if (kubernetesMode()) return withTimeout(clusterVersion(), timeoutMs, "the Kubernetes cluster");
