@@ -32,9 +32,15 @@ test.afterAll(async () => {
 });
 
 /** The user's named servers as the Hub reports them. */
-async function hubServers(user: string): Promise<Record<string, { started: string | null; ready: boolean }>> {
-  const model = (await (await hubApi(`/users/${user}?include_stopped_servers`)).json()) as { servers?: Record<string, { started: string | null; ready: boolean }> };
-  return Object.fromEntries(Object.entries(model.servers ?? {}).filter(([name]) => name));
+/** The user's named servers, as who they are and when they started: last_activity moves on its own. */
+async function hubServers(user: string): Promise<Record<string, { started: string | null; url: string }>> {
+  type HubServer = { started: string | null; url: string };
+  const model = (await (await hubApi(`/users/${user}?include_stopped_servers`)).json()) as { servers?: Record<string, HubServer> };
+  return Object.fromEntries(
+    Object.entries(model.servers ?? {})
+      .filter(([name]) => name)
+      .map(([name, server]) => [name, { started: server.started, url: server.url }]),
+  );
 }
 
 async function clickBadge(page: Page, readme: string) {
