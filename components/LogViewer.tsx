@@ -1,8 +1,7 @@
 "use client";
 
-import { FitAddon } from "@xterm/addon-fit";
-import { SearchAddon, type ISearchOptions } from "@xterm/addon-search";
-import { Terminal } from "@xterm/xterm";
+import type { ISearchOptions, SearchAddon } from "@xterm/addon-search";
+import type { Terminal } from "@xterm/xterm";
 import "@xterm/xterm/css/xterm.css";
 import { forwardRef, useEffect, useId, useImperativeHandle, useRef, useState } from "react";
 import type { ViewedLine } from "@/lib/builds/use-build-events";
@@ -40,6 +39,7 @@ export const LogViewer = forwardRef<LogViewerHandle, { label: string; failed?: b
   const [query, setQuery] = useState("");
   const [results, setResults] = useState<{ index: number; count: number } | null>(null);
   const searchId = useId();
+  const [viewerFailed, setViewerFailed] = useState(false);
 
   useImperativeHandle(ref, () => ({
     write(lines) {
@@ -50,42 +50,54 @@ export const LogViewer = forwardRef<LogViewerHandle, { label: string; failed?: b
   }));
 
   useEffect(() => {
-    if (!host.current) return;
-    const dark = window.matchMedia("(prefers-color-scheme: dark)").matches;
-    const term = new Terminal({
-      convertEol: false,
-      disableStdin: true,
-      cursorStyle: "bar",
-      cursorInactiveStyle: "none",
-      scrollback: SCROLLBACK,
-      allowProposedApi: true, // the search addon's match highlighting needs it
-      fontFamily: 'ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace',
-      fontSize: 13,
-      // Bright red on the dark background: the default red of a failure line is below 4.5:1.
-      theme: dark
-        ? { background: "#0c0a09", foreground: "#e7e5e4", red: "#f87171", brightRed: "#fca5a5", yellow: "#fbbf24", brightBlack: "#a8a29e" }
-        : { background: "#1c1917", foreground: "#f5f5f4", red: "#f87171", brightRed: "#fca5a5", yellow: "#fbbf24", brightBlack: "#a8a29e" },
-    });
-    const fit = new FitAddon();
-    const searchAddon = new SearchAddon();
-    term.loadAddon(fit);
-    term.loadAddon(searchAddon);
-    term.open(host.current);
-    fit.fit();
-    terminal.current = term;
-    search.current = searchAddon;
-    if (kept.current.length) term.write(render(kept.current, timestampsRef.current));
-    // Following means the viewport is at the end; xterm keeps a scrolled-up viewport where it is.
-    const atEnd = () => setFollowing(term.buffer.active.viewportY >= term.buffer.active.baseY);
-    const subscriptions = [term.onScroll(atEnd), term.onWriteParsed(atEnd), searchAddon.onDidChangeResults((change) => setResults(change.resultCount ? { index: change.resultIndex, count: change.resultCount } : { index: -1, count: 0 }))];
-    const observer = new ResizeObserver(() => fit.fit());
-    observer.observe(host.current);
+    const element = host.current;
+    if (!element) return;
+    // xterm.js is about 90 kB compressed: it loads after the page is usable, and lines that
+    // arrive before it are kept and drawn when it opens.
+    let cleanup: (() => void) | undefined;
+    let unmounted = false;
+    void Promise.all([import("@xterm/xterm"), import("@xterm/addon-fit"), import("@xterm/addon-search")]).then(([{ Terminal }, { FitAddon }, { SearchAddon }]) => {
+      if (unmounted) return;
+      const dark = window.matchMedia("(prefers-color-scheme: dark)").matches;
+      const term = new Terminal({
+        convertEol: false,
+        disableStdin: true,
+        cursorStyle: "bar",
+        cursorInactiveStyle: "none",
+        scrollback: SCROLLBACK,
+        allowProposedApi: true, // the search addon's match highlighting needs it
+        fontFamily: 'ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace',
+        fontSize: 13,
+        // Bright red on the dark background: the default red of a failure line is below 4.5:1.
+        theme: dark
+          ? { background: "#0c0a09", foreground: "#e7e5e4", red: "#f87171", brightRed: "#fca5a5", yellow: "#fbbf24", brightBlack: "#a8a29e" }
+          : { background: "#1c1917", foreground: "#f5f5f4", red: "#f87171", brightRed: "#fca5a5", yellow: "#fbbf24", brightBlack: "#a8a29e" },
+      });
+      const fit = new FitAddon();
+      const searchAddon = new SearchAddon();
+      term.loadAddon(fit);
+      term.loadAddon(searchAddon);
+      term.open(element);
+      fit.fit();
+      terminal.current = term;
+      search.current = searchAddon;
+      if (kept.current.length) term.write(render(kept.current, timestampsRef.current));
+      // Following means the viewport is at the end; xterm keeps a scrolled-up viewport where it is.
+      const atEnd = () => setFollowing(term.buffer.active.viewportY >= term.buffer.active.baseY);
+      const subscriptions = [term.onScroll(atEnd), term.onWriteParsed(atEnd), searchAddon.onDidChangeResults((change) => setResults(change.resultCount ? { index: change.resultIndex, count: change.resultCount } : { index: -1, count: 0 }))];
+      const observer = new ResizeObserver(() => fit.fit());
+      observer.observe(element);
+      cleanup = () => {
+        observer.disconnect();
+        for (const subscription of subscriptions) subscription.dispose();
+        term.dispose();
+        terminal.current = null;
+        search.current = null;
+      };
+    }, () => setViewerFailed(true));
     return () => {
-      observer.disconnect();
-      for (const subscription of subscriptions) subscription.dispose();
-      term.dispose();
-      terminal.current = null;
-      search.current = null;
+      unmounted = true;
+      cleanup?.();
     };
   }, []);
 
@@ -185,6 +197,11 @@ export const LogViewer = forwardRef<LogViewerHandle, { label: string; failed?: b
         </span>
       </div>
       <div role="log" aria-label={label} data-testid="build-log" className="h-[28rem] overflow-hidden rounded-lg border border-stone-800 bg-stone-900 p-2 dark:bg-stone-950">
+        {viewerFailed && (
+          <p role="alert" className="p-2 text-sm text-stone-100">
+            The log viewer did not load (Kiln may have been updated). Reload the page, or download the log.
+          </p>
+        )}
         <div ref={host} className="h-full w-full" />
       </div>
     </div>
