@@ -7,7 +7,7 @@ import { adminDatabaseUrl, useTestEnvironment } from "@/test/temp-database";
 
 vi.mock("@/lib/engine/client", async (importOriginal) => {
   const real = await importOriginal<typeof import("@/lib/engine/client")>();
-  return { ...real, engineVersion: vi.fn(real.engineVersion) };
+  return { ...real, enginePing: vi.fn(real.enginePing) };
 });
 
 let health: typeof import("./server");
@@ -23,7 +23,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-const engineCalls = () => vi.mocked(engine.engineVersion).mock.calls.length;
+const engineCalls = () => vi.mocked(engine.enginePing).mock.calls.length;
 /** Moves the clock past the cache (never backwards), so the next call probes again. */
 let clock = 0;
 const expireCache = () => {

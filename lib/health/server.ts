@@ -1,6 +1,6 @@
 import "server-only";
 import { db } from "@/lib/db";
-import { engineVersion } from "@/lib/engine/client";
+import { enginePing, engineVersion } from "@/lib/engine/client";
 import { serverEnv } from "@/lib/env";
 import { hubVersion } from "@/lib/hub/client";
 import { withTimeout } from "@/lib/timeout";
@@ -24,6 +24,22 @@ function describe(error: unknown): string {
   return message.split("\n")[0]?.slice(0, 300) ?? "unknown error";
 }
 
+let engineVersionKnown: Promise<string> | undefined;
+
+/**
+ * Up means the engine answers `_ping` in time. Its version is asked once and remembered: Podman's
+ * `/version` waits on its image-store lock, so under a burst of builds it would report a busy
+ * engine as down.
+ */
+async function probeEngine(timeoutMs: number): Promise<string | undefined> {
+  await enginePing(timeoutMs);
+  engineVersionKnown ??= engineVersion(30_000).catch((error: unknown) => {
+    engineVersionKnown = undefined;
+    throw error;
+  });
+  return withTimeout(engineVersionKnown, timeoutMs, "the container engine's version").catch(() => undefined);
+}
+
 /** Checks the database, the container engine and the Hub at once. */
 async function probeAll(): Promise<HealthReport> {
   const timeoutMs = serverEnv().KILN_HEALTH_TIMEOUT_MS;
@@ -32,7 +48,7 @@ async function probeAll(): Promise<HealthReport> {
       const rows = await withTimeout(db().$queryRaw<{ version: string }[]>`SELECT current_setting('server_version') AS version`, timeoutMs, "PostgreSQL");
       return rows[0]?.version;
     }),
-    check(() => engineVersion(timeoutMs)),
+    check(() => probeEngine(timeoutMs)),
     check(() => hubVersion(timeoutMs)),
   ]);
   const ok = database.ok && engine.ok && hub.ok;
