@@ -130,6 +130,19 @@ async function requestBuildNow(user: KilnUser, input: LaunchRequest): Promise<Bu
 }
 
 async function requestAllowedBuild(user: KilnUser, input: LaunchRequest): Promise<BuildRequestResult> {
+  // Where a slow request spent its time, logged when it took long (the lookup, the queue for the
+  // image, the engine): the trail when someone reports that Build hung.
+  const started = performance.now();
+  const phases: string[] = [];
+  const mark = (phase: string) => phases.push(`${phase} ${Math.round(performance.now() - started)} ms`);
+  try {
+    return await requestAllowedBuildTimed(user, input, mark);
+  } finally {
+    if (performance.now() - started >= 5000) console.warn(`[kiln] slow build request for ${input.repository.slice(0, 200)}: ${phases.join(", ")}; done ${Math.round(performance.now() - started)} ms`);
+  }
+}
+
+async function requestAllowedBuildTimed(user: KilnUser, input: LaunchRequest, mark: (phase: string) => void): Promise<BuildRequestResult> {
   // A banned repository (or person) is refused before Kiln contacts its host, and again with
   // the resolved version and the host it resolved to.
   const hosts = providerHosts();
@@ -152,6 +165,7 @@ async function requestAllowedBuild(user: KilnUser, input: LaunchRequest): Promis
     "build",
     parsed.displayName,
   );
+  mark("resolved");
   const settings = buildSettings();
   let name: string;
   try {
@@ -164,9 +178,12 @@ async function requestAllowedBuild(user: KilnUser, input: LaunchRequest): Promis
   const { outcome, buildId, entryId } = await oneAtATime(name, () => db().$transaction(async (tx) => {
     // One request at a time per image, across every Kiln replica; deleting an image takes the
     // same lock, so whether the image is there is asked under it.
+    mark("in transaction");
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${name}))`;
+    mark("locked");
     // Refuses before writing anything when the engine is down: nothing half-recorded.
     const { present, sizeBytes: presentSize } = await imagePresent(name, settings.push);
+    mark("engine asked");
     const requester = await tx.user.upsert({ where: { name: user.name }, create: { name: user.name }, update: {}, select: { id: true } });
     // Everything below that counts against the person's quotas happens under their lock.
     await lockUserQuotas(tx, requester.id);
@@ -228,6 +245,7 @@ async function requestAllowedBuild(user: KilnUser, input: LaunchRequest): Promis
     return join("queued", created.id);
   }, { timeout: 30_000 }));
 
+  mark("committed");
   if (outcome === "queued") await wakeScheduler(buildId);
   const build = await findBuild(buildId);
   if (!build) throw new AppError("build_vanished", 500, "The build was removed while it was being recorded. Try again.");

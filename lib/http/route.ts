@@ -48,6 +48,9 @@ type Context<A extends Access, Params extends z.ZodType, Query extends z.ZodType
   hubToken: string | null;
 };
 
+/** A request answered after this long is logged. */
+const SLOW_REQUEST_MS = 5000;
+
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /**
@@ -65,6 +68,13 @@ export function route<
   handler: (ctx: Context<A, Params, Query, Body>) => Promise<Response | unknown>,
 ) {
   return async (request: NextRequest, context: { params?: Promise<Record<string, string | string[]>> }) => {
+    const started = performance.now();
+    const answered = (response: Response) => {
+      const ms = Math.round(performance.now() - started);
+      // Slow answers are logged with what was asked: the trail when someone reports a hang.
+      if (ms >= SLOW_REQUEST_MS) console.warn(`[kiln] slow request: ${request.method} ${request.nextUrl.pathname} answered ${response.status} after ${ms} ms`);
+      return response;
+    };
     try {
       const caller = options.access === "hub" ? assertHub(request) : await authenticate(request, options.access);
       if (options.access !== "public" && options.access !== "hub" && !caller) throw notSignedIn();
@@ -91,10 +101,10 @@ export function route<
         query: query as z.infer<Query>,
         body: body as z.infer<Body>,
       });
-      return result instanceof Response ? result : NextResponse.json(result);
+      return answered(result instanceof Response ? result : NextResponse.json(result));
     } catch (error) {
       const response = errorResponse(error);
-      return options.errorsAsEvents ? await failedEventResponse(response) : response;
+      return answered(options.errorsAsEvents ? await failedEventResponse(response) : response);
     }
   };
 }
