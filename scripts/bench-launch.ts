@@ -7,8 +7,10 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import Docker from "dockerode";
 import pg from "pg";
 import { commitFiles, startGitDaemon } from "../test/git-server";
+import { summary, target } from "./bench-report";
 import { KILN, postJson, quantile, signIn } from "./bench-support";
 
 const HUB_API = `http://127.0.0.1:${process.env.HUB_API_PORT ?? 8081}/hub/api`;
@@ -21,6 +23,8 @@ const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 250);
 const SEED_USERS = 100;
 const SEED_IMAGES = 10_000;
 const SEED_TAG = "bench-seed";
+
+const engine = new Docker({ socketPath: process.env.PODMAN_SOCKET ?? "/run/podman/podman.sock" });
 
 const token = /^KILN_HUB_API_TOKEN=(.+)$/m.exec(readFileSync(path.join(STATE, "secrets.env"), "utf8"))![1]!;
 const hub = (pathname: string, init: RequestInit = {}) =>
@@ -46,6 +50,27 @@ async function untilReady(response: Response): Promise<void> {
       }
     }
     buffer = buffer.slice(buffer.lastIndexOf("\n") + 1);
+  }
+}
+
+/** Where one launch's time went, from the request (wall clock) to the server being ready. */
+interface LaunchSegments {
+  /** Request to the container's creation: Kiln (when through it), the Hub, its hooks and DockerSpawner. */
+  toCreate: number;
+  /** Creation to the container running. */
+  containerStart: number;
+  /** Running to ready: the repository copy, the single-user server's start-up, the Hub's readiness check. */
+  toReady: number;
+}
+
+async function segments(user: string, server: string, requestedAt: number, readyAt: number): Promise<LaunchSegments | undefined> {
+  try {
+    const info = await engine.getContainer(`kiln-${user}-${server}`).inspect();
+    const created = Date.parse(info.Created);
+    const started = Date.parse(info.State.StartedAt);
+    return { toCreate: created - requestedAt, containerStart: started - created, toReady: readyAt - started };
+  } catch {
+    return undefined; // Kubernetes mode, or another name template: no breakdown
   }
 }
 
@@ -81,20 +106,28 @@ async function launchBenchmark() {
 
     const viaKiln: number[] = [];
     const direct: number[] = [];
+    const kilnParts: LaunchSegments[] = [];
+    const directParts: LaunchSegments[] = [];
     for (let run = 0; run < RUNS; run++) {
       // Alternate so neither side always runs on a warmer machine.
+      let requestedAt = Date.now();
       let started = performance.now();
       const launched = (await (await postJson(session, "/api/launches", { entryId: entry.id })).json()) as { server: string; ready: boolean };
       if (!launched.ready) await untilReady(await fetch(`${KILN}/api/launches/${launched.server}/progress`, { headers: { cookie } }));
       viaKiln.push(performance.now() - started);
+      const kilnSegments = await segments(user, launched.server, requestedAt, Date.now());
+      if (kilnSegments) kilnParts.push(kilnSegments);
       await removeServer(user, launched.server);
 
       const server = `direct-${run}`;
+      requestedAt = Date.now();
       started = performance.now();
       const response = await hub(`/users/${user}/servers/${server}`, { method: "POST", body: JSON.stringify({ image: entry.imageName }) });
       if (response.status >= 400) throw new Error(`Hub: ${response.status} ${await response.text()}`);
       await untilReady(await hub(`/users/${user}/servers/${server}/progress`, { headers: { accept: "text/event-stream" } }));
       direct.push(performance.now() - started);
+      const directSegments = await segments(user, server, requestedAt, Date.now());
+      if (directSegments) directParts.push(directSegments);
       await removeServer(user, server);
     }
     const kilnMedian = quantile(viaKiln, 0.5);
@@ -102,7 +135,19 @@ async function launchBenchmark() {
     console.log(`Launch of an already built image to a ready server (${RUNS} runs each, alternating):`);
     console.log(`  through Kiln (POST /api/launches + Hub progress via Kiln): median ${(kilnMedian / 1000).toFixed(2)} s  (runs: ${viaKiln.map((v) => (v / 1000).toFixed(2)).join(", ")})`);
     console.log(`  Hub API directly (POST server + progress):               median ${(directMedian / 1000).toFixed(2)} s  (runs: ${direct.map((v) => (v / 1000).toFixed(2)).join(", ")})`);
-    console.log(`  ratio Kiln / direct: ${(kilnMedian / directMedian).toFixed(2)}`);
+    if (kilnParts.length && directParts.length) {
+      const median = (parts: LaunchSegments[], key: keyof LaunchSegments) => `${(quantile(parts.map((part) => part[key]), 0.5) / 1000).toFixed(2)} s`;
+      console.log("  where the time goes (medians; container times from the engine):");
+      console.log(`    ${"".padEnd(58)} ${"through Kiln".padStart(12)} ${"Hub directly".padStart(12)}`);
+      for (const [label, key] of [
+        ["request to container created (Kiln, Hub, hooks, spawner)", "toCreate"],
+        ["container created to running (the engine)", "containerStart"],
+        ["running to ready (repo copy, server start-up, Hub check)", "toReady"],
+      ] as const) {
+        console.log(`    ${label.padEnd(58)} ${median(kilnParts, key).padStart(12)} ${median(directParts, key).padStart(12)}`);
+      }
+    }
+    target({ name: "launch of a built image through Kiln, median (baseline: the Hub's API directly)", figure: kilnMedian / 1000, baseline: directMedian / 1000, unit: "s", kind: "ratio", limit: 1.0 });
   } finally {
     await daemon.stop();
     rmSync(root, { recursive: true, force: true });
@@ -145,6 +190,7 @@ async function libraryBenchmark() {
         times.push(performance.now() - started);
       }
       console.log(`  ${label.padEnd(48)} median ${quantile(times, 0.5).toFixed(1).padStart(6)} ms   p99 ${quantile(times, 0.99).toFixed(1).padStart(6)} ms`);
+      if (query === "view=shared") target({ name: "library, shared with everyone, p99", figure: quantile(times, 0.99), baseline: null, unit: "ms", kind: "max", limit: 50 });
     }
   } finally {
     await client.query(`DELETE FROM builds WHERE display_name LIKE '${SEED_TAG}%'`);
@@ -155,3 +201,4 @@ async function libraryBenchmark() {
 
 await launchBenchmark();
 await libraryBenchmark();
+summary("bench:launch");
