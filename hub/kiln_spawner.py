@@ -11,6 +11,7 @@ import json
 import os
 import re
 import socket
+import time
 import urllib.parse
 
 from dockerspawner import DockerSpawner
@@ -37,10 +38,23 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+# How long an image Kiln allowed stays allowed without asking again: a burst of starts costs
+# Kiln one request, and an unshare or a ban reaches the Hub within this time.
+ALLOWED_CACHE_SECONDS = float(os.environ.get("KILN_ALLOWED_IMAGES_CACHE_SECONDS", "5"))
+_allowed_cache = {}  # user name -> (monotonic time of Kiln's answer, set of images)
+
+
+def recently_allowed(user, image):
+    """Whether Kiln allowed `image` to `user` within the last ALLOWED_CACHE_SECONDS."""
+    cached = _allowed_cache.get(user)
+    return bool(cached) and time.monotonic() - cached[0] < ALLOWED_CACHE_SECONDS and image in cached[1]
+
+
 async def kiln_allowed_images(spawner):
     """The images Kiln lets this user run, asked without blocking the Hub's event loop (fails closed)."""
+    user = spawner.user.name
     kiln = os.environ["KILN_URL"].rstrip("/")
-    query = urllib.parse.urlencode({"user": spawner.user.name})
+    query = urllib.parse.urlencode({"user": user})
     request = HTTPRequest(
         f"{kiln}/services/kiln/api/hub/allowed-images?{query}",
         headers={"Authorization": f"token {os.environ['KILN_HUB_API_TOKEN']}"},
@@ -48,14 +62,20 @@ async def kiln_allowed_images(spawner):
     )
     try:
         response = await AsyncHTTPClient().fetch(request)
-        return set(json.loads(response.body)["images"])
+        images = set(json.loads(response.body)["images"])
     except Exception as error:  # noqa: BLE001 - any failure means: allow nothing
-        spawner.log.error("Kiln could not say which images %s may run: %s", spawner.user.name, error)
+        _allowed_cache.pop(user, None)
+        spawner.log.error("Kiln could not say which images %s may run: %s", user, error)
         raise web.HTTPError(503, "Kiln is not answering, so no image can be started. Try again shortly.")
+    _allowed_cache[user] = (time.monotonic(), images)
+    return images
 
 
 async def kiln_check_image(spawner, image):
     """The image, when Kiln lets this user run it; otherwise the start is refused."""
+    # Only an allowed answer is reused: an image missing from it (built a moment ago) is asked again.
+    if isinstance(image, str) and recently_allowed(spawner.user.name, image):
+        return image
     if not isinstance(image, str) or image not in await kiln_allowed_images(spawner):
         raise web.HTTPError(403, f"Image {image!r} is not in the allowed list: Kiln does not let {spawner.user.name} run it.")
     return image
