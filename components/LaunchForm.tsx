@@ -8,7 +8,8 @@ import { postBuild } from "@/lib/builds/client";
 import { rememberLaunchIntent } from "@/lib/builds/launch-intent";
 import { linkInSnippet, repositoryInput, splitLaunchLink } from "@/lib/links/links";
 import { binderSpec, parseRepository, RepoInputError } from "@/lib/repos/parse";
-import { providerLabels, type ParsedRepo, type ProviderHosts } from "@/lib/repos/types";
+import { providerLabels } from "@/lib/repos/providers";
+import type { ParsedRepo, ProviderHosts } from "@/lib/repos/types";
 import type { ExampleRepository } from "@/lib/policy/schema";
 import { ShareLinks } from "./ShareLinks";
 

@@ -6,11 +6,9 @@ import { useDeferredValue, useEffect, useMemo, useState } from "react";
 import { useRouter } from "next/navigation";
 import { postBuild } from "@/lib/builds/client";
 import { formatDateTime, formatSize, shortVersion } from "@/lib/format";
-import { deleteLibraryEntry, fetchLibrary, fetchLibraryUpdates, libraryKeys, patchVisibility } from "@/lib/library/client";
+import { deleteLibraryEntry, fetchLibrary, fetchLibraryUpdates, libraryKeys, patchVisibility, postRebuild } from "@/lib/library/client";
 import type { LibraryEntryView, LibraryQuery } from "@/lib/library/schema";
-import { providerLabels } from "@/lib/repos/types";
-import { fetchJson } from "@/lib/api/fetch-json";
-import { requestBuildResponseSchema } from "@/lib/builds/schema";
+import { providerLabels } from "@/lib/repos/providers";
 import { postReport } from "@/lib/moderation/client";
 import { cardCell, cardHead, cardRow, cardTable } from "./card-table";
 import { EmptyState } from "./EmptyState";
@@ -62,7 +60,7 @@ export function LibraryView({ initialSearch = "", initialView = "mine" }: { init
     );
 
   const rebuildEntry = useMutation({
-    mutationFn: async (id: number) => requestBuildResponseSchema.parse(await fetchJson(`/api/library/${id}/rebuild`, { method: "POST" })),
+    mutationFn: postRebuild,
     onSuccess: (result) => router.push(`/builds/${result.build.id}`),
     onError: (error) => setNotice(error.message),
   });

@@ -1,4 +1,4 @@
-import type { BuildStatus } from "@/lib/builds/schema";
+import type { BuildStatus } from "@/lib/builds/status";
 
 const STEPS: { status: BuildStatus; label: string }[] = [
   { status: "queued", label: "Queued" },

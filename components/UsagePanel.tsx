@@ -2,7 +2,8 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { fetchUsage, usageKeys } from "@/lib/moderation/client";
-import { formatQuotaAmount, type UsageView } from "@/lib/policy/schema";
+import { formatQuotaAmount } from "@/lib/policy/quotas";
+import type { UsageView } from "@/lib/policy/schema";
 
 const amount = formatQuotaAmount;
 

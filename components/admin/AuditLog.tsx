@@ -4,7 +4,8 @@ import { useInfiniteQuery } from "@tanstack/react-query";
 import { useDeferredValue, useState } from "react";
 import { basePath } from "@/lib/api/base-path";
 import { adminKeys, auditExportPath, fetchAudit } from "@/lib/admin/queries";
-import { auditActions, auditOutcomes, type AuditQuery } from "@/lib/audit/schema";
+import { auditActions, auditOutcomes } from "@/lib/audit/actions";
+import type { AuditQuery } from "@/lib/audit/schema";
 import { formatDateTime } from "@/lib/format";
 import { inputClass, quietButtonClass } from "./ui";
 

@@ -3,7 +3,8 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { adminKeys, deleteBan, fetchBans, postBan, testBans } from "@/lib/admin/queries";
-import { banKindLabels, banKinds, type BanKind, type BanTestResult } from "@/lib/bans/schema";
+import { banKindLabels, banKinds, type BanKind } from "@/lib/bans/kinds";
+import type { BanTestResult } from "@/lib/bans/schema";
 import { formatDateTime } from "@/lib/format";
 import { buttonClass, inputClass, Notice, Panel, quietButtonClass } from "./ui";
 

@@ -4,7 +4,8 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useDeferredValue, useState } from "react";
 import { adminKeys, dismissReport, fetchModerated, postModeration } from "@/lib/admin/queries";
 import { formatDateTime } from "@/lib/format";
-import { moderationFilters, type ModeratedEntry, type ModerationAction, type ModerationQuery } from "@/lib/moderation/schema";
+import { moderationFilters } from "@/lib/moderation/filters";
+import type { ModeratedEntry, ModerationAction, ModerationQuery } from "@/lib/moderation/schema";
 import { buttonClass, formatBytes, inputClass, Notice } from "./ui";
 
 const FILTER_LABELS: Record<ModerationQuery["filter"], string> = { all: "All", pending: "Waiting for review", reported: "Reported", hidden: "Hidden", featured: "Featured" };

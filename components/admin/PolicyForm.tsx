@@ -3,7 +3,8 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { adminKeys, fetchPolicy, putPolicy } from "@/lib/admin/queries";
-import { quotaKeys, quotaLabels, type Policy, type QuotaKey } from "@/lib/policy/schema";
+import type { Policy } from "@/lib/policy/schema";
+import { quotaKeys, quotaLabels, type QuotaKey } from "@/lib/policy/quotas";
 import { buttonClass, inputClass, Notice, Panel, quietButtonClass } from "./ui";
 
 const GiB = 1024 ** 3;

@@ -1,5 +1,5 @@
 import "server-only";
-import { activeStatuses } from "@/lib/builds/schema";
+import { activeStatuses } from "@/lib/builds/status";
 import { buildSettings } from "@/lib/builds/settings";
 import { db } from "@/lib/db";
 import { imageStore, imagesWithPrefix } from "@/lib/engine/images";

@@ -1,7 +1,10 @@
 import { z } from "zod";
-import { buildStatuses } from "@/lib/builds/schema";
+import { buildStatuses } from "@/lib/builds/status";
 
 // Shared by server and client: the admin dashboard and the clean-up's list.
+
+export const adminSummarySchema = z.object({ users: z.number().int().nonnegative() }).strict();
+export type AdminSummary = z.infer<typeof adminSummarySchema>;
 
 const imageRow = z
   .object({ buildId: z.uuid(), displayName: z.string(), requestedRef: z.string(), sizeBytes: z.number().nullable(), owners: z.number().int(), builtAt: z.iso.datetime().nullable(), lastLaunchedAt: z.iso.datetime().nullable() })
@@ -31,5 +34,6 @@ export const cleanupCandidateSchema = z
   .strict();
 export type CleanupCandidate = z.infer<typeof cleanupCandidateSchema>;
 export const cleanupPreviewSchema = z.object({ unusedDays: z.number().int(), enabled: z.boolean(), candidates: z.array(cleanupCandidateSchema) }).strict();
+export type CleanupPreview = z.infer<typeof cleanupPreviewSchema>;
 export const cleanupRunSchema = z.object({ removed: z.array(z.string()), skipped: z.array(z.object({ image: z.string(), why: z.string() }).strict()) }).strict();
 export type CleanupRun = z.infer<typeof cleanupRunSchema>;

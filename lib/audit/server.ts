@@ -2,7 +2,8 @@ import "server-only";
 import { stringify } from "csv-stringify/sync";
 import { db } from "@/lib/db";
 import type { Prisma } from "@/lib/generated/prisma/client";
-import type { AuditAction, AuditEventView, AuditOutcome, AuditPage, AuditQuery } from "./schema";
+import type { AuditAction, AuditOutcome } from "./actions";
+import type { AuditEventView, AuditPage, AuditQuery } from "./schema";
 
 /** Anything that can write: the client, or a transaction so the event commits with the change. */
 type Writer = Pick<Prisma.TransactionClient, "auditEvent">;

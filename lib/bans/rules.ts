@@ -1,6 +1,6 @@
 import { RE2JS } from "re2js";
 import type { ProviderHosts, RepoTarget } from "@/lib/repos/types";
-import type { BanKind } from "./schema";
+import type { BanKind } from "./kinds";
 
 // Matching ban rules, with no I/O: the server applies them, the tests and the "test a rule"
 // form use the same code.

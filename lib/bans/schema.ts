@@ -1,16 +1,7 @@
 import { z } from "zod";
+import { banKinds } from "./kinds";
 
 // Shared by server and client: ban rules as moderators write and read them.
-
-export const banKinds = ["spec", "host", "user_build", "user_share"] as const;
-export type BanKind = (typeof banKinds)[number];
-
-export const banKindLabels: Record<BanKind, string> = {
-  spec: "Repository pattern",
-  host: "Host",
-  user_build: "User may not build",
-  user_share: "User may not share",
-};
 
 const reason = z.string().trim().min(3, "Give a reason: the person refused reads it.").max(500).regex(/^[^\p{Cc}]*$/u, "letters, digits and punctuation only");
 
@@ -28,6 +19,7 @@ export const banRuleSchema = z
   .strict();
 export type BanRuleView = z.infer<typeof banRuleSchema>;
 export const banRulesResponseSchema = z.object({ rules: z.array(banRuleSchema) }).strict();
+export type BanRulesResponse = z.infer<typeof banRulesResponseSchema>;
 
 /** "Would this be banned?": a repository (as the Launch form takes it) and, optionally, a user. */
 export const banTestSchema = z

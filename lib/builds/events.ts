@@ -3,7 +3,8 @@ import type pg from "pg";
 import { dedicatedConnection, viewerDb } from "@/lib/db";
 import type { KilnUser } from "@/lib/auth/identity";
 import { AppError } from "@/lib/http/errors";
-import { isFinished, type BuildView, type LogLine } from "./schema";
+import type { BuildView, LogLine } from "./schema";
+import { isFinished } from "./status";
 import { streamSettings } from "./settings";
 import { BUILD_CHANNEL, findBuild, mayCancel, onLinesAppended, readLinePage, readNewestLines, toView, type BuildWithRequester } from "./store";
 

@@ -17,7 +17,7 @@ import { assertMayAddToLibrary, assertMayStartBuild, lockUserQuotas } from "@/li
 import { imageName } from "./naming";
 import { buildSettings, providerConfig, providerHosts, safetyRules } from "./settings";
 import { assertMayQueue, findBuild, insertFirstLine, wakeScheduler, type BuildWithRequester } from "./store";
-import { activeStatuses } from "./schema";
+import { activeStatuses } from "./status";
 
 const fieldError = (field: "repository" | "ref", message: string) => badRequest(message, [{ field, message }]);
 

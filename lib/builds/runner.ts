@@ -7,7 +7,7 @@ import { builderImagePresent, imageInfo, isTransientPushError, pushImage } from 
 import type { Build } from "@/lib/generated/prisma/client";
 import { builderFetchSettings, repo2dockerCommand, repo2dockerConfig } from "@/lib/repos/fetch-plan";
 import { cutMark, formatBytes, LineSplitter, parseOutputLine, type RawLine } from "./output";
-import type { BuildStatus } from "./schema";
+import type { BuildStatus } from "./status";
 import { buildSettings } from "./settings";
 import { summariseFailure, type FailureSummary } from "./failure";
 import { appendOutput, finishBuild, readNewestStoredLines, updateBuild } from "./store";

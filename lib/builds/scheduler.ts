@@ -4,7 +4,7 @@ import { db, dedicatedConnection } from "@/lib/db";
 import type { Build } from "@/lib/generated/prisma/client";
 import { containersWithLabel, removeContainer } from "@/lib/engine/containers";
 import { BUILD_LABEL, BuildRunner } from "./runner";
-import { activeStatuses, runningStatuses } from "./schema";
+import { activeStatuses, runningStatuses } from "./status";
 import { buildSettings } from "./settings";
 import { finishBuild, QUEUE_CHANNEL } from "./store";
 

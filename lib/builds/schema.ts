@@ -1,13 +1,8 @@
 import { z } from "zod";
-import { providerIds } from "@/lib/repos/types";
+import { providerIds } from "@/lib/repos/providers";
+import { buildStatuses } from "./status";
 
 // Shared by server and client: a build as the API shows it.
-
-export const buildStatuses = ["queued", "fetching", "building", "pushing", "built", "failed", "cancelled"] as const;
-export type BuildStatus = (typeof buildStatuses)[number];
-export const activeStatuses: readonly BuildStatus[] = ["queued", "fetching", "building", "pushing"];
-export const runningStatuses: readonly BuildStatus[] = ["fetching", "building", "pushing"];
-export const isFinished = (status: BuildStatus) => !activeStatuses.includes(status);
 
 /** A build's id in a path: a UUID, or there is no such build. */
 export const buildIdParamsSchema = z.object({ id: z.guid() }).strict();

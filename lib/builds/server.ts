@@ -4,7 +4,8 @@ import type { KilnUser } from "@/lib/auth/identity";
 import { db, viewerDb, type Database } from "@/lib/db";
 import { AppError, forbidden } from "@/lib/http/errors";
 import { buildEvents } from "./events";
-import { isFinished, type LogLine } from "./schema";
+import type { LogLine } from "./schema";
+import { isFinished } from "./status";
 import { findBuild, mayCancel, mayView, readLinePage, requestCancel, toView, type BuildWithRequester } from "./store";
 
 const notFound = () => new AppError("build_not_found", 404, "There is no such build. Check the link, or start a new build from Launch.");

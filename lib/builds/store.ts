@@ -3,7 +3,8 @@ import { db, type Database } from "@/lib/db";
 import type { Build, Prisma } from "@/lib/generated/prisma/client";
 import type { KilnUser } from "@/lib/auth/identity";
 import { AppError } from "@/lib/http/errors";
-import { activeStatuses, buildIdParamsSchema, type BuildStatus, type BuildView, type LogLine } from "./schema";
+import { buildIdParamsSchema, type BuildView, type LogLine } from "./schema";
+import { activeStatuses, type BuildStatus } from "./status";
 import type { FailureSummary } from "./failure";
 import { buildSettings } from "./settings";
 

@@ -33,6 +33,7 @@ export const serverViewSchema = z
   .strict();
 export type ServerView = z.infer<typeof serverViewSchema>;
 export const serversResponseSchema = z.object({ servers: z.array(serverViewSchema) }).strict();
+export type ServersResponse = z.infer<typeof serversResponseSchema>;
 
 export const serverNameSchema = z.string().regex(/^[a-z][a-z0-9-]{0,29}$/, "not a server name");
 export const serverParamsSchema = z.object({ name: serverNameSchema }).strict();

@@ -1,7 +1,10 @@
 import { fetchJson } from "@/lib/api/fetch-json";
-import { launchResultSchema, serversResponseSchema, type LaunchResult, type ServerView } from "@/lib/launches/schema";
-import { libraryUpdatesResponseSchema, type LibraryUpdateView } from "./schema";
-import { deleteResultSchema, libraryEntrySchema, libraryResponseSchema, type DeleteResult, type LibraryEntryView, type LibraryQuery } from "./schema";
+import type { RequestBuildResponse } from "@/lib/builds/schema";
+import type { LaunchResult, ServerView, ServersResponse } from "@/lib/launches/schema";
+import type { DeleteResult, LibraryEntryView, LibraryQuery, LibraryResponse, LibraryUpdatesResponse, LibraryUpdateView } from "./schema";
+
+// Not parsed here: the server parses what it sends with the schemas these types come from, and
+// leaving zod out keeps it out of every page's JavaScript.
 
 export const libraryKeys = {
   all: ["library"] as const,
@@ -12,26 +15,29 @@ export const serverKeys = { all: ["servers"] as const };
 
 export async function fetchLibrary(query: LibraryQuery): Promise<LibraryEntryView[]> {
   const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined && v !== "") as [string, string][]);
-  return libraryResponseSchema.parse(await fetchJson(`/api/library?${params}`)).entries;
+  return (await fetchJson<LibraryResponse>(`/api/library?${params}`)).entries;
 }
 
 export async function patchVisibility(id: number, visibility: "private" | "shared"): Promise<LibraryEntryView> {
-  return libraryEntrySchema.parse(
-    await fetchJson(`/api/library/${id}`, { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify({ visibility }) }),
-  );
+  return fetchJson<LibraryEntryView>(`/api/library/${id}`, { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify({ visibility }) });
 }
 
 export async function deleteLibraryEntry(id: number): Promise<DeleteResult> {
-  return deleteResultSchema.parse(await fetchJson(`/api/library/${id}`, { method: "DELETE" }));
+  return fetchJson<DeleteResult>(`/api/library/${id}`, { method: "DELETE" });
+}
+
+/** Builds again the exact version an entry pins (its image was cleaned up, say). */
+export async function postRebuild(id: number): Promise<RequestBuildResponse> {
+  return fetchJson<RequestBuildResponse>(`/api/library/${id}/rebuild`, { method: "POST" });
 }
 
 export async function postLaunch(entryId: number, path?: string, server?: string): Promise<LaunchResult> {
   const body = { entryId, ...(path !== undefined ? { path } : {}), ...(server !== undefined ? { server } : {}) };
-  return launchResultSchema.parse(await fetchJson("/api/launches", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }));
+  return fetchJson<LaunchResult>("/api/launches", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 }
 
 export async function fetchServers(): Promise<ServerView[]> {
-  return serversResponseSchema.parse(await fetchJson("/api/servers")).servers;
+  return (await fetchJson<ServersResponse>("/api/servers")).servers;
 }
 
 export async function deleteServer(name: string, remove: boolean): Promise<void> {
@@ -39,5 +45,5 @@ export async function deleteServer(name: string, remove: boolean): Promise<void>
 }
 
 export async function fetchLibraryUpdates(): Promise<LibraryUpdateView[]> {
-  return libraryUpdatesResponseSchema.parse(await fetchJson("/api/library/updates")).updates;
+  return (await fetchJson<LibraryUpdatesResponse>("/api/library/updates")).updates;
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { buildStatuses } from "@/lib/builds/schema";
-import { providerIds } from "@/lib/repos/types";
+import { buildStatuses } from "@/lib/builds/status";
+import { providerIds } from "@/lib/repos/providers";
 
 // Shared by server and client: library entries as the API shows them.
 
@@ -60,6 +60,7 @@ export const libraryQuerySchema = z
 export type LibraryQuery = z.infer<typeof libraryQuerySchema>;
 
 export const libraryResponseSchema = z.object({ entries: z.array(libraryEntrySchema) }).strict();
+export type LibraryResponse = z.infer<typeof libraryResponseSchema>;
 
 export const visibilityPatchSchema = z.object({ visibility: z.enum(visibilities) }).strict();
 
@@ -72,4 +73,5 @@ export const libraryUpdateSchema = z
   .object({ spec: z.string(), displayName: z.string(), requestedRef: z.string(), currentRef: z.string(), latestRef: z.string() })
   .strict();
 export const libraryUpdatesResponseSchema = z.object({ updates: z.array(libraryUpdateSchema) }).strict();
+export type LibraryUpdatesResponse = z.infer<typeof libraryUpdatesResponseSchema>;
 export type LibraryUpdateView = z.infer<typeof libraryUpdateSchema>;

@@ -1,6 +1,6 @@
 import "server-only";
 import pLimit from "p-limit";
-import { activeStatuses } from "@/lib/builds/schema";
+import { activeStatuses } from "@/lib/builds/status";
 import type { KilnUser } from "@/lib/auth/identity";
 import { db } from "@/lib/db";
 import { containersFromImage, removeImage } from "@/lib/engine/images";

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { providerIds } from "@/lib/repos/types";
+import { providerIds } from "@/lib/repos/providers";
+import { moderationFilters } from "./filters";
 
 // Shared by server and client: the moderation view of shared images and what moderators do.
 
@@ -35,8 +36,8 @@ export const moderatedEntrySchema = z
   .strict();
 export type ModeratedEntry = z.infer<typeof moderatedEntrySchema>;
 export const moderatedListSchema = z.object({ entries: z.array(moderatedEntrySchema) }).strict();
+export type ModeratedList = z.infer<typeof moderatedListSchema>;
 
-export const moderationFilters = ["all", "pending", "reported", "hidden", "featured"] as const;
 export const moderationQuerySchema = z
   .object({
     filter: z.enum(moderationFilters).default("all"),
@@ -60,6 +61,7 @@ export const moderationActionSchema = z.discriminatedUnion("action", [
 export type ModerationAction = z.infer<typeof moderationActionSchema>;
 
 export const moderationResultSchema = z.object({ message: z.string() }).strict();
+export type ModerationResult = z.infer<typeof moderationResultSchema>;
 
 export const reportInputSchema = z.object({ reason: z.string().trim().min(5, "Say what is wrong, in a sentence.").max(1000, "at most 1000 characters").regex(/^[^\p{Cc}]*$/u, "letters, digits and punctuation only") }).strict();
 export const reportDismissSchema = z.object({ action: z.literal("dismiss"), reason }).strict();
@@ -72,3 +74,4 @@ export const featuredEntrySchema = z
   .strict();
 export type FeaturedEntry = z.infer<typeof featuredEntrySchema>;
 export const featuredListSchema = z.object({ entries: z.array(featuredEntrySchema) }).strict();
+export type FeaturedList = z.infer<typeof featuredListSchema>;

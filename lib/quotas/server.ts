@@ -5,8 +5,9 @@ import type { Prisma } from "@/lib/generated/prisma/client";
 import { AppError } from "@/lib/http/errors";
 import type { HubServer } from "@/lib/hub/client";
 import { currentPolicy } from "@/lib/policy/server";
-import { formatQuotaAmount, quotaKeys, quotaLabels, type Policy, type QuotaKey, type QuotaLimits, type UsageView } from "@/lib/policy/schema";
-import { activeStatuses } from "@/lib/builds/schema";
+import type { Policy, QuotaLimits, UsageView } from "@/lib/policy/schema";
+import { formatQuotaAmount, quotaKeys, quotaLabels, type QuotaKey } from "@/lib/policy/quotas";
+import { activeStatuses } from "@/lib/builds/status";
 
 type Tx = Prisma.TransactionClient;
 

@@ -1,7 +1,7 @@
 import "server-only";
 import ipaddr from "ipaddr.js";
 import type { FetchUrl } from "./git-url";
-import type { ProviderId } from "./types";
+import type { ProviderId } from "./providers";
 
 // What a fetch may reach: the URL as git and repo2docker receive it, and the addresses its host
 // was checked at. Kiln resolves a host once; `git ls-remote` and the builder are pinned to those

@@ -1,6 +1,7 @@
 import { escapism } from "./escapism";
 import { decodeComponent, looksLikeGitUrl, parseFetchUrl, RepoInputError } from "./git-url";
-import { binderPrefixes, type ParsedRepo, type ProviderHosts, type RepoTarget } from "./types";
+import { binderPrefixes } from "./providers";
+import type { ParsedRepo, ProviderHosts, RepoTarget } from "./types";
 
 // Recognises what people paste: provider URLs, DOIs, any git URL, Binder specs and launch links.
 // Pure and shared, so the Launch form can say what it recognised while you type. Plain git URLs

@@ -2,32 +2,6 @@ import { z } from "zod";
 
 // Shared by server and client: what a pasted repository was recognised as.
 
-export const providerIds = ["github", "gitlab", "gist", "git", "zenodo", "figshare", "dataverse", "hydroshare"] as const;
-export type ProviderId = (typeof providerIds)[number];
-
-export const providerLabels: Record<ProviderId, string> = {
-  github: "GitHub",
-  gitlab: "GitLab",
-  gist: "Gist",
-  git: "Git repository",
-  zenodo: "Zenodo",
-  figshare: "Figshare",
-  dataverse: "Dataverse",
-  hydroshare: "HydroShare",
-};
-
-/** Binder's spec prefixes, as in `/v2/<prefix>/...` launch links. */
-export const binderPrefixes: Record<ProviderId, string> = {
-  github: "gh",
-  gitlab: "gl",
-  gist: "gist",
-  git: "git",
-  zenodo: "zenodo",
-  figshare: "figshare",
-  dataverse: "dataverse",
-  hydroshare: "hydroshare",
-};
-
 /** Where each provider lives; configurable for GitHub Enterprise, self-hosted GitLab, other Dataverses. */
 export interface ProviderHosts {
   github: string;

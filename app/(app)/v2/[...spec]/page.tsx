@@ -6,7 +6,7 @@ import { requireUserForPage } from "@/lib/auth/session";
 import { serverEnv } from "@/lib/env";
 import { LINK_SPEC_HEADER, openPathFromParams, serverPathFor, specFromSegments } from "@/lib/links/links";
 import { parseLinkSpec, RepoInputError } from "@/lib/repos/parse";
-import { providerLabels } from "@/lib/repos/types";
+import { providerLabels } from "@/lib/repos/providers";
 
 export const metadata: Metadata = { title: "Launch" };
 

@@ -1,5 +1,5 @@
 import { route } from "@/lib/http/route";
-import { adminSummarySchema } from "@/lib/admin/queries";
+import { adminSummarySchema } from "@/lib/admin/schema";
 import { countUsers } from "@/lib/users/server";
 
 export const GET = route({ access: "moderator" }, async () => adminSummarySchema.parse({ users: await countUsers() }));
