@@ -21,7 +21,8 @@ export default defineConfig({
   globalSetup: "./e2e/support/global-setup.ts",
   use: {
     baseURL: `${hubUrl}/services/kiln/`,
-    trace: "retain-on-failure",
+    // A trace costs every test CPU (screencast and DOM snapshots); record one on the retry only.
+    trace: "on-first-retry",
     screenshot: "only-on-failure",
   },
   projects: [
