@@ -291,9 +291,10 @@ describe("BuildRunner under hostile output", () => {
       "run", "-d", "-t", "--network", "host", "--label", `${runnerModule.BUILD_LABEL}=${build.id}`, builderImage,
       "/opt/venv/bin/python3", "-c", 'import sys; sys.stdout.buffer.write(b"\\n" * 3000000); sys.stdout.flush()',
     );
-    podman("wait", container);
-    completeOutput.set(container, execFileSync("podman", ["--url", `unix://${engineSocket}`, "logs", container], { maxBuffer: 64 * 1024 * 1024 }));
-    expect(completeOutput.get(container)!.length).toBe(6_000_000);
+    expect(podman("wait", container)).toBe("0");
+    // What the engine holds for it: the TTY turned each newline into CRLF. (Made here, not read
+    // back with `podman logs`, which takes Podman two minutes for 3 million lines.)
+    completeOutput.set(container, Buffer.from("\r\n".repeat(3_000_000)));
     const { result: outcome, growth } = await peakGrowth(() => new runnerModule.BuildRunner(build, settingsFor()).done);
     const finished = await dbModule.db().build.findUniqueOrThrow({ where: { id: build.id } });
     const rows = await storedLineCount(build.id);
