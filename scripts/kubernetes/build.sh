@@ -6,6 +6,11 @@
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/env.sh"
 
+# One build at a time: a second caller (CI starts one early) waits for it, then finds the binaries.
+mkdir -p "$K8S_OPT"
+exec 9>"$K8S_OPT/build.lock"
+flock 9
+
 if [[ -x $K8S_BIN/kubelet && -x $K8S_BIN/kubectl && -x $K8S_BIN/kube-apiserver && -x $K8S_BIN/kube-controller-manager \
       && -x $K8S_BIN/kube-scheduler && -x $K8S_BIN/containerd && -x $K8S_BIN/etcd && -x $K8S_BIN/pause ]]; then
   exit 0
@@ -15,14 +20,6 @@ started=$SECONDS
 work="$K8S_OPT/src"
 mkdir -p "$K8S_BIN" "$work/mod" "$work/debs" "$work/pause"
 export GOFLAGS=-mod=mod CGO_ENABLED=0 GOCACHE="$K8S_OPT/gocache" GOTOOLCHAIN=local
-
-# Debian's containerd 1.6 and etcd 3.4, unpacked beside the binaries.
-if [[ ! -x $K8S_BIN/containerd || ! -x $K8S_BIN/etcd ]]; then
-  # (_apt cannot write here, so apt downloads as root and says so; its package lists may be stale on a new machine.)
-  (cd "$work/debs" && rm -f ./*.deb && { apt-get download containerd etcd-server 2>/dev/null || { apt-get update -qq && apt-get download containerd etcd-server; }; } >/dev/null \
-    && for deb in *.deb; do dpkg -x "$deb" root; done)
-  cp "$work/debs/root/usr/bin/"{containerd,containerd-shim-runc-v2,ctr,etcd} "$K8S_BIN/"
-fi
 
 # The wrapper module: require k8s.io/kubernetes and replace every staging module by its release.
 cd "$work/mod"
@@ -58,6 +55,15 @@ for cmd in kube-apiserver kubelet kube-controller-manager kube-scheduler kubectl
   mv "$K8S_BIN/$cmd.tmp" "$K8S_BIN/$cmd"
   log "built $cmd v$K8S_VERSION in $((SECONDS - t))s"
 done
+
+# Debian's containerd 1.6 and etcd 3.4, unpacked beside the binaries (after the Go builds: a
+# build started beside stack-up's apt-get finds apt free by then).
+if [[ ! -x $K8S_BIN/containerd || ! -x $K8S_BIN/etcd ]]; then
+  # (_apt cannot write here, so apt downloads as root and says so; its package lists may be stale on a new machine.)
+  (cd "$work/debs" && rm -f ./*.deb && { apt-get download containerd etcd-server 2>/dev/null || { apt-get update -qq && apt-get download containerd etcd-server; }; } >/dev/null \
+    && for deb in *.deb; do dpkg -x "$deb" root; done)
+  cp "$work/debs/root/usr/bin/"{containerd,containerd-shim-runc-v2,ctr,etcd} "$K8S_BIN/"
+fi
 
 # The sandbox ("pause") container: no registry is reachable, so a static one is built here.
 if [[ ! -x $K8S_BIN/pause ]]; then
