@@ -11,6 +11,18 @@ status=0
 restore() { KILN_MODE=$before bash "$KILN_ROOT/scripts/stack-up.sh" >/dev/null; }
 trap restore EXIT
 cd "$KILN_ROOT"
+# After failing specs, what the stack saw: builds that ended failed (the specs' own failures say
+# "fails" in their names) and Kiln's slow-request lines. CI shows the end of this output.
+diagnose() {
+  (
+    source "$KILN_ROOT/scripts/config.sh"
+    echo "--- builds that failed in the last two hours, newest last:"
+    psql "$DATABASE_URL" -Atc "SELECT display_name || ' | ' || coalesce(failed_phase::text, '') || ' | ' || left(coalesce(error, ''), 160) || ' | ' || left(array_to_string(failure_output, ' / '), 160)
+      FROM builds WHERE status = 'failed' AND created_at > now() - interval '2 hours' ORDER BY created_at DESC LIMIT 15" | tac
+    echo "--- Kiln's slow requests and errors (last 15):"
+    grep -E "slow (build )?request|unexpected error|engine_unavailable|uncaught" "$KILN_LOGS/kiln.log" | tail -15 | cut -c1-300
+  ) >&2 || true
+}
 # Building the cluster's binaries takes minutes on a new machine: it runs at the lowest priority
 # beside the docker-mode tests, which mostly wait on builds and servers.
 if [[ " $modes " == *" kubernetes "* ]]; then
@@ -23,7 +35,7 @@ if [[ " $modes " == *" docker "* ]]; then
   (
     source "$KILN_ROOT/scripts/config.sh"
     npx --no-install tsc --noEmit && npx --no-install vitest run && npx --no-install playwright test
-  ) || status=$?
+  ) || { status=$?; diagnose; }
 fi
 if [[ " $modes " == *" kubernetes "* ]]; then
   log "Kubernetes mode: the specs tagged @kubernetes"
@@ -32,7 +44,7 @@ if [[ " $modes " == *" kubernetes "* ]]; then
   (
     source "$KILN_ROOT/scripts/config.sh"
     npx --no-install playwright test --grep @kubernetes
-  ) || status=$?
+  ) || { status=$?; diagnose; }
   # Stopping the cluster gives back every host setting it changed, or the run fails.
   bash "$KILN_ROOT/scripts/kubernetes/cluster.sh" down >/dev/null
   bash "$KILN_ROOT/scripts/kubernetes/cluster.sh" verify-down || status=1
