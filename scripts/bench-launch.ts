@@ -63,9 +63,12 @@ interface LaunchSegments {
   toReady: number;
 }
 
+/** DockerSpawner's escaping of names in its name_template: all but [a-z0-9] become "-" and hex. */
+const escapeName = (name: string) => [...Buffer.from(name, "utf8")].map((byte) => (/[a-z0-9]/.test(String.fromCharCode(byte)) ? String.fromCharCode(byte) : `-${byte.toString(16)}`)).join("");
+
 async function segments(user: string, server: string, requestedAt: number, readyAt: number): Promise<LaunchSegments | undefined> {
   try {
-    const info = await engine.getContainer(`kiln-${user}-${server}`).inspect();
+    const info = await engine.getContainer(`kiln-${escapeName(user)}-${escapeName(server)}`).inspect();
     const created = Date.parse(info.Created);
     const started = Date.parse(info.State.StartedAt);
     return { toCreate: created - requestedAt, containerStart: started - created, toReady: readyAt - started };
