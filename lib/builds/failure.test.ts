@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { summariseFailure } from "./failure";
+import { failureMessage } from "./runner";
 
 // Logs as repo2docker 2026.4.0 printed them on this machine (Podman) and as Docker BuildKit's plain
 // progress prints them.
@@ -62,5 +63,26 @@ describe("summariseFailure", () => {
 
   it("an empty log summarises to nothing", () => {
     expect(summariseFailure([])).toEqual({ step: null, output: [], exitStatus: null });
+  });
+  it("marks a failure of Podman's image store as the engine's, not the repository's", () => {
+    // As a build printed it in CI while another image was being removed.
+    const lines = [
+      "Using DockerBuildPack builder",
+      "STEP 1/7: FROM localhost/kiln-singleuser:5.5.4",
+      'STEP 2/7: RUN echo "building moving-76d49ae8"',
+      "Error: checking if cached image exists from a previous build: getting top layer info: layer not known",
+      "",
+      COMMAND,
+    ];
+    const summary = summariseFailure(lines);
+    expect(summary.step).toBe('Step 2 of 7: RUN echo "building moving-76d49ae8"');
+    expect(summary.engineFault).toBe("Error: checking if cached image exists from a previous build: getting top layer info: layer not known");
+    expect(failureMessage(summary, COMMAND, 1)).toBe(
+      "The container engine failed under the build at step 2 of 7 (checking if cached image exists from a previous build: getting top layer info: layer not known). This is not a problem with the repository: build it again, and if it fails the same way, tell your Hub admin.",
+    );
+    // A step whose own command failed stays the repository's.
+    const own = summariseFailure(["STEP 2/3: RUN make", "make: *** [all] Error 2", 'Error: building at STEP "RUN make": while running runtime: exit status 2']);
+    expect(own.engineFault).toBeUndefined();
+    expect(failureMessage(own, undefined, 1)).toContain("fix the repository");
   });
 });

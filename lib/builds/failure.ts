@@ -11,6 +11,8 @@ export interface FailureSummary {
   output: string[];
   /** The failing command's exit status, when the builder said it. */
   exitStatus: number | null;
+  /** The engine's own error, when its storage failed under the build rather than the repository. */
+  engineFault?: string;
 }
 
 /** How many lines of output the summary keeps. */
@@ -25,6 +27,9 @@ const BUILDKIT_OUTPUT = /^#(\d+) \d+(?:\.\d+)? (.*)$/;
 const BUILDKIT_ERROR = /^#\d+ ERROR: /;
 const PODMAN_ERROR = /^Error: building at STEP /;
 const EXIT_STATUS = /(?:exit status|exit code:) (\d+)\s*$/;
+// Podman's image store losing a layer while a build looked through its cache, typically because
+// an image was being removed at that moment: the engine's fault, not the repository's.
+const ENGINE_FAULT = /^Error: .*(?:layer not known|identifier is not a layer|checking if cached image exists from a previous build)/;
 /** Lines that are the builder's bookkeeping, not the step's own output. */
 const NOISE = [/^--> [0-9a-f]{6,}$/, /^#\d+ (?:DONE|CACHED|sha256:)/, /^Error during build: Command '\[/, /^repo2docker failed \(exit code/];
 
@@ -35,6 +40,12 @@ function clip(line: string): string {
 /** The failure summary of a log (its lines oldest first, ANSI escapes allowed). */
 export function summariseFailure(rawLines: readonly string[]): FailureSummary {
   const lines = rawLines.map((line) => stripVTControlCharacters(line).trimEnd());
+  const fault = lines.findLast((line) => ENGINE_FAULT.test(line));
+  const summary = summariseSteps(lines);
+  return fault ? { ...summary, engineFault: clip(fault) } : summary;
+}
+
+function summariseSteps(lines: string[]): FailureSummary {
   // BuildKit runs steps in parallel: the failed one is the one with an ERROR line.
   const failedId = lines.findLast((line) => BUILDKIT_ERROR.test(line))?.slice(1).split(" ", 1)[0];
   for (let i = lines.length - 1; i >= 0; i--) {

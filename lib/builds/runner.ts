@@ -65,9 +65,12 @@ const RECENT_LINE_CHARS = 1000;
  * them; otherwise repo2docker's own reason, unless that is only the command line it ran.
  */
 export function failureMessage(summary: FailureSummary, repo2dockerReason: string | undefined, exitCode: number): string {
+  const match = summary.step ? /^Step (\d+) of (\d+)/.exec(summary.step) : null;
+  const where = match ? `step ${match[1]} of ${match[2]}` : "one of its steps";
+  if (summary.engineFault) {
+    return `The container engine failed under the build at ${where} (${summary.engineFault.replace(/^Error: /, "")}). This is not a problem with the repository: build it again, and if it fails the same way, tell your Hub admin.`;
+  }
   if (summary.step) {
-    const match = /^Step (\d+) of (\d+)/.exec(summary.step);
-    const where = match ? `step ${match[1]} of ${match[2]}` : "one of its steps";
     const status = summary.exitStatus !== null ? ` (the command exited with status ${summary.exitStatus})` : "";
     return `The build failed at ${where}${status}. The step and its last output are below: fix the repository, then rebuild.`;
   }
