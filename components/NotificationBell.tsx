@@ -68,7 +68,11 @@ export function NotificationBell() {
           </div>
           {notifications.isError ? (
             <p role="alert" className="text-sm text-red-700 dark:text-red-400">{notifications.error.message}</p>
-          ) : !notifications.data?.notifications.length ? (
+          ) : notifications.isPending ? (
+            <p className="text-sm text-stone-600 dark:text-stone-400" data-testid="notifications-loading">
+              Loading your notifications…
+            </p>
+          ) : !notifications.data.notifications.length ? (
             <p className="text-sm text-stone-600 dark:text-stone-400">Nothing yet. When a moderator acts on your images or your reports, you will read it here.</p>
           ) : (
             <ul className="max-h-96 space-y-2 overflow-y-auto" data-testid="notifications">

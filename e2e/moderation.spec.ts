@@ -21,6 +21,8 @@ async function notificationTexts(page: Page): Promise<string> {
   await page.getByTestId("notification-bell").click();
   const panel = page.getByRole("region", { name: "Notifications" });
   await expect(panel).toBeVisible();
+  // Read once they have loaded: "Nothing yet" is only said of a loaded, empty list.
+  await expect(panel.getByTestId("notifications-loading")).toHaveCount(0);
   return (await panel.textContent()) ?? "";
 }
 
