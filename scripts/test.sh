@@ -23,10 +23,10 @@ diagnose() {
     grep -E "slow (build )?request|unexpected error|engine_unavailable|uncaught" "$KILN_LOGS/kiln.log" | tail -15 | cut -c1-300
   ) >&2 || true
 }
-# Building the cluster's binaries takes minutes on a new machine: it runs at the lowest priority
-# beside the docker-mode tests, which mostly wait on builds and servers.
+# Building the cluster's binaries takes minutes on a new machine: it runs on idle CPU only beside
+# the docker-mode tests, which would otherwise lose a third of the machine to it.
 if [[ " $modes " == *" kubernetes "* ]]; then
-  nice -n 19 bash "$KILN_ROOT/scripts/kubernetes/build.sh" >"$KILN_LOGS/kubernetes-build.log" 2>&1 &
+  idle_priority bash "$KILN_ROOT/scripts/kubernetes/build.sh" >"$KILN_LOGS/kubernetes-build.log" 2>&1 &
   k8s_build=$!
 fi
 if [[ " $modes " == *" docker "* ]]; then
