@@ -18,6 +18,7 @@ export class KilnShell {
     await login.expectShown();
     await login.signIn(username);
     await expect(this.currentUser).toContainText(username);
+    await waitForHydration(this.page);
   }
 
   navLink(name: string) {
@@ -27,6 +28,11 @@ export class KilnShell {
   async signOut() {
     await this.page.getByRole("button", { name: "Sign out" }).click();
   }
+}
+
+/** Waits until React has hydrated the page: input typed before that never reaches its state. */
+export async function waitForHydration(page: Page): Promise<void> {
+  await expect(page.locator("html[data-hydrated]")).toHaveCount(1, { timeout: 30_000 });
 }
 
 /** A new browser context signed in to Kiln as `user`, through the Hub's login page. */

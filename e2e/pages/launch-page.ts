@@ -1,4 +1,5 @@
 import { expect, type Page } from "@playwright/test";
+import { waitForHydration } from "./kiln-shell";
 
 /** The Launch form: paste a repository, pick a ref, build. */
 export class LaunchPage {
@@ -17,9 +18,11 @@ export class LaunchPage {
   async open() {
     await this.page.goto("");
     await expect(this.repository).toBeVisible();
+    await waitForHydration(this.page);
   }
 
   async submit(repository: string, ref = "") {
+    await waitForHydration(this.page);
     await this.repository.fill(repository);
     await this.ref.fill(ref);
     await this.page.getByRole("button", { name: "Build" }).click();
