@@ -1,9 +1,8 @@
 "use client";
 
-import type { ISearchOptions, SearchAddon } from "@xterm/addon-search";
-import type { Terminal } from "@xterm/xterm";
-import "@xterm/xterm/css/xterm.css";
-import { forwardRef, useEffect, useId, useImperativeHandle, useRef, useState } from "react";
+import { useVirtualizer } from "@tanstack/react-virtual";
+import { forwardRef, useCallback, useEffect, useId, useImperativeHandle, useLayoutEffect, useMemo, useRef, useState, type CSSProperties } from "react";
+import { findErrorLine, findMatches, firstMatchFrom, markMatches, MATCHES_MAX, plainText, styledRuns, type LogMatch, type StyledRun } from "@/lib/builds/log-lines";
 import type { ViewedLine } from "@/lib/builds/use-build-events";
 
 export interface LogViewerHandle {
@@ -12,120 +11,157 @@ export interface LogViewerHandle {
 
 /** "12:04:31" in the reader's time zone; blank space for a line stored before Kiln kept times. */
 const clock = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
-const stamp = (at: number | null) => `\u001b[90m${at === null ? "        " : clock.format(at)}\u001b[0m `;
+const stamp = (at: number | null) => (at === null ? "        " : clock.format(at));
 
-const SCROLLBACK = 250_000;
-/** What "Jump to the error" looks for, from the end: the builder's and Kiln's failure lines. */
-const ERROR_PATTERN = String.raw`\b(error|failed|fatal)\b`;
-const MATCH_COLOURS = { matchBackground: "#78350f", activeMatchBackground: "#d97706", matchOverviewRuler: "#d97706", activeMatchColorOverviewRuler: "#f59e0b" };
+/** Every row is one line high: no wrapping (long lines scroll sideways), so any row's place is known without drawing it. */
+const ROW_PX = 20;
 const button = "rounded-md border border-stone-300 px-2.5 py-1 text-sm hover:bg-stone-100 disabled:opacity-60 dark:border-stone-700 dark:hover:bg-stone-800";
 
+/** Per line, made when first needed and kept: its styled runs and its lower-cased plain text. */
+interface LineCache {
+  runs?: StyledRun[];
+  plain?: string;
+  lowered?: string;
+}
+
 /**
- * The build log in xterm.js: ANSI colours, 100,000+ lines without slowing down. It follows the
- * tail until the reader scrolls up, and has search and, for a failed build, a jump to the error.
+ * The build log as a virtualised list (TanStack Virtual): only the rows in view are in the page,
+ * so a 100,000-line log opens as fast as its lines arrive, and a line's colours are worked out
+ * (anser) only when it is drawn. It follows the tail until the reader scrolls up, and has search
+ * and, for a failed build, a jump to the error.
  */
 export const LogViewer = forwardRef<LogViewerHandle, { label: string; failed?: boolean; errorText?: string; downloadUrl?: string }>(function LogViewer(
   { label, failed = false, errorText, downloadUrl },
   ref,
 ) {
-  const host = useRef<HTMLDivElement>(null);
-  const terminal = useRef<Terminal | null>(null);
-  const search = useRef<SearchAddon | null>(null);
-  // Every line, kept so the timestamps can be switched on and off (xterm keeps only what it drew).
+  const scroller = useRef<HTMLDivElement>(null);
   const kept = useRef<ViewedLine[]>([]);
+  const caches = useRef<LineCache[]>([]);
+  // Lines arrive in bursts (5,000 to an event for a late joiner): one render per frame shows them.
+  const [count, setCount] = useState(0);
+  const frame = useRef<number | null>(null);
   const [timestamps, setTimestamps] = useState(false);
-  const timestampsRef = useRef(false);
   const [following, setFollowing] = useState(true);
+  const followingRef = useRef(true);
   const [query, setQuery] = useState("");
-  const [results, setResults] = useState<{ index: number; count: number } | null>(null);
+  const [active, setActive] = useState(-1);
+  /** The line "Jump to the error" found, marked until the reader searches or follows again. */
+  const [pointed, setPointed] = useState(-1);
   const searchId = useId();
-  const [viewerFailed, setViewerFailed] = useState(false);
+
+  const cache = useCallback((line: number): LineCache => (caches.current[line] ??= {}), []);
+  const plain = useCallback((line: number) => (cache(line).plain ??= plainText(kept.current[line]!.text)), [cache]);
+  const lowered = useCallback((line: number) => (cache(line).lowered ??= plain(line).toLowerCase()), [cache, plain]);
 
   useImperativeHandle(ref, () => ({
     write(lines) {
       if (!lines.length) return;
       for (const line of lines) kept.current.push(line);
-      terminal.current?.write(render(lines, timestampsRef.current));
+      frame.current ??= requestAnimationFrame(() => {
+        frame.current = null;
+        setCount(kept.current.length);
+      });
     },
   }));
+  useEffect(() => () => void (frame.current !== null && cancelAnimationFrame(frame.current)), []);
 
-  useEffect(() => {
-    const element = host.current;
-    if (!element) return;
-    // xterm.js is about 90 kB compressed: it loads after the page is usable, and lines that
-    // arrive before it are kept and drawn when it opens.
-    let cleanup: (() => void) | undefined;
-    let unmounted = false;
-    void Promise.all([import("@xterm/xterm"), import("@xterm/addon-fit"), import("@xterm/addon-search")]).then(([{ Terminal }, { FitAddon }, { SearchAddon }]) => {
-      if (unmounted) return;
-      const dark = window.matchMedia("(prefers-color-scheme: dark)").matches;
-      const term = new Terminal({
-        convertEol: false,
-        disableStdin: true,
-        cursorStyle: "bar",
-        cursorInactiveStyle: "none",
-        scrollback: SCROLLBACK,
-        allowProposedApi: true, // the search addon's match highlighting needs it
-        fontFamily: 'ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace',
-        fontSize: 13,
-        // Bright red on the dark background: the default red of a failure line is below 4.5:1.
-        theme: dark
-          ? { background: "#0c0a09", foreground: "#e7e5e4", red: "#f87171", brightRed: "#fca5a5", yellow: "#fbbf24", brightBlack: "#a8a29e" }
-          : { background: "#1c1917", foreground: "#f5f5f4", red: "#f87171", brightRed: "#fca5a5", yellow: "#fbbf24", brightBlack: "#a8a29e" },
-      });
-      const fit = new FitAddon();
-      const searchAddon = new SearchAddon();
-      term.loadAddon(fit);
-      term.loadAddon(searchAddon);
-      term.open(element);
-      fit.fit();
-      terminal.current = term;
-      search.current = searchAddon;
-      if (kept.current.length) term.write(render(kept.current, timestampsRef.current));
-      // Following means the viewport is at the end; xterm keeps a scrolled-up viewport where it is.
-      const atEnd = () => setFollowing(term.buffer.active.viewportY >= term.buffer.active.baseY);
-      const subscriptions = [term.onScroll(atEnd), term.onWriteParsed(atEnd), searchAddon.onDidChangeResults((change) => setResults(change.resultCount ? { index: change.resultIndex, count: change.resultCount } : { index: -1, count: 0 }))];
-      const observer = new ResizeObserver(() => fit.fit());
-      observer.observe(element);
-      cleanup = () => {
-        observer.disconnect();
-        for (const subscription of subscriptions) subscription.dispose();
-        term.dispose();
-        terminal.current = null;
-        search.current = null;
-      };
-    }, () => setViewerFailed(true));
-    return () => {
-      unmounted = true;
-      cleanup?.();
-    };
+  const virtualizer = useVirtualizer({ count, getScrollElement: () => scroller.current, estimateSize: () => ROW_PX, overscan: 10 });
+
+  const setFollow = useCallback((on: boolean) => {
+    followingRef.current = on;
+    setFollowing(on);
   }, []);
+  // Following: new lines keep the end in view.
+  useLayoutEffect(() => {
+    const element = scroller.current;
+    if (element && followingRef.current) element.scrollTop = element.scrollHeight;
+  }, [count]);
+  const onScroll = useCallback(() => {
+    const element = scroller.current;
+    if (!element) return;
+    const atEnd = element.scrollTop + element.clientHeight >= element.scrollHeight - ROW_PX / 2;
+    if (atEnd !== followingRef.current) setFollow(atEnd);
+  }, [setFollow]);
 
-  function showTimestamps(on: boolean) {
-    setTimestamps(on);
-    timestampsRef.current = on;
-    const term = terminal.current;
-    if (!term) return;
-    term.reset();
-    term.write(render(kept.current, on));
+  function scrollToLine(line: number) {
+    setFollow(false);
+    virtualizer.scrollToIndex(line, { align: "center" });
   }
 
-  const options: ISearchOptions = { caseSensitive: false, decorations: MATCH_COLOURS };
-  function find(direction: "next" | "previous", text = query) {
-    if (!text) return;
-    if (direction === "next") search.current?.findNext(text, options);
-    else search.current?.findPrevious(text, options);
+  // Matches are counted again when lines arrive, so "3 of 12" stays true during a live build.
+  const matches: LogMatch[] = useMemo(() => (query ? findMatches(count, lowered, query) : []), [count, lowered, query]);
+  const current = active >= 0 && active < matches.length ? active : -1;
+
+  function search(text: string) {
+    setQuery(text);
+    setPointed(-1);
+    if (!text) return setActive(-1);
+    const found = findMatches(kept.current.length, lowered, text);
+    const top = Math.floor((scroller.current?.scrollTop ?? 0) / ROW_PX);
+    const index = firstMatchFrom(found, top);
+    setActive(index);
+    if (index >= 0) scrollToLine(found[index]!.line);
+  }
+
+  function step(direction: 1 | -1) {
+    if (!matches.length) return;
+    const index = current < 0 ? 0 : (current + direction + matches.length) % matches.length;
+    setActive(index);
+    scrollToLine(matches[index]!.line);
   }
 
   function jumpToError() {
-    const term = terminal.current;
-    if (!term) return;
-    term.clearSelection();
-    term.scrollToBottom();
-    // From the end backwards: the failed step's last line when Kiln knows it, else the last
-    // line that says error (a summary line was cut at 300 characters: its start is enough).
-    const found = errorText ? search.current?.findPrevious(errorText.replace(/…$/, "").slice(0, 120), options) : false;
-    if (!found) search.current?.findPrevious(ERROR_PATTERN, { ...options, regex: true });
+    const line = findErrorLine(kept.current.length, plain, errorText);
+    if (line < 0) return;
+    setPointed(line);
+    scrollToLine(line);
+  }
+
+  function follow() {
+    setPointed(-1);
+    setFollow(true);
+    const element = scroller.current;
+    if (element) element.scrollTop = element.scrollHeight;
+  }
+
+  const results = !query ? "" : matches.length ? `${current + 1} of ${matches.length}${matches.length >= MATCHES_MAX ? "+" : ""}` : "No matches";
+  const activeMatch = current >= 0 ? matches[current] : undefined;
+
+  function row(line: number) {
+    const entry = cache(line);
+    const runs = (entry.runs ??= styledRuns(kept.current[line]!.text));
+    let shown: (StyledRun & { match?: boolean })[] = runs;
+    const starts: number[] = [];
+    if (query) {
+      const text = lowered(line);
+      const needle = query.toLowerCase();
+      for (let at = text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + needle.length)) starts.push(at);
+      shown = markMatches(runs, starts, needle.length);
+    }
+    let offset = 0;
+    return shown.map((run, index) => {
+      const start = offset;
+      offset += run.text.length;
+      const style: CSSProperties = {};
+      if (run.colour) style.color = run.colour;
+      if (run.background) style.backgroundColor = run.background;
+      if (run.bold) style.fontWeight = 700;
+      if (run.italic) style.fontStyle = "italic";
+      if (run.underline || run.strikethrough) style.textDecorationLine = [run.underline && "underline", run.strikethrough && "line-through"].filter(Boolean).join(" ");
+      if (run.match) {
+        const isActive = activeMatch?.line === line && start >= activeMatch.start && start < activeMatch.start + query.length;
+        return (
+          <mark key={index} data-active-match={isActive || undefined} className={isActive ? "bg-amber-400 text-stone-950" : "bg-amber-900 text-amber-50"} style={{ ...style, color: undefined, backgroundColor: undefined }}>
+            {run.text}
+          </mark>
+        );
+      }
+      return (
+        <span key={index} style={style}>
+          {run.text}
+        </span>
+      );
+    });
   }
 
   return (
@@ -136,7 +172,7 @@ export const LogViewer = forwardRef<LogViewerHandle, { label: string; failed?: b
           className="flex items-center gap-1"
           onSubmit={(event) => {
             event.preventDefault();
-            find("next");
+            step(1);
           }}
         >
           <label htmlFor={searchId} className="sr-only">
@@ -147,30 +183,23 @@ export const LogViewer = forwardRef<LogViewerHandle, { label: string; failed?: b
             type="search"
             value={query}
             placeholder="Search the log"
-            onChange={(event) => {
-              setQuery(event.target.value);
-              if (event.target.value) find("next", event.target.value);
-              else {
-                search.current?.clearDecorations();
-                setResults(null);
-              }
-            }}
+            onChange={(event) => search(event.target.value)}
             onKeyDown={(event) => {
               if (event.key === "Enter" && event.shiftKey) {
                 event.preventDefault();
-                find("previous");
+                step(-1);
               }
             }}
             className="w-48 rounded-md border border-stone-300 bg-white px-2 py-1 text-sm dark:border-stone-700 dark:bg-stone-900"
           />
-          <button type="button" className={button} onClick={() => find("previous")} disabled={!query} aria-label="Previous match">
+          <button type="button" className={button} onClick={() => step(-1)} disabled={!query} aria-label="Previous match">
             ↑
           </button>
           <button type="submit" className={button} disabled={!query} aria-label="Next match">
             ↓
           </button>
           <span className="min-w-20 text-sm tabular-nums text-stone-700 dark:text-stone-300" aria-live="polite" data-testid="log-search-results">
-            {query && results ? (results.count ? `${results.index + 1} of ${results.count}` : "No matches") : ""}
+            {results}
           </span>
         </form>
         {failed && (
@@ -179,7 +208,7 @@ export const LogViewer = forwardRef<LogViewerHandle, { label: string; failed?: b
           </button>
         )}
         <label className="flex items-center gap-1.5 text-sm">
-          <input type="checkbox" checked={timestamps} onChange={(event) => showTimestamps(event.target.checked)} className="size-4 accent-kiln-600" />
+          <input type="checkbox" checked={timestamps} onChange={(event) => setTimestamps(event.target.checked)} className="size-4 accent-kiln-600" />
           Timestamps
         </label>
         {timestamps && downloadUrl && (
@@ -190,24 +219,39 @@ export const LogViewer = forwardRef<LogViewerHandle, { label: string; failed?: b
         <span className="ml-auto flex items-center gap-2 text-sm text-stone-700 dark:text-stone-300">
           <span data-testid="log-follow-state">{following ? "Following the end of the log" : "Scrolled up: not following"}</span>
           {!following && (
-            <button type="button" className={button} onClick={() => terminal.current?.scrollToBottom()}>
+            <button type="button" className={button} onClick={follow}>
               Follow
             </button>
           )}
         </span>
       </div>
-      <div role="log" aria-label={label} data-testid="build-log" className="h-[28rem] overflow-hidden rounded-lg border border-stone-800 bg-stone-900 p-2 dark:bg-stone-950">
-        {viewerFailed && (
-          <p role="alert" className="p-2 text-sm text-stone-100">
-            The log viewer did not load (Kiln may have been updated). Reload the page, or download the log.
-          </p>
-        )}
-        <div ref={host} className="h-full w-full" />
+      {/* Focusable so the keyboard scrolls it (arrows, Page Up/Down, Home, End). Not a live
+          region: the phase bar announces progress, and reading every line aloud would drown it. */}
+      <div
+        ref={scroller}
+        role="log"
+        aria-live="off"
+        aria-label={label}
+        data-testid="build-log"
+        tabIndex={0}
+        onScroll={onScroll}
+        className="h-[28rem] overflow-auto rounded-lg border border-stone-800 bg-stone-900 p-2 font-mono text-[13px] leading-5 text-stone-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-kiln-500 dark:bg-stone-950"
+      >
+        {count === 0 && <p className="text-stone-400">No output yet.</p>}
+        <div className="relative w-max min-w-full" style={{ height: virtualizer.getTotalSize() }} data-testid="build-log-rows">
+          {virtualizer.getVirtualItems().map((item) => (
+            <div
+              key={item.key}
+              data-line={item.index + 1}
+              className={`absolute left-0 top-0 min-w-full whitespace-pre ${item.index === pointed ? "bg-red-950 outline outline-1 outline-red-400" : ""}`}
+              style={{ height: ROW_PX, transform: `translateY(${item.start}px)` }}
+            >
+              {timestamps && <span className="select-none text-stone-400">{stamp(kept.current[item.index]!.at)} </span>}
+              {row(item.index)}
+            </div>
+          ))}
+        </div>
       </div>
     </div>
   );
 });
-
-function render(lines: ViewedLine[], timestamps: boolean): string {
-  return `${lines.map((line) => (timestamps ? stamp(line.at) + line.text : line.text)).join("\r\n")}\r\n`;
-}

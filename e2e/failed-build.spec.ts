@@ -37,7 +37,7 @@ test("a failed build names the step that failed and its last output, marks only 
   await search.fill("no such text anywhere");
   await expect(page.getByTestId("log-search-results")).toHaveText("No matches");
   await search.fill("");
-  const rows = build.log.locator(".xterm-rows");
+  const rows = build.rows;
   await build.log.hover();
   await page.mouse.wheel(0, -20_000);
   await expect(page.getByTestId("log-follow-state")).toHaveText("Scrolled up: not following");

@@ -76,7 +76,7 @@ async function timeToLastLine(page: Page, url: string, text: string): Promise<{ 
   // Strings, not functions: tsx would wrap a function's inner names in a helper the page lacks.
   const drawnMs = (await page.evaluate(`new Promise((resolve) => {
     const wanted = ${JSON.stringify(text)};
-    const check = () => (document.querySelector(".xterm-rows")?.textContent?.includes(wanted) ? resolve(performance.now()) : requestAnimationFrame(check));
+    const check = () => (document.querySelector("[data-testid=build-log-rows]")?.textContent?.includes(wanted) ? resolve(performance.now()) : requestAnimationFrame(check));
     check();
   })`)) as number;
   await page.waitForTimeout(200);

@@ -5,12 +5,15 @@ export class BuildPage {
   readonly phase;
   readonly status;
   readonly log;
+  /** The log's drawn rows: the ones in view (it shows the tail while following it), and a few around them. */
+  readonly rows;
   readonly error;
 
   constructor(private readonly page: Page) {
     this.phase = page.getByRole("progressbar", { name: "Build progress" });
     this.status = page.getByTestId("build-status");
     this.log = page.getByTestId("build-log");
+    this.rows = page.getByTestId("build-log-rows");
     this.error = page.getByTestId("build-error");
   }
 
@@ -19,9 +22,9 @@ export class BuildPage {
     await expect(this.phase).toHaveAttribute("aria-valuetext", text === "Failed" ? /^Failed( while \w+)?$/ : text, { timeout });
   }
 
-  /** The log's visible rows (xterm shows the tail while following it). */
+  /** The log's drawn rows show this (while following, the tail). */
   async expectLogShows(text: string | RegExp, timeout = 60_000) {
-    await expect(this.log.locator(".xterm-rows")).toContainText(text, { timeout });
+    await expect(this.rows).toContainText(text, { timeout });
   }
 
   /** The whole stored log, as "Download log" gives it. */
