@@ -1,13 +1,13 @@
 "use client";
 
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient, type InfiniteData } from "@tanstack/react-query";
 import Link from "next/link";
 import { useDeferredValue, useEffect, useMemo, useState } from "react";
 import { useRouter } from "next/navigation";
 import { postBuild } from "@/lib/builds/client";
 import { formatDateTime, formatSize, shortVersion } from "@/lib/format";
-import { deleteLibraryEntry, fetchLibrary, fetchLibraryUpdates, libraryKeys, patchVisibility, postRebuild } from "@/lib/library/client";
-import type { LibraryEntryView, LibraryQuery } from "@/lib/library/schema";
+import { deleteLibraryEntry, fetchLibraryPage, fetchLibraryUpdates, libraryKeys, patchVisibility, postRebuild, type LibraryFilter } from "@/lib/library/client";
+import type { LibraryEntryView, LibraryQuery, LibraryResponse } from "@/lib/library/schema";
 import { providerLabels } from "@/lib/repos/providers";
 import { postReport } from "@/lib/moderation/client";
 import { cardCell, cardHead, cardRow, cardTable } from "./card-table";
@@ -34,14 +34,18 @@ export function LibraryView({ initialSearch = "", initialView = "mine" }: { init
   const [visibility, setVisibility] = useState<LibraryQuery["visibility"]>();
   const [notice, setNotice] = useState<string | null>(null);
   const q = useDeferredValue(search);
-  const query: LibraryQuery = { view, q: q || undefined, status, visibility: view === "mine" ? visibility : undefined };
+  const filter: LibraryFilter = { view, q: q || undefined, status, visibility: view === "mine" ? visibility : undefined };
+  // Pages of entries from the server, newest first; more are read as the reader pages on.
   // The current results stay on screen while a new search loads.
   // Only within one tab: the other tab's rows (and columns) never stand in for this one's.
-  const library = useQuery({
-    queryKey: libraryKeys.list(query),
-    queryFn: () => fetchLibrary(query),
+  const library = useInfiniteQuery({
+    queryKey: libraryKeys.list(filter),
+    queryFn: ({ pageParam }) => fetchLibraryPage(filter, pageParam),
+    initialPageParam: null as string | null,
+    getNextPageParam: (last) => last.nextCursor,
     placeholderData: (previous, previousQuery) => (previousQuery?.queryKey[1]?.view === view ? keepPreviousData(previous) : undefined),
   });
+  const loaded = useMemo(() => library.data?.pages.flatMap((page) => page.entries), [library.data]);
   const [page, setPage] = useState(0);
   useEffect(() => setPage(0), [view, q, status, visibility]);
   const updates = useQuery({ queryKey: libraryKeys.updates(), queryFn: fetchLibraryUpdates, enabled: view === "mine", staleTime: 60_000 });
@@ -55,8 +59,10 @@ export function LibraryView({ initialSearch = "", initialView = "mine" }: { init
   const refresh = () => client.invalidateQueries({ queryKey: libraryKeys.all });
   /** Puts a changed (or removed) entry into every cached list at once, before the lists are read again. */
   const updateCached = (id: number, replace: (entry: LibraryEntryView) => LibraryEntryView | null) =>
-    client.setQueriesData<LibraryEntryView[]>({ queryKey: libraryKeys.all }, (entries) =>
-      Array.isArray(entries) ? entries.flatMap((entry) => (entry.id === id ? (replace(entry) ?? []) : [entry])) : entries,
+    client.setQueriesData<InfiniteData<LibraryResponse, string | null>>({ queryKey: libraryKeys.all }, (data) =>
+      data && "pages" in data
+        ? { ...data, pages: data.pages.map((page) => ({ ...page, entries: page.entries.flatMap((entry) => (entry.id === id ? (replace(entry) ?? []) : [entry])) })) }
+        : data,
     );
 
   const rebuildEntry = useMutation({
@@ -91,16 +97,23 @@ export function LibraryView({ initialSearch = "", initialView = "mine" }: { init
 
   const groups = useMemo(() => {
     const map = new Map<string, LibraryEntryView[]>();
-    for (const entry of library.data ?? []) {
+    for (const entry of loaded ?? []) {
       const key = `${entry.provider} ${entry.repoUrl}`;
       map.set(key, [...(map.get(key) ?? []), entry]);
     }
     return [...map.values()];
-  }, [library.data]);
+  }, [loaded]);
   const pages = Math.max(1, Math.ceil(groups.length / PAGE_SIZE));
   // Deleting the last repository of the last page moves back a page rather than showing none.
   const current = Math.min(page, pages - 1);
   const shown = groups.slice(current * PAGE_SIZE, (current + 1) * PAGE_SIZE);
+  const { hasNextPage, isFetchingNextPage, fetchNextPage } = library;
+  // The page asked for (past what is loaded, after Next) or in view and short is filled from the
+  // server first; only the last page is ever short.
+  const wantMore = (page >= pages || shown.length < PAGE_SIZE) && hasNextPage && !isFetchingNextPage;
+  useEffect(() => {
+    if (wantMore) void fetchNextPage();
+  }, [wantMore, fetchNextPage]);
   const select = "rounded-md border border-stone-300 bg-white px-2 py-1.5 text-sm dark:border-stone-700 dark:bg-stone-900";
 
   return (
@@ -147,7 +160,7 @@ export function LibraryView({ initialSearch = "", initialView = "mine" }: { init
       </p>
 
       <div id="library-panel" role="tabpanel" aria-labelledby={`tab-${view}`} aria-busy={library.isFetching} className="space-y-4">
-      {library.isPending ? (
+      {library.isPending || (groups.length === 0 && hasNextPage) ? (
         <p className="text-stone-700 dark:text-stone-300">Loading your library…</p>
       ) : library.isError ? (
         <p role="alert" className="text-red-700 dark:text-red-400">{library.error.message}</p>
@@ -296,15 +309,23 @@ export function LibraryView({ initialSearch = "", initialView = "mine" }: { init
             );
           })}
         </ul>
-        {pages > 1 && (
+        {(pages > 1 || hasNextPage) && (
           <nav aria-label="Library pages" className="flex flex-wrap items-center justify-center gap-3 text-sm">
             <button type="button" disabled={current === 0} onClick={() => setPage(current - 1)} className="rounded-md border border-stone-300 px-3 py-1.5 disabled:opacity-50 dark:border-stone-700">
               Previous
             </button>
             <span aria-live="polite">
-              Page {current + 1} of {pages} · {groups.length} repositories
+              {/* Until the last entries are read, the count is a lower bound. */}
+              Page {current + 1} of {pages}
+              {hasNextPage ? " or more" : ""} · {groups.length}
+              {hasNextPage ? "+" : ""} repositories
             </span>
-            <button type="button" disabled={current >= pages - 1} onClick={() => setPage(current + 1)} className="rounded-md border border-stone-300 px-3 py-1.5 disabled:opacity-50 dark:border-stone-700">
+            <button
+              type="button"
+              disabled={(current >= pages - 1 && !hasNextPage) || isFetchingNextPage}
+              onClick={() => setPage(current + 1)}
+              className="rounded-md border border-stone-300 px-3 py-1.5 disabled:opacity-50 dark:border-stone-700"
+            >
               Next
             </button>
           </nav>

@@ -6,16 +6,24 @@ import type { DeleteResult, LibraryEntryView, LibraryQuery, LibraryResponse, Lib
 // Not parsed here: the server parses what it sends with the schemas these types come from, and
 // leaving zod out keeps it out of every page's JavaScript.
 
+/** A listing's filters: what the library's tabs, search and selects choose. */
+export type LibraryFilter = Omit<LibraryQuery, "cursor" | "limit">;
+
 export const libraryKeys = {
   all: ["library"] as const,
-  list: (query: LibraryQuery) => [...libraryKeys.all, query] as const,
+  list: (filter: LibraryFilter) => [...libraryKeys.all, filter] as const,
   updates: () => [...libraryKeys.all, "updates"] as const,
 };
 export const serverKeys = { all: ["servers"] as const };
 
-export async function fetchLibrary(query: LibraryQuery): Promise<LibraryEntryView[]> {
+/** Entries the library page asks for at a time: about five of its pages of repositories. */
+export const LIBRARY_REQUEST_SIZE = 100;
+
+/** One page of a listing, from `cursor` (the previous page's nextCursor) or the newest. */
+export async function fetchLibraryPage(filter: LibraryFilter, cursor: string | null): Promise<LibraryResponse> {
+  const query = { ...filter, limit: String(LIBRARY_REQUEST_SIZE), ...(cursor ? { cursor } : {}) };
   const params = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined && v !== "") as [string, string][]);
-  return (await fetchJson<LibraryResponse>(`/api/library?${params}`)).entries;
+  return fetchJson<LibraryResponse>(`/api/library?${params}`);
 }
 
 export async function patchVisibility(id: number, visibility: "private" | "shared"): Promise<LibraryEntryView> {

@@ -48,6 +48,10 @@ export const entryIdParamsSchema = z
   .object({ id: z.string().regex(/^[1-9]\d{0,9}$/).transform(Number).pipe(z.number().max(MAX_ID)) })
   .strict();
 
+/** Entries per page unless asked otherwise, and the most one page holds. */
+export const LIBRARY_PAGE_DEFAULT = 50;
+export const LIBRARY_PAGE_MAX = 500;
+
 export const libraryQuerySchema = z
   .object({
     // Control characters (NUL among them) cannot be searched for; PostgreSQL refuses NUL.
@@ -55,11 +59,20 @@ export const libraryQuerySchema = z
     status: z.enum(["building", "built", "failed"]).optional(),
     visibility: z.enum(entryVisibilities).optional(),
     view: z.enum(["mine", "shared"]).default("mine"),
+    /** Where the page starts: the previous page's nextCursor. */
+    cursor: z.string().regex(/^\d{1,15}\.[1-9]\d{0,9}$/, "Use the nextCursor of the page before.").optional(),
+    limit: z.coerce.number().int().min(1).max(LIBRARY_PAGE_MAX).default(LIBRARY_PAGE_DEFAULT),
   })
   .strict();
 export type LibraryQuery = z.infer<typeof libraryQuerySchema>;
 
-export const libraryResponseSchema = z.object({ entries: z.array(libraryEntrySchema) }).strict();
+export const libraryResponseSchema = z
+  .object({
+    entries: z.array(libraryEntrySchema),
+    /** Ask again with this cursor for the next page; null when this page is the last. */
+    nextCursor: z.string().nullable(),
+  })
+  .strict();
 export type LibraryResponse = z.infer<typeof libraryResponseSchema>;
 
 export const visibilityPatchSchema = z.object({ visibility: z.enum(visibilities) }).strict();

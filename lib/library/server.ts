@@ -17,7 +17,7 @@ import { requestBuild, resolveRequest, type BuildRequestResult } from "@/lib/bui
 import { persistentSpec } from "@/lib/links/links";
 import { parseLinkSpec } from "@/lib/repos/parse";
 import { isFullSha } from "@/lib/repos/parse";
-import type { LibraryEntryView, LibraryQuery } from "./schema";
+import { LIBRARY_PAGE_DEFAULT, type LibraryEntryView, type LibraryQuery } from "./schema";
 
 const entryInclude = {
   build: true,
@@ -25,7 +25,21 @@ const entryInclude = {
 } satisfies Prisma.LibraryEntryInclude;
 type EntryRow = Prisma.LibraryEntryGetPayload<{ include: typeof entryInclude }>;
 
-function toView(row: EntryRow, viewer: string): LibraryEntryView {
+/** What a library listing reads: the columns its view and the ban check need, not whole build rows. */
+const listSelect = {
+  id: true, buildId: true, path: true, visibility: true, launchCount: true, lastLaunchedAt: true, createdAt: true,
+  hiddenAt: true, featuredAt: true, moderationNote: true, cleanedAt: true,
+  build: {
+    select: {
+      id: true, provider: true, displayName: true, repoUrl: true, spec: true, requestedRef: true, resolvedRef: true,
+      imageName: true, status: true, finishedAt: true, imageSizeBytes: true,
+    },
+  },
+  user: { select: { name: true } },
+} satisfies Prisma.LibraryEntrySelect;
+type ViewRow = Prisma.LibraryEntryGetPayload<{ select: typeof listSelect }>;
+
+function toView(row: ViewRow, viewer: string): LibraryEntryView {
   const b = row.build;
   return {
     id: row.id,
@@ -61,8 +75,22 @@ const STATUS_FILTER: Record<NonNullable<LibraryQuery["status"]>, Prisma.BuildWhe
   failed: { status: { in: ["failed", "cancelled"] } },
 };
 
-/** The viewer's own entries, or everyone's shared ones, newest first. */
-export async function listLibrary(viewer: KilnUser, query: LibraryQuery): Promise<LibraryEntryView[]> {
+/** A page's place in a listing: after the entry added at `at` (ms) with this id, newest first. */
+const encodeCursor = (row: { createdAt: Date; id: number }) => `${row.createdAt.getTime()}.${row.id}`;
+function afterCursor(cursor: string): Prisma.LibraryEntryWhereInput {
+  const [at, id] = cursor.split(".").map(Number) as [number, number];
+  const createdAt = new Date(at);
+  return { OR: [{ createdAt: { lt: createdAt } }, { createdAt, id: { lt: id } }] };
+}
+/** Reads per page at most: a page of banned repositories' entries still ends, a little short. */
+const PAGE_READS_MAX = 4;
+
+/**
+ * A page of the viewer's own entries, or of everyone's shared ones, newest first, and the cursor
+ * of the next page (null at the end). Keyset paging keeps every page as quick as the first
+ * however large the Hub's library grows.
+ */
+export async function listLibrary(viewer: KilnUser, query: Omit<LibraryQuery, "limit"> & { limit?: number }): Promise<{ entries: LibraryEntryView[]; nextCursor: string | null }> {
   const where: Prisma.LibraryEntryWhereInput = {
     ...(query.view === "shared"
       ? { visibility: "shared", hiddenAt: null, cleanedAt: null, build: { status: "built" } }
@@ -81,10 +109,25 @@ export async function listLibrary(viewer: KilnUser, query: LibraryQuery): Promis
     });
   }
   if (buildWhere.length) where.build = { ...(where.build as Prisma.BuildWhereInput | undefined), AND: buildWhere };
-  const rows = await db().libraryEntry.findMany({ where, include: entryInclude, orderBy: { createdAt: "desc" }, take: 500 });
-  // A banned repository leaves the shared view at once; its owner still sees (and can delete) it.
-  const banned = query.view === "shared" ? await bannedBuildIds(rows.map((row) => row.build)) : new Set<string>();
-  return rows.filter((row) => !banned.has(row.buildId)).map((row) => toView(row, viewer.name));
+  const limit = query.limit ?? LIBRARY_PAGE_DEFAULT;
+  const entries: LibraryEntryView[] = [];
+  let cursor = query.cursor ?? null;
+  for (let read = 0; read < PAGE_READS_MAX && entries.length < limit; read += 1) {
+    const want = limit - entries.length;
+    const rows = await db().libraryEntry.findMany({
+      where: cursor ? { AND: [where, afterCursor(cursor)] } : where,
+      select: listSelect,
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      take: want + 1,
+    });
+    const page = rows.slice(0, want);
+    // A banned repository leaves the shared view at once; its owner still sees (and can delete) it.
+    const banned = query.view === "shared" ? await bannedBuildIds(page.map((row) => row.build)) : new Set<string>();
+    for (const row of page) if (!banned.has(row.buildId)) entries.push(toView(row, viewer.name));
+    cursor = rows.length > want ? encodeCursor(page.at(-1)!) : null;
+    if (!cursor) break;
+  }
+  return { entries, nextCursor: cursor };
 }
 
 async function ownEntry(id: number, viewer: KilnUser): Promise<EntryRow> {

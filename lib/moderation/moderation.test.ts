@@ -115,12 +115,12 @@ describe("approval mode, reports and moderators' actions", () => {
     const entry = await builtEntry(alice.name);
     expect((await library.setVisibility(entry, alice, "shared")).visibility).toBe("pending");
     const image = (await db().libraryEntry.findUniqueOrThrow({ where: { id: entry }, include: { build: true } })).build.imageName;
-    expect((await library.listLibrary(bob, { view: "shared" })).map((e) => e.id)).not.toContain(entry);
+    expect((await library.listLibrary(bob, { view: "shared" })).entries.map((e) => e.id)).not.toContain(entry);
     expect(await library.allowedImages(bob.name)).not.toContain(image);
     await expect(library.launchableEntry(entry, bob)).rejects.toMatchObject({ status: 403 });
 
     await moderation.moderateEntry(moderator, entry, { action: "approve" });
-    expect((await library.listLibrary(bob, { view: "shared" })).map((e) => e.id)).toContain(entry);
+    expect((await library.listLibrary(bob, { view: "shared" })).entries.map((e) => e.id)).toContain(entry);
     expect(await library.allowedImages(bob.name)).toContain(image);
     expect((await notificationsOf(alice.name)).at(-1)).toMatch(/was approved and is now shared/);
   });
@@ -135,7 +135,7 @@ describe("approval mode, reports and moderators' actions", () => {
     expect(listed?.reports.map((r) => [r.reporter, r.reason])).toEqual([["bob", "It mines cryptocurrency in a cell."]]);
 
     await moderation.moderateEntry(moderator, entry, { action: "unshare", reason: "Mining is against the Hub's rules" });
-    const view = (await library.listLibrary(alice, { view: "mine" })).find((e) => e.id === entry);
+    const view = (await library.listLibrary(alice, { view: "mine" })).entries.find((e) => e.id === entry);
     expect(view).toMatchObject({ visibility: "private", moderationNote: "Unshared by a moderator: Mining is against the Hub's rules" });
     expect((await notificationsOf(alice.name)).at(-1)).toMatch(/A moderator unshared .* Reason: Mining is against the Hub's rules/);
     expect((await notificationsOf(bob.name)).at(-1)).toMatch(/Your report about .*: a moderator unshared it\. Reason: Mining/);
@@ -148,7 +148,7 @@ describe("approval mode, reports and moderators' actions", () => {
     const entry = await builtEntry(alice.name);
     await library.setVisibility(entry, alice, "shared");
     await moderation.moderateEntry(moderator, entry, { action: "hide", reason: "Under review" });
-    expect((await library.listLibrary(bob, { view: "shared" })).map((e) => e.id)).not.toContain(entry);
+    expect((await library.listLibrary(bob, { view: "shared" })).entries.map((e) => e.id)).not.toContain(entry);
     await expect(library.launchableEntry(entry, bob)).rejects.toMatchObject({ status: 403 });
     await expect(library.launchableEntry(entry, alice)).resolves.toMatchObject({ id: entry });
   });
@@ -159,17 +159,17 @@ describe("approval mode, reports and moderators' actions", () => {
     await moderation.moderateEntry(moderator, hidden, { action: "hide", reason: "Misleading name" });
     await library.setVisibility(hidden, alice, "private");
     await library.setVisibility(hidden, alice, "shared");
-    expect((await library.listLibrary(bob, { view: "shared" })).map((e) => e.id)).not.toContain(hidden);
+    expect((await library.listLibrary(bob, { view: "shared" })).entries.map((e) => e.id)).not.toContain(hidden);
 
     const unshared = await builtEntry(alice.name);
     await library.setVisibility(unshared, alice, "shared");
     await moderation.moderateEntry(moderator, unshared, { action: "unshare", reason: "Broken on purpose" });
     expect((await library.setVisibility(unshared, alice, "shared")).visibility).toBe("pending");
-    expect((await library.listLibrary(bob, { view: "shared" })).map((e) => e.id)).not.toContain(unshared);
+    expect((await library.listLibrary(bob, { view: "shared" })).entries.map((e) => e.id)).not.toContain(unshared);
     // Others never read what a moderator wrote to the owner.
     await moderation.moderateEntry(moderator, unshared, { action: "approve" });
-    expect((await library.listLibrary(bob, { view: "shared" })).find((e) => e.id === hidden)).toBeUndefined();
-    expect((await library.listLibrary(bob, { view: "shared" })).find((e) => e.id === unshared)?.moderationNote).toBeNull();
+    expect((await library.listLibrary(bob, { view: "shared" })).entries.find((e) => e.id === hidden)).toBeUndefined();
+    expect((await library.listLibrary(bob, { view: "shared" })).entries.find((e) => e.id === unshared)?.moderationNote).toBeNull();
   });
 
   it("refuses to act on an entry that is not shared, or was withdrawn meanwhile", async () => {
@@ -180,7 +180,7 @@ describe("approval mode, reports and moderators' actions", () => {
     await library.setVisibility(entry, alice, "shared");
     await library.setVisibility(entry, alice, "private");
     await expect(moderation.moderateEntry(moderator, entry, { action: "approve" })).rejects.toMatchObject({ status: 409 });
-    expect((await library.listLibrary(alice, { view: "mine" })).find((e) => e.id === entry)?.visibility).toBe("private");
+    expect((await library.listLibrary(alice, { view: "mine" })).entries.find((e) => e.id === entry)?.visibility).toBe("private");
   });
 
   it("features shared images on the Launch page, and drops them when they stop being shared", async () => {
@@ -202,7 +202,7 @@ describe("bans", () => {
     await bans.createBanRule("mod", { kind: "spec", pattern: "gh/banned-org/", reason: "Malware found in this organisation" });
     expect(await library.allowedImages(alice.name)).not.toContain(image);
     expect(await library.allowedImages(bob.name)).not.toContain(image);
-    expect((await library.listLibrary(bob, { view: "shared" })).map((e) => e.id)).not.toContain(entry);
+    expect((await library.listLibrary(bob, { view: "shared" })).entries.map((e) => e.id)).not.toContain(entry);
     await expect(library.launchableEntry(entry, alice)).rejects.toMatchObject({ status: 403, code: "banned", userMessage: expect.stringMatching(/Malware found in this organisation/) });
   });
 
@@ -284,6 +284,44 @@ describe("reports left as they are, and the bell", () => {
     await notifications.markRead(reporter, "all");
     expect((await notifications.listNotifications(reporter)).unread).toBe(0);
     // The image stays shared: dismissing changes nothing but the report.
-    expect((await library.listLibrary(bob, { view: "shared" })).map((e) => e.id)).toContain(entry);
+    expect((await library.listLibrary(bob, { view: "shared" })).entries.map((e) => e.id)).toContain(entry);
+  });
+});
+
+describe("the library's pages", () => {
+  it("walk every shared entry once, newest first, ties broken by id, leaving a banned organisation's out without ending early", async () => {
+    const pager = person(`pager-${++counter}`);
+    const added = new Date("2026-01-01T00:00:00Z");
+    const ids: number[] = [];
+    for (let index = 0; index < 30; index += 1) {
+      // Three orgs, ten images each; every pair added in the same millisecond.
+      const id = await builtEntry(pager.name, `pager-org-${index % 3}/repo-${index}`);
+      await db().libraryEntry.update({ where: { id }, data: { visibility: "shared", createdAt: new Date(added.getTime() + Math.floor(index / 2)) } });
+      ids.push(id);
+    }
+    await bans.createBanRule("mod", { kind: "spec", pattern: "gh/pager-org-1/", reason: "Spam" });
+    const walked: number[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await library.listLibrary(bob, { view: "shared", limit: 7, ...(cursor ? { cursor } : {}) });
+      expect(page.entries.length).toBeLessThanOrEqual(7);
+      walked.push(...page.entries.filter((entry) => entry.owner === pager.name).map((entry) => entry.id));
+      cursor = page.nextCursor ?? undefined;
+      pages += 1;
+    } while (cursor && pages < 50);
+    const expected = ids
+      .map((id, index) => ({ id, index }))
+      .filter(({ index }) => index % 3 !== 1)
+      .sort((a, b) => Math.floor(b.index / 2) - Math.floor(a.index / 2) || b.id - a.id)
+      .map(({ id }) => id);
+    expect(walked).toEqual(expected);
+    // Its owner still sees all thirty, banned ones included, in pages of the size asked for.
+    const mine = await library.listLibrary(pager, { view: "mine", limit: 30 });
+    expect(mine.entries).toHaveLength(30);
+    expect(mine.nextCursor).toBeNull();
+    const first = await library.listLibrary(pager, { view: "mine", limit: 29 });
+    expect(first.nextCursor).not.toBeNull();
+    expect((await library.listLibrary(pager, { view: "mine", limit: 29, cursor: first.nextCursor! })).entries.map((entry) => entry.id)).toEqual([ids[0]]);
   });
 });

@@ -3,5 +3,5 @@ import { libraryQuerySchema, libraryResponseSchema } from "@/lib/library/schema"
 import { listLibrary } from "@/lib/library/server";
 
 export const GET = route({ access: "user", query: libraryQuerySchema }, async ({ user, query }) =>
-  libraryResponseSchema.parse({ entries: await listLibrary(user, query) }),
+  libraryResponseSchema.parse(await listLibrary(user, query)),
 );
