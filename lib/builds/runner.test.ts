@@ -42,6 +42,7 @@ const engineSocket = process.env.PODMAN_SOCKET ?? "/run/podman/podman.sock";
 const podman = (...args: string[]) => execFileSync("podman", ["--url", `unix://${engineSocket}`, ...args], { encoding: "utf8" }).trim();
 /** repo2docker's image, with a wrapper that first prints what KILN_TEST_NOISE asks for. */
 const noisyBuilder = `localhost/kiln-test-noisy-builder:${process.pid}`;
+const FAULT_VOLUME_PREFIX = `kiln-test-fault-${process.pid}-`;
 
 let database: TempDatabase;
 let git: GitServer;
@@ -71,19 +72,44 @@ beforeAll(async () => {
       "#!/bin/sh",
       'case "$KILN_TEST_NOISE" in',
       `  long-line) /opt/venv/bin/python3 -c 'import sys; sys.stdout.buffer.write(b"x" * (50 * 1024 * 1024) + b"\\n")' ;;`,
+      '  engine-fault-once|engine-fault-always) /opt/venv/bin/python3 /opt/kiln-test-engine-fault.py "$KILN_TEST_NOISE" "$@" || exit 1 ;;',
       "esac",
       'exec /opt/venv/bin/repo2docker "$@"',
       "",
     ].join("\n"),
   );
   chmodSync(path.join(context, "jupyter-repo2docker"), 0o755);
-  writeFileSync(path.join(context, "Containerfile"), `FROM ${builderImage}\nCOPY jupyter-repo2docker /opt/venv/bin/jupyter-repo2docker\n`);
+  // Prints what Podman printed when its image store lost a layer under a build, and fails: every
+  // time, or only on a build's first run (a volume named after the build's arguments remembers it).
+  writeFileSync(
+    path.join(context, "kiln-test-engine-fault.py"),
+    [
+      "import hashlib, sys, docker",
+      "mode, args = sys.argv[1], sys.argv[2:]",
+      `name = "${FAULT_VOLUME_PREFIX}" + hashlib.sha256(" ".join(args).encode()).hexdigest()[:16]`,
+      "client = docker.from_env()",
+      "try:",
+      "    client.volumes.get(name)",
+      "    seen = True",
+      "except docker.errors.NotFound:",
+      "    client.volumes.create(name)",
+      "    seen = False",
+      'if mode == "engine-fault-always" or not seen:',
+      '    print("STEP 1/3: FROM localhost/kiln-singleuser:5.5.4", flush=True)',
+      '    print("STEP 2/3: RUN echo building", flush=True)',
+      '    print("Error: checking if cached image exists from a previous build: getting top layer info: layer not known", flush=True)',
+      "    sys.exit(1)",
+      "",
+    ].join("\n"),
+  );
+  writeFileSync(path.join(context, "Containerfile"), `FROM ${builderImage}\nCOPY jupyter-repo2docker /opt/venv/bin/jupyter-repo2docker\nCOPY kiln-test-engine-fault.py /opt/kiln-test-engine-fault.py\n`);
   podman("build", "--pull=never", "-t", noisyBuilder, "-f", path.join(context, "Containerfile"), context);
   rmSync(context, { recursive: true, force: true });
   images.push(noisyBuilder);
 }, 180_000);
 
 afterAll(async () => {
+  for (const volume of podman("volume", "ls", "-q", "--filter", `name=${FAULT_VOLUME_PREFIX}`).split("\n").filter(Boolean)) podman("volume", "rm", "-f", volume);
   for (const image of images) {
     try {
       podman("rmi", "-f", image);
@@ -313,6 +339,37 @@ describe("BuildRunner under hostile output", () => {
     // Stated bound: 32 MiB of live heap and buffers (the old runner held every pending line: 780 MB).
     expect(growth).toBeLessThan(32 * 1024 * 1024);
   }, 600_000);
+});
+
+describe("BuildRunner and the engine failing under a build", () => {
+  it("runs the build again once when the engine's image store fails, and it ends built with both runs in its log", async () => {
+    const { finished, lines, containers } = await runBuild("engine-fault-once", "RUN echo second-run-marker", { builderImage: noisyBuilder, noise: "engine-fault-once" });
+    expect(finished.status).toBe("built");
+    const texts = lines.map((line) => line.text);
+    const fault = texts.findIndex((text) => text.includes("layer not known"));
+    const again = texts.findIndex((text) => text.includes("Kiln builds it again (run 2 of 2)"));
+    expect(fault).toBeGreaterThanOrEqual(0);
+    expect(again).toBeGreaterThan(fault);
+    expect(texts.slice(again).some((text) => text.includes("second-run-marker"))).toBe(true);
+    expect(texts.filter((text) => text.includes("Kiln builds it again"))).toHaveLength(1);
+    expect(lines.map((line) => line.seq)).toEqual(lines.map((_, index) => index + 1));
+    expect(containers).toBe("");
+  });
+
+  it("gives up after the second run and says it is the engine's fault, not the repository's", async () => {
+    const { finished, lines, containers } = await runBuild("engine-fault-always", "RUN true", { builderImage: noisyBuilder, noise: "engine-fault-always" });
+    expect(finished.status).toBe("failed");
+    expect(finished.error).toMatch(/^The container engine failed under the build .*This is not a problem with the repository: build it again/);
+    expect(lines.filter((line) => line.text.includes("Kiln builds it again"))).toHaveLength(1);
+    expect(lines.filter((line) => line.text.includes("layer not known"))).toHaveLength(2);
+    expect(containers).toBe("");
+  });
+
+  it("never runs again a build whose own step failed", async () => {
+    const { finished, lines } = await runBuild("own-failure", "RUN echo 'Error: my own error' && exit 4");
+    expect(finished.status).toBe("failed");
+    expect(lines.filter((line) => line.text.includes("Kiln builds it again"))).toHaveLength(0);
+  });
 });
 
 describe("BuildRunner and the database", () => {

@@ -2,7 +2,7 @@ import "server-only";
 import type { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { isTransientDatabaseError } from "@/lib/db";
-import { BuilderStartError, builderPushesImage, containersWithLabel, followOutput, removeContainer, runContainer, stopContainer, waitForExit } from "@/lib/engine/containers";
+import { BuilderStartError, builderPushesImage, containersWithLabel, followOutput, removeContainer, removeContainerAndWait, runContainer, stopContainer, waitForExit } from "@/lib/engine/containers";
 import { builderImagePresent, imageInfo, isTransientPushError, pushImage } from "@/lib/engine/images";
 import type { Build } from "@/lib/generated/prisma/client";
 import { builderFetchSettings, repo2dockerCommand, repo2dockerConfig } from "@/lib/repos/fetch-plan";
@@ -41,6 +41,11 @@ export const LINE_OVERHEAD_BYTES = 128;
 const DATABASE_RETRY_MS = 30_000;
 // A push cut by a registry hiccup is tried again, a little later each time.
 const PUSH_ATTEMPTS = 3;
+/**
+ * Runs of the builder when the engine's storage fails under it (Podman 4's image store loses a
+ * layer while another image is removed): the build is run again from the start, once.
+ */
+export const ENGINE_FAULT_ATTEMPTS = 2;
 const PUSH_RETRY_MS = 2000;
 
 type Settings = ReturnType<typeof buildSettings>;
@@ -223,25 +228,60 @@ export class BuildRunner {
         );
         return;
       }
-      const containerId = await runContainer(this.containerSpec());
-      this.containerId = containerId;
-      await this.persist(() => updateBuild(this.build.id, { containerId, status: "fetching", startedAt: this.build.startedAt ?? new Date() }));
-      this.status = "fetching";
+      await this.startBuilder();
     }
-    if (this.stopReason) await stopContainer(this.containerId, 2); // cancelled while starting
+    if (this.stopReason) await stopContainer(this.containerId!, 2); // cancelled while starting
 
     const startedAt = (this.build.startedAt ?? new Date()).getTime();
     const remaining = Math.max(0, startedAt + this.settings.timeoutMs - Date.now());
     this.deadlineTimer = setTimeout(() => this.stopLater("timeout"), remaining);
     this.resetIdle();
 
-    await this.consume(await followOutput(this.containerId));
-    const exitCode = await waitForExit(this.containerId);
-    clearTimeout(this.deadlineTimer);
-    clearTimeout(this.idleTimer);
+    for (let attempt = 1; ; attempt += 1) {
+      await this.consume(await followOutput(this.containerId!));
+      const exitCode = await waitForExit(this.containerId!);
+      await this.flush();
+      if (exitCode !== 0 && !this.stopReason && attempt < ENGINE_FAULT_ATTEMPTS) {
+        const fault = (await this.failureSummary(false)).engineFault;
+        if (fault) {
+          await this.startAgain(fault, attempt + 1);
+          continue;
+        }
+      }
+      clearTimeout(this.deadlineTimer);
+      clearTimeout(this.idleTimer);
+      await this.finish(exitCode);
+      await removeContainer(this.containerId!).catch(() => undefined);
+      return;
+    }
+  }
+
+  /** Creates and starts the builder container, and records it (the build is fetching from now). */
+  private async startBuilder(): Promise<void> {
+    const containerId = await runContainer(this.containerSpec());
+    this.containerId = containerId;
+    // Its output is read from its start: nothing of it is recorded yet.
+    await this.persist(() => updateBuild(this.build.id, { containerId, linesConsumed: 0, status: "fetching", startedAt: this.build.startedAt ?? new Date() }));
+    this.status = "fetching";
+  }
+
+  /**
+   * The engine failed under the build, not the repository: says so in the log, removes the
+   * builder and runs a new one. Its lines follow in the same log; the time limit stays the
+   * first run's.
+   */
+  private async startAgain(fault: string, attempt: number): Promise<void> {
+    this.keep(`\u001b[33mThe container engine failed under this build (${fault.replace(/^Error: /, "")}); it is not the repository's fault, so Kiln builds it again (run ${attempt} of ${ENGINE_FAULT_ATTEMPTS}).\u001b[0m`);
     await this.flush();
-    await this.finish(exitCode);
-    await removeContainer(this.containerId).catch(() => undefined);
+    await removeContainerAndWait(this.containerId!);
+    this.linesConsumed = 0;
+    this.skip = 0;
+    this.build.linesConsumed = 0;
+    this.recent = [];
+    this.failure = undefined;
+    this.resetIdle();
+    await this.startBuilder();
+    if (this.stopReason) await stopContainer(this.containerId!, 2); // cancelled meanwhile
   }
 
   private containerSpec() {

@@ -1,7 +1,7 @@
 import "server-only";
 import type { Readable } from "node:stream";
 import { engine } from "./client";
-import { builderPodsWithLabel, deleteBuilderPod, followBuilderPod, kubernetesMode, runBuilderPod, waitForBuilderPod } from "./kubernetes";
+import { builderPodsWithLabel, deleteBuilderPod, deleteBuilderPodAndWait, followBuilderPod, kubernetesMode, runBuilderPod, waitForBuilderPod } from "./kubernetes";
 
 export { BuilderStartError } from "./kubernetes";
 
@@ -91,6 +91,12 @@ export async function stopContainer(id: string, graceSeconds = 5): Promise<void>
     const status = (error as { statusCode?: number }).statusCode;
     if (status !== 304 && status !== 404) throw error; // 304: already stopped
   }
+}
+
+/** Removes a container and returns once its name is free (a deleted pod lingers while it ends). */
+export async function removeContainerAndWait(id: string): Promise<void> {
+  if (kubernetesMode()) return deleteBuilderPodAndWait(id);
+  return removeContainer(id);
 }
 
 export async function removeContainer(id: string): Promise<void> {
