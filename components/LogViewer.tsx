@@ -39,6 +39,7 @@ export const LogViewer = forwardRef<LogViewerHandle, { label: string; failed?: b
   const caches = useRef<LineCache[]>([]);
   // Lines arrive in bursts (5,000 to an event for a late joiner): one render per frame shows them.
   const [count, setCount] = useState(0);
+  const [, setRedraw] = useState(0);
   const frame = useRef<number | null>(null);
   const [timestamps, setTimestamps] = useState(false);
   const [following, setFollowing] = useState(true);
@@ -56,10 +57,19 @@ export const LogViewer = forwardRef<LogViewerHandle, { label: string; failed?: b
   useImperativeHandle(ref, () => ({
     write(lines) {
       if (!lines.length) return;
-      for (const line of lines) kept.current.push(line);
+      for (const line of lines) {
+        // A line that ended in a carriage return is overwritten by the next, as on a terminal
+        // (a progress bar the builder printed a chunk at a time).
+        const last = kept.current.length - 1;
+        if (last >= 0 && kept.current[last]!.text.endsWith("\r")) {
+          kept.current[last] = line;
+          caches.current[last] = {};
+        } else kept.current.push(line);
+      }
       frame.current ??= requestAnimationFrame(() => {
         frame.current = null;
         setCount(kept.current.length);
+        setRedraw((n) => n + 1); // a row overwritten in place changes nothing else
       });
     },
   }));

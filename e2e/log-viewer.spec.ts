@@ -35,7 +35,8 @@ test("the log draws only the rows in view of a long log, shows markup as text, k
   expect(drawn).toBeGreaterThan(5);
   expect(drawn).toBeLessThan(100);
   const last = Number(await build.rows.locator("[data-line]").last().getAttribute("data-line"));
-  expect(last).toBe(stored.length);
+  // A line that ended in a carriage return was overwritten by the next, as on a terminal.
+  expect(last).toBe(stored.filter((line) => !line.endsWith("\r")).length);
 
   // The keyboard scrolls it: Tab reaches the log, Home goes to the first line, End follows again.
   await build.log.focus();
@@ -57,7 +58,8 @@ test("the log draws only the rows in view of a long log, shows markup as text, k
   await expect(build.log.locator("img, script")).toHaveCount(0);
   expect(await page.evaluate(() => (window as { kilnPwned?: number }).kilnPwned)).toBeUndefined();
 
-  // A progress bar that rewrote itself shows what it left on screen, once.
+  // A progress bar that rewrote itself (the builder passes each redraw on as a line ending in a
+  // carriage return) shows what it left on screen, once.
   await search.fill("progress");
   await expect(page.getByTestId("log-search-results")).toHaveText("1 of 1");
   const progress = build.rows.locator("[data-line]", { hasText: "progress" });
