@@ -176,7 +176,7 @@ async function libraryBenchmark() {
       SELECT b.id, b.requested_by_id, CASE WHEN row_number() OVER () % 10 = 0 THEN 'shared'::visibility ELSE 'private'::visibility END, b.finished_at
       FROM builds b WHERE b.display_name LIKE '${SEED_TAG}%'`);
     // One seeded person per query: each stays within Kiln's requests-per-minute limit.
-    const sessions = await Promise.all([7, 8, 9, 10].map((n) => signIn(`${SEED_TAG}-user-${n}`)));
+    const sessions = await Promise.all([7, 8, 9, 10, 11, 12].map((n) => signIn(`${SEED_TAG}-user-${n}`)));
     // A page deep into the shared view: the tenth, reached by following nextCursor (9 requests
     // beside the 250 timed ones: within the 300 a minute Kiln allows a person).
     let deepCursor = "";
@@ -190,12 +190,15 @@ async function libraryBenchmark() {
       ["search in my library", "q=repo-1"],
       ["shared with everyone (1,000 entries; a page of 50)", "view=shared"],
       ["shared, the tenth page (by cursor)", `view=shared&cursor=${deepCursor}`],
+      ["shared, a page of 100 (as the library page asks)", "view=shared&limit=100"],
+      // The floor: the cheapest signed-in request, through the same proxy, session check and route wrapper.
+      ["GET /api/me (the floor of any signed-in request)", "me"],
     ] as const).entries()) {
       const { cookie } = sessions[index]!;
       const times: number[] = [];
       for (let i = 0; i < REQUESTS; i++) {
         const started = performance.now();
-        const response = await fetch(`${KILN}/api/library?${query}`, { headers: { cookie } });
+        const response = await fetch(`${KILN}/api/${query === "me" ? "me" : `library?${query}`}`, { headers: { cookie } });
         await response.arrayBuffer();
         if (!response.ok) throw new Error(`library answered ${response.status}`);
         times.push(performance.now() - started);

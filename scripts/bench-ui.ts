@@ -66,7 +66,7 @@ async function scriptKb(page: Page, url: string): Promise<{ first: number; later
 }
 
 /** Milliseconds from navigation until `text` is drawn in the log. */
-async function timeToLastLine(page: Page, url: string, text: string): Promise<{ drawnMs: number; streamedMs: number }> {
+async function timeToLastLine(page: Page, url: string, text: string): Promise<{ drawnMs: number; streamedMs: number; breakdown: string }> {
   let streamed: Promise<number> = Promise.resolve(NaN);
   const onFinished = (request: import("playwright-core").Request) => {
     if (request.url().endsWith("/events")) streamed = page.evaluate("performance.now()") as Promise<number>;
@@ -76,12 +76,24 @@ async function timeToLastLine(page: Page, url: string, text: string): Promise<{ 
   // Strings, not functions: tsx would wrap a function's inner names in a helper the page lacks.
   const drawnMs = (await page.evaluate(`new Promise((resolve) => {
     const wanted = ${JSON.stringify(text)};
-    const check = () => (document.querySelector("[data-testid=build-log-rows]")?.textContent?.includes(wanted) ? resolve(performance.now()) : requestAnimationFrame(check));
+    const check = () => {
+      if (!window.hydratedAt_ && document.documentElement.dataset.hydrated) window.hydratedAt_ = performance.now();
+      return document.querySelector("[data-testid=build-log-rows]")?.textContent?.includes(wanted) ? resolve(performance.now()) : requestAnimationFrame(check);
+    };
     check();
   })`)) as number;
   await page.waitForTimeout(200);
   page.off("requestfinished", onFinished);
-  return { drawnMs, streamedMs: await streamed };
+  // Where the time went: the page's HTML from the server, its scripts running (hydration), and
+  // the event stream's first byte and end.
+  const marks = (await page.evaluate(`(() => {
+    const nav = performance.getEntriesByType("navigation")[0];
+    const events = performance.getEntriesByType("resource").find((entry) => entry.name.endsWith("/events"));
+    const hydrated = window.hydratedAt_ ?? NaN;
+    return { html: nav.responseEnd, loaded: nav.domContentLoadedEventEnd, hydrated, eventsAsked: events ? events.startTime : NaN, eventsFirstByte: events ? events.responseStart : NaN };
+  })()`)) as Record<string, number>;
+  const breakdown = Object.entries(marks).map(([name, at]) => `${name} ${Number.isFinite(at) ? at.toFixed(0) : "?"}`).join(", ");
+  return { drawnMs, streamedMs: await streamed, breakdown };
 }
 
 /** Frame gaps (ms) while the wheel scrolls up through the log. */
@@ -133,6 +145,7 @@ async function main() {
     const lateMs = lateRun.drawnMs;
     console.log(`  1,000 lines   drawn at ${smallRun.drawnMs.toFixed(0)} ms (its event stream done at ${smallRun.streamedMs.toFixed(0)} ms)`);
     console.log(`  ${LATE_LINES.toLocaleString("en")} lines drawn at ${lateMs.toFixed(0)} ms (its event stream done at ${lateRun.streamedMs.toFixed(0)} ms)`);
+    console.log(`    on the way, ms from navigation: ${lateRun.breakdown}`);
     const frames = (await scrollFrames(page)).sort((a, b) => a - b);
     const worst = frames.at(-1) ?? NaN;
     console.log(`  scrolling it: ${frames.length} frames, median ${frames[Math.floor(frames.length / 2)]!.toFixed(0)} ms, longest ${worst.toFixed(0)} ms`);
