@@ -1,7 +1,7 @@
 import { expect, test } from "@playwright/test";
 import { HubLoginPage } from "./pages/hub-login";
 import { KilnShell } from "./pages/kiln-shell";
-import { stackEnv } from "./support/stack";
+import { hubServer, stackEnv } from "./support/stack";
 
 const { hubUrl, admin, users, unlimitedGroup } = stackEnv();
 const alice = users[0]!;
@@ -24,6 +24,24 @@ test("a signed-out visitor to a page is sent to the Hub login and comes back to 
   await expect(page).toHaveURL(`${hubUrl}/services/kiln/library?view=mine`);
   await expect(page.getByRole("heading", { level: 1, name: "Library" })).toBeVisible();
   await expect(page.getByRole("tab", { name: "My images" })).toBeVisible();
+});
+
+test("a sign-in whose way back was lost lands on Kiln's home, and starts no server on the Hub", async ({ page, context }) => {
+  const person = users[1]!;
+  await page.goto("library?view=mine");
+  const login = new HubLoginPage(page);
+  await login.expectShown();
+  // What next-auth would have brought the person back with is gone (cleared, expired, or never
+  // stored): it then offers the Hub's root, which would start their default server.
+  const before = (await context.cookies()).length;
+  await context.clearCookies({ name: /callback-url/ });
+  expect((await context.cookies()).length).toBe(before - 1);
+  await login.signIn(person);
+  await expect(page).toHaveURL(new RegExp(`^${hubUrl}/services/kiln/?$`));
+  await expect(new KilnShell(page).currentUser).toHaveText(person);
+  const server = await hubServer(person, "");
+  expect(server?.ready ?? false).toBe(false);
+  expect(server?.pending ?? null).toBeNull();
 });
 
 test("an ordinary user sees no Admin entry and is refused by admin-only endpoints", async ({ page }) => {

@@ -1,7 +1,8 @@
 import "server-only";
 import type { NextAuthOptions } from "next-auth";
 import type { OAuthConfig } from "next-auth/providers/oauth";
-import { serverEnv, servicePath } from "@/lib/env";
+import { publicBaseUrl, serverEnv, servicePath } from "@/lib/env";
+import { signInDestination } from "./redirect";
 import { recordSignIn } from "@/lib/users/server";
 import { nextAuthCookies } from "./cookies";
 import { kilnUserFromHub, kilnUserSchema, type HubUser } from "./identity";
@@ -45,6 +46,7 @@ export function authOptions(): NextAuthOptions {
     // next-auth resolves these against the origin, so they carry the basePath.
     pages: { signIn: `${servicePath()}/signin`, error: `${servicePath()}/signin` },
     callbacks: {
+      redirect: ({ url }) => signInDestination(url, publicBaseUrl(), `${env.JUPYTERHUB_PUBLIC_URL.replace(/\/+$/, "")}/hub/logout`),
       async jwt({ token, profile, account }) {
         // `profile` and `account` are only present at sign-in: the Hub's answer to GET /hub/api/user
         // and the token the Hub issued to Kiln for this user (revoked when they sign out of the Hub).
