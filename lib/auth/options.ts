@@ -2,7 +2,7 @@ import "server-only";
 import type { NextAuthOptions } from "next-auth";
 import type { OAuthConfig } from "next-auth/providers/oauth";
 import { publicBaseUrl, serverEnv, servicePath } from "@/lib/env";
-import { signInDestination } from "./redirect";
+import { hubLogoutUrl, signInDestination } from "./redirect";
 import { recordSignIn } from "@/lib/users/server";
 import { nextAuthCookies } from "./cookies";
 import { kilnUserFromHub, kilnUserSchema, type HubUser } from "./identity";
@@ -46,7 +46,7 @@ export function authOptions(): NextAuthOptions {
     // next-auth resolves these against the origin, so they carry the basePath.
     pages: { signIn: `${servicePath()}/signin`, error: `${servicePath()}/signin` },
     callbacks: {
-      redirect: ({ url }) => signInDestination(url, publicBaseUrl(), `${env.JUPYTERHUB_PUBLIC_URL.replace(/\/+$/, "")}/hub/logout`),
+      redirect: ({ url }) => signInDestination(url, publicBaseUrl(), hubLogoutUrl(env.JUPYTERHUB_PUBLIC_URL)),
       async jwt({ token, profile, account }) {
         // `profile` and `account` are only present at sign-in: the Hub's answer to GET /hub/api/user
         // and the token the Hub issued to Kiln for this user (revoked when they sign out of the Hub).

@@ -1,3 +1,5 @@
+import { serverEnv } from "@/lib/env";
+
 /**
  * Where next-auth sends the browser after signing in or out: a page inside Kiln, or the Hub's
  * logout page (signing out of Kiln signs out of the Hub too), else Kiln's home. Never the Hub's
@@ -14,4 +16,9 @@ export function signInDestination(url: string, kilnBaseUrl: string, hubLogoutUrl
     // not a URL: home
   }
   return base.toString();
+}
+
+/** The Hub's logout page: where signing out of Kiln goes on to. */
+export function hubLogoutUrl(hubPublicUrl: string = serverEnv().JUPYTERHUB_PUBLIC_URL): string {
+  return `${hubPublicUrl.replace(/\/+$/, "")}/hub/logout`;
 }
