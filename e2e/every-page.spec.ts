@@ -273,9 +273,11 @@ test("a long library pages by twenty repositories, reads more from the server as
       cursor = body.nextCursor;
     } while (cursor);
     expect(names).toEqual(Array.from({ length: count }, (_, i) => `pager-repo-${String(i + 1).padStart(3, "0")}`));
-    const badCursor = await page.request.get("api/library?cursor=page-two");
-    expect(badCursor.status()).toBe(400);
-    expect(await badCursor.text()).toContain("Use the nextCursor of the page before.");
+    for (const cursor of ["page-two", "1.99999999999", "1764000000000.9999999999"]) {
+      const badCursor = await page.request.get(`api/library?cursor=${cursor}`);
+      expect(badCursor.status(), cursor).toBe(400);
+      expect(await badCursor.text()).toContain("Use the nextCursor of the page before.");
+    }
 
     await page.goto("library");
     const repos = page.getByTestId("library-repo");

@@ -60,7 +60,11 @@ export const libraryQuerySchema = z
     visibility: z.enum(entryVisibilities).optional(),
     view: z.enum(["mine", "shared"]).default("mine"),
     /** Where the page starts: the previous page's nextCursor. */
-    cursor: z.string().regex(/^\d{1,15}\.[1-9]\d{0,9}$/, "Use the nextCursor of the page before.").optional(),
+    cursor: z
+      .string()
+      .regex(/^\d{1,15}\.[1-9]\d{0,9}$/, "Use the nextCursor of the page before.")
+      .refine((cursor) => Number(cursor.split(".")[1]) <= MAX_ID, "Use the nextCursor of the page before.")
+      .optional(),
     limit: z.coerce.number().int().min(1).max(LIBRARY_PAGE_MAX).default(LIBRARY_PAGE_DEFAULT),
   })
   .strict();
