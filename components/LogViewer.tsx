@@ -2,7 +2,7 @@
 
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { forwardRef, useCallback, useEffect, useId, useImperativeHandle, useLayoutEffect, useMemo, useRef, useState, type CSSProperties } from "react";
-import { findErrorLine, findMatches, firstMatchFrom, markMatches, MATCHES_MAX, plainText, styledRuns, type LogMatch, type StyledRun } from "@/lib/builds/log-lines";
+import { findErrorLine, findMatches, firstMatchFrom, markMatches, matchStarts, MATCHES_MAX, plainText, styledRuns, type LogMatch, type StyledRun } from "@/lib/builds/log-lines";
 import type { ViewedLine } from "@/lib/builds/use-build-events";
 
 export interface LogViewerHandle {
@@ -140,14 +140,7 @@ export const LogViewer = forwardRef<LogViewerHandle, { label: string; failed?: b
   function row(line: number) {
     const entry = cache(line);
     const runs = (entry.runs ??= styledRuns(kept.current[line]!.text));
-    let shown: (StyledRun & { match?: boolean })[] = runs;
-    const starts: number[] = [];
-    if (query) {
-      const text = lowered(line);
-      const needle = query.toLowerCase();
-      for (let at = text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + needle.length)) starts.push(at);
-      shown = markMatches(runs, starts, needle.length);
-    }
+    const shown: (StyledRun & { match?: boolean })[] = query ? markMatches(runs, matchStarts(lowered(line), query.toLowerCase()), query.length) : runs;
     let offset = 0;
     return shown.map((run, index) => {
       const start = offset;

@@ -93,13 +93,20 @@ export function findMatches(count: number, lowered: (line: number) => string, qu
   const matches: LogMatch[] = [];
   if (!needle) return matches;
   for (let line = 0; line < count; line += 1) {
-    const text = lowered(line);
-    for (let start = text.indexOf(needle); start !== -1; start = text.indexOf(needle, start + needle.length)) {
+    for (const start of matchStarts(lowered(line), needle)) {
       matches.push({ line, start });
       if (matches.length >= MATCHES_MAX) return matches;
     }
   }
   return matches;
+}
+
+/** Where `needle` (lower-cased) starts in a lower-cased line, without overlaps, in order. */
+export function matchStarts(lowered: string, needle: string): number[] {
+  const starts: number[] = [];
+  if (!needle) return starts;
+  for (let start = lowered.indexOf(needle); start !== -1; start = lowered.indexOf(needle, start + needle.length)) starts.push(start);
+  return starts;
 }
 
 /** The match a search shows first: the first at or below the top row in view, else the first of all. */

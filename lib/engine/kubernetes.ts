@@ -297,14 +297,8 @@ export async function deleteBuilderPod(name: string, graceSeconds: number): Prom
 /** Deletes a builder pod at once and waits until it is gone, so a new one can take its name. */
 export async function deleteBuilderPodAndWait(name: string, timeoutMs = 60_000): Promise<void> {
   await deleteBuilderPod(name, 0);
-  const { core, namespace } = kube();
-  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 250))) {
-    try {
-      await core.readNamespacedPod({ name, namespace });
-    } catch (error) {
-      if (status(error) === 404) return;
-      throw error;
-    }
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await sleep(250)) {
+    if (!(await readPod(name))) return;
   }
   throw new Error(`the builder pod ${name} was still there ${timeoutMs / 1000} s after it was deleted`);
 }
