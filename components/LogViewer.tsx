@@ -1,7 +1,7 @@
 "use client";
 
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { forwardRef, useCallback, useEffect, useId, useImperativeHandle, useLayoutEffect, useMemo, useRef, useState, type CSSProperties } from "react";
+import { forwardRef, useCallback, useEffect, useId, useImperativeHandle, useLayoutEffect, useMemo, useRef, useState, type CSSProperties, type KeyboardEvent } from "react";
 import { findErrorLine, findMatches, firstMatchFrom, markMatches, matchStarts, MATCHES_MAX, plainText, styledRuns, type LogMatch, type StyledRun } from "@/lib/builds/log-lines";
 import type { ViewedLine } from "@/lib/builds/use-build-events";
 
@@ -134,6 +134,20 @@ export const LogViewer = forwardRef<LogViewerHandle, { label: string; failed?: b
     if (element) element.scrollTop = element.scrollHeight;
   }
 
+  // Home and End jump at once and set following themselves: the browser's own (animated)
+  // scroll could be overtaken by the next key or by arriving lines and stop short of the end.
+  function onKeyDown(event: KeyboardEvent<HTMLDivElement>) {
+    if (event.altKey || event.metaKey || event.shiftKey) return;
+    if (event.key === "End") {
+      event.preventDefault();
+      follow();
+    } else if (event.key === "Home") {
+      event.preventDefault();
+      setFollow(false);
+      if (scroller.current) scroller.current.scrollTop = 0;
+    }
+  }
+
   const results = !query ? "" : matches.length ? `${current + 1} of ${matches.length}${matches.length >= MATCHES_MAX ? "+" : ""}` : "No matches";
   const activeMatch = current >= 0 ? matches[current] : undefined;
 
@@ -238,6 +252,7 @@ export const LogViewer = forwardRef<LogViewerHandle, { label: string; failed?: b
         data-testid="build-log"
         tabIndex={0}
         onScroll={onScroll}
+        onKeyDown={onKeyDown}
         className="h-[28rem] overflow-auto rounded-lg border border-stone-800 bg-stone-900 p-2 font-mono text-[13px] leading-5 text-stone-100 focus:outline-none focus-visible:ring-2 focus-visible:ring-kiln-500 dark:bg-stone-950"
       >
         {count === 0 && <p className="text-stone-400">No output yet.</p>}
