@@ -32,6 +32,9 @@ const config: NextConfig = {
   basePath: servicePrefix,
   reactStrictMode: true,
   poweredByHeader: false,
+  // proxy.ts answers trailing slashes itself: an API path ending in "/" is a 404 (an empty id),
+  // not a redirect to its parent, where the same method may mean something else.
+  skipTrailingSlashRedirect: true,
   serverExternalPackages: ["dockerode", "ssh2", "cpu-features", "pg", "@kubernetes/client-node"],
   env: { NEXT_PUBLIC_BASE_PATH: servicePrefix },
   async headers() {

@@ -1,6 +1,7 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { cookieOptions, decodeSessionCookie, xsrfCookieName } from "@/lib/auth/cookies";
 import { xsrfTokenFor } from "@/lib/auth/xsrf";
+import { allowedMethods } from "@/lib/api/methods";
 import { corsOrigin, publicBaseUrl, servicePath } from "@/lib/env";
 import { problem } from "@/lib/http/problem";
 import { LINK_SPEC_HEADER } from "@/lib/links/links";
@@ -10,7 +11,7 @@ import { LINK_SPEC_HEADER } from "@/lib/links/links";
 // themselves (including whether it was revoked); this is the friendly front door, not the lock.
 
 // The build API authenticates itself and answers every refusal as an event, as BinderHub does.
-const PUBLIC_PATHS = ["/signin", "/api/auth", "/api/health", "/api/dataverse-installations", "/api/hub", "/badge.svg", "/badge_logo.svg", "/repo", "/build"];
+export const PUBLIC_PATHS = ["/signin", "/api/auth", "/api/health", "/api/dataverse-installations", "/api/openapi.json", "/api/hub", "/badge.svg", "/badge_logo.svg", "/repo", "/build"];
 
 /** Answered as an API (401, CORS), not by sending the browser to sign in. */
 const API_PATHS = ["/api/", "/build/"];
@@ -49,6 +50,17 @@ async function answer(request: NextRequest, isApi: boolean): Promise<Response> {
     decodeURIComponent(pathname);
   } catch {
     return problem(400, "bad_request", "The address has a malformed %-escape. Check the link.");
+  }
+  // An API path ending in "/" names nothing (an empty id), where a redirect to its parent would
+  // meet a method that means something else there; a page's goes to the page, as Next does.
+  if (pathname.length > 1 && pathname.endsWith("/")) {
+    if (isApi) return problem(404, "not_found", "There is no such thing here. Check the link.");
+    return NextResponse.redirect(`${publicBaseUrl()}${pathname.replace(/\/+$/, "")}${search}`, 308);
+  }
+  const methods = allowedMethods(pathname);
+  const method = request.method === "HEAD" ? "GET" : request.method;
+  if (methods && method !== "OPTIONS" && !(methods as string[]).includes(method)) {
+    return problem(405, "method_not_allowed", `${pathname} answers ${methods.join(", ")} only.`, {}, { allow: methods.join(", ") });
   }
   if (PUBLIC_PATHS.some((path) => pathname === path || pathname.startsWith(`${path}/`))) return NextResponse.next();
   // A Hub API token: the route checks it with the Hub.

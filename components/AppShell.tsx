@@ -50,6 +50,11 @@ export function AppShell({ user, hubUrl, children }: { user: KilnUser; hubUrl: s
       <main id="main" tabIndex={-1} className="mx-auto max-w-6xl px-4 py-8 focus:outline-none">
         {children}
       </main>
+      <footer className="mx-auto max-w-6xl px-4 pb-8 text-sm text-stone-600 dark:text-stone-300">
+        <Link href="/api-reference" className="underline-offset-4 hover:underline">
+          API reference
+        </Link>
+      </footer>
     </>
   );
 }

@@ -25,10 +25,9 @@ start() {
     log "building Kiln (next build)"
     npx --no-install next build >"$KILN_LOGS/next-build.log" 2>&1 || { tail -40 "$KILN_LOGS/next-build.log" >&2; exit 1; }
   fi
-  # The tests' admin token is the Hub's business and the tests', never Kiln's.
-  # The Hub's proxy keeps connections to Kiln open between requests (Node's agents do): Kiln
-  # closing an idle one after Node's 5 s while the proxy reuses it answers a visitor 503.
-  (unset KILN_TEST_HUB_TOKEN && start_daemon kiln npx --no-install next start -H 127.0.0.1 -p "$KILN_PORT" --keepAliveTimeout 65000)
+  # The tests' admin token is the Hub's business and the tests', never Kiln's. server.mjs is
+  # Next's handler as `next start` runs it (host, port, keep-alive), plus a 405 for TRACE.
+  (unset KILN_TEST_HUB_TOKEN && NODE_ENV=production KILN_PORT="$KILN_PORT" start_daemon kiln node server.mjs)
   stamp >"$KILN_STATE/kiln.stamp"
   wait_for_daemon Kiln 60 "$KILN_STATE/kiln.pid" kiln_up || { tail -30 "$KILN_LOGS/kiln.log" >&2; exit 1; }
 }

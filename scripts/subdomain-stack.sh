@@ -26,7 +26,7 @@ start() {
     # This Kiln also runs launch links in "confirm" mode, so the tests see both modes.
     (cd "$KILN_ROOT" && unset KILN_TEST_HUB_TOKEN && KILN_PUBLIC_URL="$SUB_KILN_PUBLIC" NEXTAUTH_URL="$SUB_KILN_PUBLIC/api/auth" KILN_LINK_LAUNCH=confirm \
       JUPYTERHUB_PUBLIC_URL="$SUB_HUB" JUPYTERHUB_API_URL="http://127.0.0.1:$SUB_API_PORT/hub/api" \
-      start_daemon kiln-subdomains npx --no-install next start -H 127.0.0.1 -p "$SUB_KILN_PORT")
+      NODE_ENV=production KILN_PORT="$SUB_KILN_PORT" start_daemon kiln-subdomains node server.mjs)
   fi
   if ! pid_alive "$KILN_STATE/jupyterhub-subdomains.pid" || ! hub_up; then
     stop_pid "$KILN_STATE/jupyterhub-subdomains.pid"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every test: unit tests (Vitest, against a real PostgreSQL), then end-to-end in Chromium
-# against the running stack in docker mode (Podman, DockerSpawner), then the specs tagged
+# against the running stack in docker mode (Podman, DockerSpawner) and Schemathesis over the
+# whole API (scripts/api-fuzz.sh), then the specs tagged
 # @kubernetes against the stack in Kubernetes mode (build pods, KubeSpawner, a local cluster).
 # KILN_TEST_MODES=docker (or kubernetes) runs one mode only. The stack is left in the mode it
 # was in before.
@@ -34,7 +35,8 @@ if [[ " $modes " == *" docker "* ]]; then
   # (&&, not set -e: a subshell on the left of || runs with set -e switched off.)
   (
     source "$KILN_ROOT/scripts/config.sh"
-    npx --no-install tsc --noEmit && npx --no-install vitest run && npx --no-install playwright test
+    npx --no-install tsc --noEmit && npx --no-install vitest run && npx --no-install playwright test \
+      && bash "$KILN_ROOT/scripts/api-fuzz.sh"
   ) || { status=$?; diagnose; }
 fi
 if [[ " $modes " == *" kubernetes "* ]]; then

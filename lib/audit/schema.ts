@@ -17,7 +17,7 @@ export const auditEventSchema = z
   .strict();
 export type AuditEventView = z.infer<typeof auditEventSchema>;
 
-const text = z.string().trim().max(200).regex(/^[^\p{Cc}]*$/u, "letters, digits and punctuation only");
+const text = z.string().trim().max(200).regex(/^[^\u0000-\u001f\u007f-\u009f]*$/u, "letters, digits and punctuation only");
 
 export const auditQuerySchema = z
   .object({

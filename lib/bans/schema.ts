@@ -3,7 +3,7 @@ import { banKinds } from "./kinds";
 
 // Shared by server and client: ban rules as moderators write and read them.
 
-const reason = z.string().trim().min(3, "Give a reason: the person refused reads it.").max(500).regex(/^[^\p{Cc}]*$/u, "letters, digits and punctuation only");
+const reason = z.string().trim().min(3, "Give a reason: the person refused reads it.").max(500).regex(/^[^\u0000-\u001f\u007f-\u009f]*$/u, "letters, digits and punctuation only");
 
 export const banRuleInputSchema = z
   .object({

@@ -7,6 +7,7 @@ import { XSRF_HEADER } from "@/lib/auth/cookies";
 import { currentSession, type KilnSession, type KilnUser } from "@/lib/auth/session";
 import { confirmModerator } from "@/lib/auth/sessions";
 import { xsrfTokenMatches } from "@/lib/auth/xsrf";
+import type { Access, Operation } from "@/lib/api/operations";
 import { ConfigError, serverEnv, trustedOrigins } from "@/lib/env";
 import { AppError, badRequest, forbidden, notSignedIn } from "./errors";
 import { fromDatabaseError } from "./prisma-errors";
@@ -14,28 +15,6 @@ import { problem } from "./problem";
 import { consumeRequest } from "./rate-limit";
 
 export { problem };
-
-/** "hub": only JupyterHub itself, with the service token Kiln and the Hub share. */
-type Access = "public" | "user" | "moderator" | "hub";
-
-interface RouteOptions<Params extends z.ZodType, Query extends z.ZodType, Body extends z.ZodType> {
-  access: Access;
-  /** Path parameters; a value that does not fit is a 404 (no such thing can exist). */
-  params?: Params;
-  query?: Query;
-  body?: Body;
-  /**
-   * Only a Hub API token may call it, never the session cookie: the build API starts work on a
-   * GET and hands out a server token, which no page (another user's server on this origin, or
-   * a link followed from elsewhere) may do with a visitor's cookie.
-   */
-  tokenOnly?: boolean;
-  /**
-   * Errors become one Server-Sent Event {"phase": "failed", "status_code": N, "message": …} in a
-   * 200 response, as BinderHub's build API sends them: an EventSource sees no error bodies.
-   */
-  errorsAsEvents?: boolean;
-}
 
 /** What the handler gets: a non-null user exactly when the access level guarantees one. */
 type Context<A extends Access, Params extends z.ZodType, Query extends z.ZodType, Body extends z.ZodType> = {
@@ -53,21 +32,22 @@ const SLOW_REQUEST_MS = 5000;
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
+/** A route handler, carrying the operation it serves (for lib/api/operations.test.ts). */
+export type RouteHandler = ((request: NextRequest, context: { params?: Promise<Record<string, string | string[]>> }) => Promise<Response>) & {
+  operation: Operation;
+};
+
 /**
- * The one route wrapper: resolves the session, enforces access and the same-origin rules for
- * state-changing requests, parses params, query and body with zod, and maps every error to
- * problem+json so handlers never repeat try/catch.
+ * The one route wrapper: serves one operation of lib/api/operations.ts. Resolves the session,
+ * enforces access and the same-origin rules for state-changing requests, parses params, query
+ * and body with the operation's zod schemas, and maps every error to problem+json so handlers
+ * never repeat try/catch.
  */
-export function route<
-  A extends Access,
-  Params extends z.ZodType = z.ZodUndefined,
-  Query extends z.ZodType = z.ZodUndefined,
-  Body extends z.ZodType = z.ZodUndefined,
->(
-  options: RouteOptions<Params, Query, Body> & { access: A },
+export function route<A extends Access, Params extends z.ZodType, Query extends z.ZodType, Body extends z.ZodType>(
+  options: Operation<A, Params, Query, Body>,
   handler: (ctx: Context<A, Params, Query, Body>) => Promise<Response | unknown>,
-) {
-  return async (request: NextRequest, context: { params?: Promise<Record<string, string | string[]>> }) => {
+): RouteHandler {
+  const served = async (request: NextRequest, context: { params?: Promise<Record<string, string | string[]>> }) => {
     const started = performance.now();
     const answered = (response: Response) => {
       const ms = Math.round(performance.now() - started);
@@ -75,6 +55,9 @@ export function route<
       if (ms >= SLOW_REQUEST_MS) console.warn(`[kiln] slow request: ${request.method} ${request.nextUrl.pathname} answered ${response.status} after ${ms} ms`);
       return response;
     };
+    // Errors of the handler itself go out as BinderHub's failed event in a 200 (errorsAsEvents);
+    // refusing the caller (authentication, access, rate limit) keeps its status, as BinderHub does.
+    let handling = false;
     try {
       const caller = options.access === "hub" ? assertHub(request) : await authenticate(request, options.access);
       if (options.access !== "public" && options.access !== "hub" && !caller) throw notSignedIn();
@@ -93,6 +76,7 @@ export function route<
       const params = options.params ? parseParams(options.params, (await context.params) ?? {}) : undefined;
       const query = options.query ? parseOrThrow(options.query, Object.fromEntries(request.nextUrl.searchParams)) : undefined;
       const body = options.body ? parseOrThrow(options.body, await readJson(request)) : undefined;
+      handling = true;
       const result = await handler({
         request,
         user: (caller?.user ?? null) as Context<A, Params, Query, Body>["user"],
@@ -104,17 +88,21 @@ export function route<
       return answered(result instanceof Response ? result : NextResponse.json(result));
     } catch (error) {
       const response = errorResponse(error);
-      return answered(options.errorsAsEvents ? await failedEventResponse(response) : response);
+      return answered(options.errorsAsEvents ? await failedEventResponse(response, handling ? 200 : response.status) : response);
     }
   };
+  return Object.assign(served, { operation: options as Operation });
 }
 
-async function failedEventResponse(problemResponse: Response): Promise<Response> {
+async function failedEventResponse(problemResponse: Response, status: number): Promise<Response> {
   const problem = (await problemResponse.json()) as { detail?: string };
   const event = { phase: "failed", status_code: problemResponse.status, message: `${problem.detail ?? "Kiln refused this request."}\n` };
-  return new Response(`data: ${JSON.stringify(event)}\n\n`, {
-    headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" },
-  });
+  // Keeps WWW-Authenticate and Retry-After; the body is new, so not its length.
+  const headers = new Headers(problemResponse.headers);
+  headers.delete("content-length");
+  headers.set("content-type", "text/event-stream; charset=utf-8");
+  headers.set("cache-control", "no-cache");
+  return new Response(`data: ${JSON.stringify(event)}\n\n`, { status, headers });
 }
 
 function assertHub(request: NextRequest): null {

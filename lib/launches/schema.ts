@@ -5,8 +5,16 @@ import { UNSAFE_PATH_MESSAGE } from "./naming";
 export const launchRequestSchema = z
   .object({
     entryId: z.number().int().positive().max(2_147_483_647),
-    /** A file in the repository, or a server path starting with "/" (see lib/links). */
-    path: z.string().max(1024).refine((path) => serverPathFor(path, "repository") !== null, UNSAFE_PATH_MESSAGE).optional(),
+    /**
+     * A file in the repository, or a server path starting with "/" (see lib/links). The pattern
+     * (no control characters, backslashes, "." or ".." segments) is what the OpenAPI document
+     * can say; serverPathFor checks the rest.
+     */
+    path: z
+      .string()
+      .max(1024)
+      .regex(/^(?!(?:.*\/)?\.{1,2}(?:\/|$))[^\\\u0000-\u001f\u007f-\u009f]*$/, UNSAFE_PATH_MESSAGE)
+      .refine((path) => serverPathFor(path, "repository") !== null, UNSAFE_PATH_MESSAGE).optional(),
     /** Start this one of the person's servers (it must run the entry's image), as the Servers page's "Start" does. */
     server: z.string().regex(/^[a-z][a-z0-9-]{0,29}$/, "not a server name").optional(),
   })

@@ -52,19 +52,22 @@ export const entryIdParamsSchema = z
 export const LIBRARY_PAGE_DEFAULT = 50;
 export const LIBRARY_PAGE_MAX = 500;
 
+/**
+ * A page cursor, `<ms>.<id>`: the id spelled out up to MAX_ID (2147483647) in the pattern itself,
+ * so the OpenAPI document says exactly which cursors exist.
+ */
+const CURSOR_PATTERN =
+  /^\d{1,15}\.(?:[1-9]\d{0,8}|1\d{9}|20\d{8}|21[0-3]\d{7}|214[0-6]\d{6}|2147[0-3]\d{5}|21474[0-7]\d{4}|214748[0-2]\d{3}|2147483[0-5]\d{2}|21474836[0-3]\d|214748364[0-7])$/;
+
 export const libraryQuerySchema = z
   .object({
     // Control characters (NUL among them) cannot be searched for; PostgreSQL refuses NUL.
-    q: z.string().trim().max(200).regex(/^[^\p{Cc}]*$/u, "Search for letters, digits and punctuation only.").optional(),
+    q: z.string().trim().max(200).regex(/^[^\u0000-\u001f\u007f-\u009f]*$/u, "Search for letters, digits and punctuation only.").optional(),
     status: z.enum(["building", "built", "failed"]).optional(),
     visibility: z.enum(entryVisibilities).optional(),
     view: z.enum(["mine", "shared"]).default("mine"),
     /** Where the page starts: the previous page's nextCursor. */
-    cursor: z
-      .string()
-      .regex(/^\d{1,15}\.[1-9]\d{0,9}$/, "Use the nextCursor of the page before.")
-      .refine((cursor) => Number(cursor.split(".")[1]) <= MAX_ID, "Use the nextCursor of the page before.")
-      .optional(),
+    cursor: z.string().regex(CURSOR_PATTERN, "Use the nextCursor of the page before.").optional(),
     limit: z.coerce.number().int().min(1).max(LIBRARY_PAGE_MAX).default(LIBRARY_PAGE_DEFAULT),
   })
   .strict();

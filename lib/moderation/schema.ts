@@ -4,8 +4,8 @@ import { moderationFilters } from "./filters";
 
 // Shared by server and client: the moderation view of shared images and what moderators do.
 
-const reason = z.string().trim().min(3, "Give a reason: the owner reads it.").max(500, "at most 500 characters").regex(/^[^\p{Cc}]*$/u, "letters, digits and punctuation only");
-const optionalReason = z.string().trim().max(500).regex(/^[^\p{Cc}]*$/u, "letters, digits and punctuation only").optional();
+const reason = z.string().trim().min(3, "Give a reason: the owner reads it.").max(500, "at most 500 characters").regex(/^[^\u0000-\u001f\u007f-\u009f]*$/u, "letters, digits and punctuation only");
+const optionalReason = z.string().trim().max(500).regex(/^[^\u0000-\u001f\u007f-\u009f]*$/u, "letters, digits and punctuation only").optional();
 
 export const reportViewSchema = z
   .object({ id: z.number().int(), reporter: z.string(), reason: z.string(), createdAt: z.iso.datetime() })
@@ -41,7 +41,7 @@ export type ModeratedList = z.infer<typeof moderatedListSchema>;
 export const moderationQuerySchema = z
   .object({
     filter: z.enum(moderationFilters).default("all"),
-    q: z.string().trim().max(200).regex(/^[^\p{Cc}]*$/u).optional(),
+    q: z.string().trim().max(200).regex(/^[^\u0000-\u001f\u007f-\u009f]*$/u).optional(),
   })
   .strict();
 export type ModerationQuery = z.infer<typeof moderationQuerySchema>;
@@ -55,7 +55,7 @@ export const moderationActionSchema = z.discriminatedUnion("action", [
   /** stopServers: stop the servers running the image first (else a running one refuses). */
   z.object({ action: z.literal("delete"), reason, stopServers: z.boolean().default(false) }).strict(),
   z.object({ action: z.literal("ban"), reason }).strict(),
-  z.object({ action: z.literal("feature"), description: z.string().trim().min(3, "Describe it in a sentence for newcomers.").max(300).regex(/^[^\p{Cc}]*$/u) }).strict(),
+  z.object({ action: z.literal("feature"), description: z.string().trim().min(3, "Describe it in a sentence for newcomers.").max(300).regex(/^[^\u0000-\u001f\u007f-\u009f]*$/u) }).strict(),
   z.object({ action: z.literal("unfeature"), reason: optionalReason }).strict(),
 ]);
 export type ModerationAction = z.infer<typeof moderationActionSchema>;
@@ -63,7 +63,7 @@ export type ModerationAction = z.infer<typeof moderationActionSchema>;
 export const moderationResultSchema = z.object({ message: z.string() }).strict();
 export type ModerationResult = z.infer<typeof moderationResultSchema>;
 
-export const reportInputSchema = z.object({ reason: z.string().trim().min(5, "Say what is wrong, in a sentence.").max(1000, "at most 1000 characters").regex(/^[^\p{Cc}]*$/u, "letters, digits and punctuation only") }).strict();
+export const reportInputSchema = z.object({ reason: z.string().trim().min(5, "Say what is wrong, in a sentence.").max(1000, "at most 1000 characters").regex(/^[^\u0000-\u001f\u007f-\u009f]*$/u, "letters, digits and punctuation only") }).strict();
 export const reportDismissSchema = z.object({ action: z.literal("dismiss"), reason }).strict();
 
 /** Servers that run an image, as a refused delete lists them. */

@@ -13,12 +13,12 @@ export type QuotaLimits = z.infer<typeof quotaLimitsSchema>;
 export const quotaOverrideSchema = quotaLimitsSchema.partial();
 
 /** Hub group names as JupyterHub allows them. */
-const groupName = z.string().trim().min(1).max(255).regex(/^[^/\p{Cc}]+$/u, "must be a Hub group name");
+const groupName = z.string().trim().min(1).max(255).regex(/^[^/\u0000-\u001f\u007f-\u009f]+$/u, "must be a Hub group name");
 
 export const exampleRepositorySchema = z
   .object({
-    repository: z.string().trim().min(1).max(500).regex(/^[^\s\p{Cc}]+$/u, "must be a repository URL, DOI or Binder spec without spaces"),
-    ref: z.string().trim().max(255).regex(/^[^\s\p{Cc}]*$/u, "must be a branch, tag or commit without spaces"),
+    repository: z.string().trim().min(1).max(500).regex(/^[^\s\u0000-\u001f\u007f-\u009f]+$/u, "must be a repository URL, DOI or Binder spec without spaces"),
+    ref: z.string().trim().max(255).regex(/^[^\s\u0000-\u001f\u007f-\u009f]*$/u, "must be a branch, tag or commit without spaces"),
   })
   .strict();
 export type ExampleRepository = z.infer<typeof exampleRepositorySchema>;

@@ -1,7 +1,8 @@
+import { operations } from "@/lib/api/operations";
 import { route } from "@/lib/http/route";
-import { launchRequestSchema, launchResultSchema } from "@/lib/launches/schema";
+import { launchResultSchema } from "@/lib/launches/schema";
 import { launchEntry } from "@/lib/launches/server";
 
-export const POST = route({ access: "user", body: launchRequestSchema }, async ({ user, body }) =>
+export const POST = route(operations.launch, async ({ user, body }) =>
   launchResultSchema.parse(await launchEntry(user, body.entryId, body.path, body.server)),
 );

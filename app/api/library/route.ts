@@ -1,7 +1,8 @@
+import { operations } from "@/lib/api/operations";
 import { route } from "@/lib/http/route";
-import { libraryQuerySchema, libraryResponseSchema } from "@/lib/library/schema";
+import { libraryResponseSchema } from "@/lib/library/schema";
 import { listLibrary } from "@/lib/library/server";
 
-export const GET = route({ access: "user", query: libraryQuerySchema }, async ({ user, query }) =>
+export const GET = route(operations.library, async ({ user, query }) =>
   libraryResponseSchema.parse(await listLibrary(user, query)),
 );

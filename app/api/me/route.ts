@@ -1,3 +1,4 @@
+import { operations } from "@/lib/api/operations";
 import { route } from "@/lib/http/route";
 
-export const GET = route({ access: "user" }, async ({ user }) => user);
+export const GET = route(operations.me, async ({ user }) => user);

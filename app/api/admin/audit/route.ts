@@ -1,5 +1,6 @@
+import { operations } from "@/lib/api/operations";
 import { route } from "@/lib/http/route";
-import { auditPageSchema, auditQuerySchema } from "@/lib/audit/schema";
+import { auditPageSchema } from "@/lib/audit/schema";
 import { listAudit } from "@/lib/audit/server";
 
-export const GET = route({ access: "moderator", query: auditQuerySchema }, async ({ query }) => auditPageSchema.parse(await listAudit(query)));
+export const GET = route(operations.audit, async ({ query }) => auditPageSchema.parse(await listAudit(query)));

@@ -1,7 +1,8 @@
+import { operations } from "@/lib/api/operations";
 import { route } from "@/lib/http/route";
-import { moderatedListSchema, moderationQuerySchema } from "@/lib/moderation/schema";
+import { moderatedListSchema } from "@/lib/moderation/schema";
 import { listModerated } from "@/lib/moderation/server";
 
-export const GET = route({ access: "moderator", query: moderationQuerySchema }, async ({ query }) =>
+export const GET = route(operations.adminShared, async ({ query }) =>
   moderatedListSchema.parse({ entries: await listModerated(query) }),
 );

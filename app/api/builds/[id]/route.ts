@@ -1,7 +1,8 @@
+import { operations } from "@/lib/api/operations";
 import { route } from "@/lib/http/route";
 import { buildView } from "@/lib/builds/server";
-import { buildIdParamsSchema, buildViewSchema } from "@/lib/builds/schema";
+import { buildViewSchema } from "@/lib/builds/schema";
 
-export const GET = route({ access: "user", params: buildIdParamsSchema }, async ({ user, params }) =>
+export const GET = route(operations.build, async ({ user, params }) =>
   buildViewSchema.parse(await buildView(params.id, user)),
 );

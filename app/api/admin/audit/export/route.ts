@@ -1,10 +1,10 @@
+import { operations } from "@/lib/api/operations";
 import { route } from "@/lib/http/route";
-import { auditExportQuerySchema } from "@/lib/audit/schema";
 import { exportAudit } from "@/lib/audit/server";
 
 export const dynamic = "force-dynamic";
 
-export const GET = route({ access: "moderator", query: auditExportQuerySchema }, async ({ query }) => {
+export const GET = route(operations.auditExport, async ({ query }) => {
   const { format, ...filter } = query;
   const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, "-");
   return new Response(exportAudit(filter, format), {

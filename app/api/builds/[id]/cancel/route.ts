@@ -1,7 +1,8 @@
+import { operations } from "@/lib/api/operations";
 import { route } from "@/lib/http/route";
 import { cancelBuild } from "@/lib/builds/server";
-import { buildIdParamsSchema, buildViewSchema } from "@/lib/builds/schema";
+import { buildViewSchema } from "@/lib/builds/schema";
 
-export const POST = route({ access: "user", params: buildIdParamsSchema }, async ({ user, params }) =>
+export const POST = route(operations.cancelBuild, async ({ user, params }) =>
   buildViewSchema.parse(await cancelBuild(params.id, user)),
 );

@@ -1,10 +1,10 @@
+import { operations } from "@/lib/api/operations";
 import { route } from "@/lib/http/route";
-import { buildIdParamsSchema, rawLogQuerySchema } from "@/lib/builds/schema";
 import { rawLog } from "@/lib/builds/server";
 
 export const dynamic = "force-dynamic";
 
-export const GET = route({ access: "user", params: buildIdParamsSchema, query: rawLogQuerySchema }, async ({ user, params, query }) => {
+export const GET = route(operations.buildLog, async ({ user, params, query }) => {
   const log = await rawLog(params.id, user, query.timestamps === "1");
   return new Response(log.body, {
     headers: {

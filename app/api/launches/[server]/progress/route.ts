@@ -1,12 +1,12 @@
 import { HubError, serverProgress } from "@/lib/hub/client";
 import { AppError, unavailable } from "@/lib/http/errors";
+import { operations } from "@/lib/api/operations";
 import { route } from "@/lib/http/route";
-import { progressParamsSchema } from "@/lib/launches/schema";
 
 export const dynamic = "force-dynamic";
 
 // Relays the Hub's progress events for the user's own server, as they come.
-export const GET = route({ access: "user", params: progressParamsSchema }, async ({ user, params, request }) => {
+export const GET = route(operations.launchProgress, async ({ user, params, request }) => {
   const body = await serverProgress(user.name, params.server, request.signal).catch((error: unknown) => {
     if (error instanceof HubError && error.status === 404) throw new AppError("server_not_found", 404, `You have no server named ${params.server}.`);
     throw unavailable("hub", "JupyterHub did not send the server's progress. Open Servers to see whether it started.", error);
