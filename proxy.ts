@@ -53,9 +53,11 @@ async function answer(request: NextRequest, isApi: boolean): Promise<Response> {
   }
   // An API path ending in "/" names nothing (an empty id), where a redirect to its parent would
   // meet a method that means something else there; a page's goes to the page, as Next does.
-  if (pathname.length > 1 && pathname.endsWith("/")) {
+  // (The raw path: Kiln's home is "/" below the base path either way.)
+  const rawPath = new URL(request.url).pathname;
+  if (rawPath.length > 1 && rawPath.endsWith("/")) {
     if (isApi) return problem(404, "not_found", "There is no such thing here. Check the link.");
-    return NextResponse.redirect(`${publicBaseUrl()}${pathname.replace(/\/+$/, "")}${search}`, 308);
+    return NextResponse.redirect(`${new URL(publicBaseUrl()).origin}${rawPath.replace(/\/+$/, "")}${search}`, 308);
   }
   const methods = allowedMethods(pathname);
   const method = request.method === "HEAD" ? "GET" : request.method;

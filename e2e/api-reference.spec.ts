@@ -1,7 +1,8 @@
+import { request as httpRequest } from "node:http";
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test } from "@playwright/test";
 import { KilnShell } from "./pages/kiln-shell";
-import { stackEnv } from "./support/stack";
+import { hubUserToken, stackEnv } from "./support/stack";
 
 const { users, hubUrl } = stackEnv();
 const [alice] = users as [string];
@@ -39,4 +40,31 @@ test("the OpenAPI document is public and the API reference draws it offline, in 
     expect(axe.violations.flatMap((violation) => violation.nodes.map((node) => `${violation.id}: ${node.target.join(" ")}`))).toEqual([]);
     await context.close();
   }
+});
+
+test("a method or path the API does not serve is refused as such, never with a server error", async () => {
+  const { token } = await hubUserToken(alice);
+  const api = `${hubUrl}/services/kiln/api`;
+  const call = (method: string, url: string) => fetch(url, { method, headers: { authorization: `token ${token}` }, redirect: "manual" });
+
+  const put = await call("PUT", `${api}/library`);
+  expect(put.status).toBe(405);
+  expect(put.headers.get("allow")).toBe("GET");
+  expect(((await put.json()) as { code: string }).code).toBe("method_not_allowed");
+  // A static segment is not taken for an id: /bans/test answers POST, /bans/7 DELETE.
+  expect((await call("GET", `${api}/admin/bans/test`)).headers.get("allow")).toBe("POST");
+  // fetch cannot send TRACE; Node's http can, as any client may.
+  const trace = await new Promise<number>((resolve, reject) => {
+    const request = httpRequest(`${api}/library`, { method: "TRACE" }, (response) => resolve(response.statusCode ?? 0));
+    request.on("error", reject);
+    request.end();
+  });
+  expect(trace).toBe(405);
+  // An empty id is no id: not a redirect to the list, where DELETE means nothing.
+  const emptyName = await call("DELETE", `${api}/servers/`);
+  expect(emptyName.status).toBe(404);
+  // A page's trailing slash still leads to the page.
+  const page = await fetch(`${hubUrl}/services/kiln/library/`, { redirect: "manual" });
+  expect(page.status).toBe(308);
+  expect(page.headers.get("location")).toBe(`${hubUrl}/services/kiln/library`);
 });
