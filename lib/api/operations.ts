@@ -104,6 +104,12 @@ export const buildApiParamsSchema = z.object({ spec: z.array(z.string()).min(1) 
 export const repoRedirectParamsSchema = z.object({ parts: z.array(z.string()) }).strict();
 export const removeServerQuerySchema = z.object({ remove: z.enum(["0", "1"]).default("0") }).strict();
 
+/** What asking for a build answers, whether a new one or a rebuild. */
+const buildRequested = {
+  responses: { 200: json(requestBuildResponseSchema, "Joined a running build, or the image is ready"), 201: json(requestBuildResponseSchema, "A build was queued") },
+  errors: { 403: "The repository is banned on this Hub", 409: "Conflict", 429: "A quota is reached" },
+};
+
 export const operations = {
   requestBuild: operation({
     id: "requestBuild",
@@ -115,8 +121,7 @@ export const operations = {
       "Resolves the ref to a commit or record version and names the image as BinderHub does. 201 when a build was queued; 200 when one already running was joined or the image is ready.",
     access: "user",
     body: buildRequestSchema,
-    responses: { 200: json(requestBuildResponseSchema, "Joined a running build, or the image is ready"), 201: json(requestBuildResponseSchema, "A build was queued") },
-    errors: { 403: "The repository is banned on this Hub", 409: "Conflict", 429: "A quota is reached" },
+    ...buildRequested,
   }),
   build: operation({
     id: "getBuild",
@@ -215,8 +220,7 @@ export const operations = {
     summary: "Build an entry again (a followed branch at its newest commit)",
     access: "user",
     params: entryIdParamsSchema,
-    responses: { 200: json(requestBuildResponseSchema, "Joined a running build, or the image is ready"), 201: json(requestBuildResponseSchema, "A build was queued") },
-    errors: { 403: "The repository is banned on this Hub", 409: "Conflict", 429: "A quota is reached" },
+    ...buildRequested,
   }),
   reportEntry: operation({
     id: "reportEntry",
