@@ -10,7 +10,7 @@ import { LINK_SPEC_HEADER } from "@/lib/links/links";
 // hands signed-in pages their CSRF token in the `_xsrf` cookie. Routes check the session again
 // themselves (including whether it was revoked); this is the friendly front door, not the lock.
 
-// The build API authenticates itself and answers every refusal as an event, as BinderHub does.
+// The build API authenticates itself and answers every refusal with a failed event, as BinderHub does.
 export const PUBLIC_PATHS = ["/signin", "/api/auth", "/api/health", "/api/dataverse-installations", "/api/openapi.json", "/api/hub", "/badge.svg", "/badge_logo.svg", "/repo", "/build"];
 
 /** Answered as an API (401, CORS), not by sending the browser to sign in. */

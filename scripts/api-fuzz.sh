@@ -15,13 +15,15 @@ fi
 
 hub_api="http://127.0.0.1:${HUB_API_PORT:-8081}/hub/api"
 run="fuzz-$(openssl rand -hex 3)"
-tokens=()
-for n in 1 2 3 4 5 6 7 8; do
-  curl -fsS -X POST -H "authorization: token $KILN_TEST_HUB_TOKEN" "$hub_api/users/$run-$n" >/dev/null
-  tokens+=("$(curl -fsS -X POST -H "authorization: token $KILN_TEST_HUB_TOKEN" -d '{"note":"api fuzz"}' "$hub_api/users/$run-$n/tokens" | python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')")
-done
-cleanup() { for n in 1 2 3 4 5 6 7 8; do curl -fsS -X DELETE -H "authorization: token $KILN_TEST_HUB_TOKEN" "$hub_api/users/$run-$n" >/dev/null || true; done; }
+users=("$run-"{1..8})
+# Set before the users are made, so a failure half-way still removes those already there.
+cleanup() { for user in "${users[@]}"; do curl -fsS -X DELETE -H "authorization: token $KILN_TEST_HUB_TOKEN" "$hub_api/users/$user" >/dev/null 2>&1 || true; done; }
 trap cleanup EXIT
+tokens=()
+for user in "${users[@]}"; do
+  curl -fsS -X POST -H "authorization: token $KILN_TEST_HUB_TOKEN" "$hub_api/users/$user" >/dev/null
+  tokens+=("$(curl -fsS -X POST -H "authorization: token $KILN_TEST_HUB_TOKEN" -d '{"note":"api fuzz"}' "$hub_api/users/$user/tokens" | python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')")
+done
 
 cd "$KILN_ROOT/scripts/api-fuzz"
 KILN_FUZZ_TOKENS="${tokens[*]}" PYTHONPATH=. SCHEMATHESIS_HOOKS=kiln_fuzz_hooks \

@@ -70,8 +70,9 @@ export interface Operation<
    */
   tokenOnly?: boolean;
   /**
-   * Errors become one Server-Sent Event {"phase": "failed", "status_code": N, "message": …} in a
-   * 200 response, as BinderHub's build API sends them: an EventSource sees no error bodies.
+   * Errors become one Server-Sent Event {"phase": "failed", "status_code": N, "message": …}, as
+   * BinderHub's build API sends them: in a 200 when the request is refused (a bad spec, a ban),
+   * with their own status when the caller is (no token, too many requests).
    */
   errorsAsEvents?: boolean;
   /** Successful answers by status. */
