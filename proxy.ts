@@ -11,7 +11,7 @@ import { LINK_SPEC_HEADER } from "@/lib/links/links";
 // themselves (including whether it was revoked); this is the friendly front door, not the lock.
 
 // The build API authenticates itself and answers every refusal with a failed event, as BinderHub does.
-export const PUBLIC_PATHS = ["/signin", "/api/auth", "/api/health", "/api/dataverse-installations", "/api/openapi.json", "/api/hub", "/badge.svg", "/badge_logo.svg", "/repo", "/build"];
+export const PUBLIC_PATHS = ["/signin", "/api/auth", "/api/health", "/api/dataverse-installations", "/api/openapi.json", "/api/hub", "/metrics", "/badge.svg", "/badge_logo.svg", "/repo", "/build"];
 
 /** Answered as an API (401, CORS), not by sending the browser to sign in. */
 const API_PATHS = ["/api/", "/build/"];

@@ -54,6 +54,37 @@ test("a Hub API token works on every kind of API route, as its owner only", asyn
   expect((await fetch(`${api}/health`, { headers: { authorization: "token not-a-real-token-at-all" } })).status).toBe(200);
 });
 
+test("a token narrowed to reading Kiln reads everything its owner may, and changes nothing", async () => {
+  const full = await userToken(alice);
+  const readOnly = await userToken(alice, { scopes: ["access:services!service=kiln"] });
+  const as = (token: string, init: RequestInit = {}) => ({ ...init, headers: { authorization: `token ${token}`, "content-type": "application/json", ...init.headers } });
+  const repo = repoWithFiles("read-only", { "README.md": "# r\n" });
+
+  // Reading works as with the full token.
+  expect(((await (await fetch(`${api}/me`, as(readOnly.token))).json()) as { name: string }).name).toBe(alice);
+  expect((await fetch(`${api}/library`, as(readOnly.token))).status).toBe(200);
+
+  // A build asked with it is refused, says which scope is missing, and makes nothing.
+  const refused = await fetch(`${api}/builds`, as(readOnly.token, { method: "POST", body: JSON.stringify({ repository: repo.url }) }));
+  expect(refused.status).toBe(403);
+  const problem = (await refused.json()) as { code: string; detail: string };
+  expect(problem.code).toBe("token_read_only");
+  expect(problem.detail).toContain("custom:kiln:write");
+  const library = async () => ((await (await fetch(`${api}/library?q=${repo.name}`, as(full.token))).json()) as { entries: unknown[] }).entries.length;
+  expect(await library()).toBe(0);
+
+  // The same request with the full token builds; the read-only one may then read the build but not cancel it.
+  const created = await fetch(`${api}/builds`, as(full.token, { method: "POST", body: JSON.stringify({ repository: repo.url }) }));
+  expect(created.status, await created.clone().text()).toBe(201);
+  const { build } = (await created.json()) as { build: { id: string } };
+  expect((await fetch(`${api}/builds/${build.id}`, as(readOnly.token))).status).toBe(200);
+  const cancel = await fetch(`${api}/builds/${build.id}/cancel`, as(readOnly.token, { method: "POST" }));
+  expect(cancel.status).toBe(403);
+  expect(((await fetch(`${api}/builds/${build.id}`, as(full.token)).then((r) => r.json())) as { status: string }).status).not.toBe("cancelled");
+  expect(await library()).toBe(1);
+
+});
+
 test("a revoked token stops working within Kiln's 30-second cache", async () => {
   test.setTimeout(90_000);
   const { token, id } = await userToken(alice);

@@ -113,6 +113,11 @@ test("the build API answers every refusal as BinderHub does: a failed event with
   const noAccess = await refusal({ authorization: `Bearer ${serverOnly}` });
   expect(noAccess).toMatchObject({ phase: "failed", status_code: 403 });
   expect(String(noAccess.message)).toContain("access:services!service=kiln");
+  // A GET here builds and starts a server: a token narrowed to reading Kiln may not.
+  const readOnly = await userToken(alice, { scopes: ["access:services!service=kiln"] });
+  const notWrite = await refusal({ authorization: `token ${readOnly}` });
+  expect(notWrite).toMatchObject({ phase: "failed", status_code: 403 });
+  expect(String(notWrite.message)).toContain("custom:kiln:write");
 
   // A page on the Hub's origin (another user's server, say) cannot use a visitor's session here.
   await new KilnShell(page).signInThroughHub(alice);

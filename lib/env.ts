@@ -15,6 +15,9 @@ const examples = {
   KILN_PUBLIC_URL: "https://kiln--service.hub.example.org/services/kiln (with the Hub's subdomain_host)",
   NEXTAUTH_SECRET: "the output of `openssl rand -hex 32`",
   KILN_MODERATOR_SCOPE: "custom:kiln:moderate",
+  KILN_WRITE_SCOPE: "custom:kiln:write",
+  KILN_METRICS_AUTHENTICATE: "true",
+  KILN_LOG_LEVEL: "info",
   KILN_HEALTH_TIMEOUT_MS: "3000",
   KILN_GITHUB_URL: "https://github.com",
   KILN_GITHUB_API_URL: "https://api.github.com",
@@ -95,6 +98,11 @@ const serverEnvFields = z.object({
   KILN_PUBLIC_URL: httpUrl("Kiln's URL as browsers reach it").optional(),
   NEXTAUTH_SECRET: z.string().min(32, "must be at least 32 characters"),
   KILN_MODERATOR_SCOPE: z.string().min(1).default(examples.KILN_MODERATOR_SCOPE),
+  // Hub API tokens change things in Kiln only with this scope: a token narrowed without it reads.
+  KILN_WRITE_SCOPE: z.string().min(1).default(examples.KILN_WRITE_SCOPE),
+  // /metrics wants a token with read:metrics unless this is false (JupyterHub's authenticate_prometheus).
+  KILN_METRICS_AUTHENTICATE: z.enum(["true", "false", "1", "0"]).default("true").transform((value) => value === "true" || value === "1"),
+  KILN_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   KILN_HEALTH_TIMEOUT_MS: positive("milliseconds").default(3000),
 
   // Repository providers: base URLs (GitHub Enterprise, self-hosted GitLab, other Dataverses).

@@ -1,4 +1,5 @@
 import "server-only";
+import { log } from "@/lib/log";
 import { activeStatuses } from "@/lib/builds/status";
 import { buildSettings } from "@/lib/builds/settings";
 import { db } from "@/lib/db";
@@ -26,7 +27,7 @@ function measureEngine(): Promise<void> {
         where: imageStore(),
       };
     })
-    .catch((error: unknown) => console.error("[kiln] could not measure the engine's images", error))
+    .catch((error: unknown) => log.error({ err: error }, "could not measure the engine's images"))
     .finally(() => {
       measuring = null;
     });

@@ -1,4 +1,5 @@
 import "server-only";
+import { log } from "@/lib/log";
 import { pruneAudit } from "@/lib/audit/server";
 import { db } from "@/lib/db";
 import { runCleanup } from "@/lib/library/cleanup";
@@ -23,7 +24,7 @@ export async function runMaintenance(): Promise<void> {
   await pruneAudit(policy.auditRetentionDays);
   if (policy.cleanup.enabled) {
     const result = await runCleanup("kiln (scheduled clean-up)", policy.cleanup.unusedDays);
-    if (result.removed.length) console.log(`[kiln] clean-up removed ${result.removed.length} image(s)`);
+    if (result.removed.length) log.info(`clean-up removed ${result.removed.length} image(s)`);
   }
 }
 
@@ -31,7 +32,7 @@ let timer: NodeJS.Timeout | null = null;
 
 export function startMaintenance(): void {
   if (timer) return;
-  const tick = () => runMaintenance().catch((error: unknown) => console.error("[kiln] scheduled maintenance failed", error));
+  const tick = () => runMaintenance().catch((error: unknown) => log.error({ err: error }, "scheduled maintenance failed"));
   setTimeout(tick, 60_000).unref();
   timer = setInterval(tick, EVERY_MS);
   timer.unref();

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { operations, serverSentEventSchema, type Operation } from "./operations";
+import { operations, serverSentEventSchema, tokenNeedsWrite, type Operation } from "./operations";
 
 // The OpenAPI 3.1 document of Kiln's API, generated from the operations' zod schemas with zod's
 // own JSON Schema output (draft 2020-12, which OpenAPI 3.1 uses): requests as they may be sent
@@ -60,18 +60,36 @@ function errorResponses(op: Operation): Record<string, unknown> {
   if (op.body) Object.assign(errors, { 413: "The body is larger than 64 KiB", 415: "The body is not JSON" });
   if (op.access === "hub") errors[401] = "Only JupyterHub may call this (with the service's token)";
   // Anyone who sends a token is counted against the rate limit, on public operations too.
-  if (op.access !== "hub") errors[429] = "Too many requests: wait as Retry-After says";
+  if (op.access !== "hub" && op.access !== "metrics") errors[429] = "Too many requests: wait as Retry-After says";
   if (op.access === "user" || op.access === "moderator") {
     errors[401] = "Not signed in, or the API token is not valid";
     if (op.method !== "GET") errors[403] = "A cookie-authenticated request that did not come from Kiln's own pages";
   }
   if (op.access === "moderator") errors[403] = "Not a moderator";
-  return Object.fromEntries(Object.entries({ ...errors, ...op.errors }).map(([status, description]) => [status, problemResponse(description)]));
+  if ((op.access === "user" || op.access === "moderator") && tokenNeedsWrite(op)) {
+    errors[403] = `${errors[403] ? `${errors[403]}; or a` : "A"} Hub API token without Kiln's write scope`;
+  }
+  // A status this operation adds a reason to keeps the reasons of its access level too.
+  for (const [status, description] of Object.entries(op.errors ?? {})) {
+    const common = errors[Number(status)];
+    errors[Number(status)] = common ? `${description}; or: ${common}` : description;
+  }
+  return Object.fromEntries(Object.entries(errors).map(([status, description]) => [status, problemResponse(description)]));
 }
 
-function operationObject(op: Operation): JsonSchema {
+function operationObject(op: Operation, writeScope: string): JsonSchema {
+  // OpenAPI 3.1 lets any scheme list what it needs: here, the Hub scope a token must carry.
+  const hubToken = { hubToken: tokenNeedsWrite(op) ? [writeScope] : [] };
   const security =
-    op.access === "public" ? [] : op.access === "hub" ? [{ hubServiceToken: [] }] : op.tokenOnly ? [{ hubToken: [] }] : [{ hubToken: [] }, { session: [] }];
+    op.access === "public"
+      ? []
+      : op.access === "hub"
+        ? [{ hubServiceToken: [] }]
+        : op.access === "metrics"
+          ? [{ hubToken: ["read:metrics"] }]
+          : op.tokenOnly
+            ? [hubToken]
+            : [hubToken, { session: [] }];
   const responses: Record<string, unknown> = {};
   for (const [status, spec] of Object.entries(op.responses)) {
     const contentType = spec.contentType ?? "application/json";
@@ -94,10 +112,10 @@ function operationObject(op: Operation): JsonSchema {
 }
 
 /** The whole document, for a Kiln at `baseUrl` (its public URL, e.g. https://hub.example.org/services/kiln). */
-export function openApiDocument(baseUrl: string, version: string): JsonSchema {
+export function openApiDocument(baseUrl: string, version: string, writeScope = "custom:kiln:write"): JsonSchema {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of Object.values(operations) as Operation[]) {
-    (paths[op.path] ??= {})[op.method.toLowerCase()] = operationObject(op);
+    (paths[op.path] ??= {})[op.method.toLowerCase()] = operationObject(op, writeScope);
   }
   return {
     openapi: "3.1.0",
@@ -105,14 +123,14 @@ export function openApiDocument(baseUrl: string, version: string): JsonSchema {
       title: "Kiln",
       version,
       description:
-        "Build repositories into images with repo2docker, keep them in a library and launch them on JupyterHub. Call it with a Hub API token (`Authorization: token …`) made on the Hub's Token page; a browser session works too, with the page's `X-XSRFToken` on changes. Errors are RFC 9457 problem details.",
+        "Build repositories into images with repo2docker, keep them in a library and launch them on JupyterHub. Call it with a Hub API token (`Authorization: token …`) made on the Hub's Token page; changes need the token to carry Kiln's write scope (a token narrowed without it may only read); a browser session works too, with the page's `X-XSRFToken` on changes. Errors are RFC 9457 problem details.",
     },
     servers: [{ url: baseUrl }],
     paths,
     components: {
       schemas: { Problem: jsonSchema(problemSchema, "output") },
       securitySchemes: {
-        hubToken: { type: "apiKey", in: "header", name: "Authorization", description: "`token <a JupyterHub API token>` whose scopes include access to this service" },
+        hubToken: { type: "apiKey", in: "header", name: "Authorization", description: "`token <a JupyterHub API token>` whose scopes include access to this service; operations that change things list the write scope they need" },
         session: { type: "apiKey", in: "cookie", name: "kiln-session", description: "Kiln's browser session (signed in through the Hub)" },
         hubServiceToken: { type: "http", scheme: "bearer", description: "The API token JupyterHub and Kiln share (the Hub's own calls only)" },
       },

@@ -2,7 +2,7 @@ import { readdirSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { openApiDocument } from "./openapi";
-import { operations, type Operation } from "./operations";
+import { operations, tokenNeedsWrite, type Operation } from "./operations";
 
 const appDir = path.resolve(import.meta.dirname, "../../app");
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
@@ -87,8 +87,36 @@ describe("the OpenAPI document", () => {
     expect(list.responses["401"]!.content!["application/problem+json"]!.schema).toEqual({ $ref: "#/components/schemas/Problem" });
     expect(document.paths["/api/admin/bans"]!.post!.responses).toHaveProperty("403");
     expect(document.paths["/api/health"]!.get!.security).toEqual([]);
-    expect(document.paths["/build/{provider}/{spec}"]!.get!.security).toEqual([{ hubToken: [] }]);
+    expect(document.paths["/build/{provider}/{spec}"]!.get!.security).toEqual([{ hubToken: ["custom:kiln:write"] }]);
+    expect(document.paths["/api/library"]!.get!.security).toEqual([{ hubToken: [] }, { session: [] }]);
+    expect(document.paths["/api/library/{id}"]!.delete!.security).toEqual([{ hubToken: ["custom:kiln:write"] }, { session: [] }]);
     expect(document.paths["/api/builds/{id}/events"]!.get!.responses["200"]!.content).toHaveProperty("text/event-stream");
+  });
+});
+
+describe("what a read-only Hub API token may call", () => {
+  it("reads only: every operation that changes something needs the write scope, and the dry run of the ban rules does not", () => {
+    const needsWrite = (Object.values(operations) as Operation[]).filter((op) => (op.access === "user" || op.access === "moderator") && tokenNeedsWrite(op)).map((op) => op.id);
+    expect(needsWrite.sort()).toEqual(
+      [
+        "binderBuild",
+        "cancelBuild",
+        "cleanupRun",
+        "createBan",
+        "deleteBan",
+        "deleteEntry",
+        "dismissReport",
+        "launch",
+        "markNotificationsRead",
+        "moderateEntry",
+        "rebuildEntry",
+        "reportEntry",
+        "requestBuild",
+        "savePolicy",
+        "setVisibility",
+        "stopServer",
+      ].sort(),
+    );
   });
 });
 
@@ -100,7 +128,7 @@ describe("the front door (proxy.ts)", () => {
       return PUBLIC_PATHS.some((prefix) => concrete === prefix || concrete.startsWith(`${prefix}/`));
     };
     for (const op of Object.values(operations) as Operation[]) {
-      const shouldBeOpen = op.access === "public" || op.access === "hub" || op.tokenOnly === true;
+      const shouldBeOpen = op.access === "public" || op.access === "hub" || op.access === "metrics" || op.tokenOnly === true;
       expect(open(op.path), `${op.id} (${op.access}) at ${op.path}`).toBe(shouldBeOpen);
     }
   });

@@ -32,8 +32,8 @@ import { launchRequestSchema as buildRequestSchema } from "@/lib/repos/types";
 // schemas and the OpenAPI document (lib/api/openapi.ts) is generated from the same objects, so
 // the two cannot drift. lib/api/operations.test.ts checks each route file serves its operation.
 
-/** Who may call: anyone, a signed-in user (session or Hub API token), a moderator, or only JupyterHub itself. */
-export type Access = "public" | "user" | "moderator" | "hub";
+/** Who may call: anyone, a signed-in user (session or Hub API token), a moderator, only JupyterHub itself, or a metrics reader (a Hub token with read:metrics). */
+export type Access = "public" | "user" | "moderator" | "hub" | "metrics";
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 /** A response Kiln sends: JSON validated by `schema`, or another kind of body described in words. */
@@ -56,7 +56,7 @@ export interface Operation<
   method: Method;
   /** Below Kiln's base URL, OpenAPI style (`/api/library/{id}`). */
   path: string;
-  tag: "Builds" | "Library" | "Launches" | "Account" | "Moderation" | "BinderHub-compatible" | "JupyterHub" | "Service";
+  tag: "Builds" | "Library" | "Launches" | "Account" | "Moderation" | "BinderHub-compatible" | "JupyterHub" | "Service" | "Operations";
   summary: string;
   description?: string;
   access: A;
@@ -69,6 +69,11 @@ export interface Operation<
    * GET and hands out a server token, which no page may do with a visitor's cookie.
    */
   tokenOnly?: boolean;
+  /**
+   * What a Hub API token needs to call it: "write" (the write scope) or "read" (access to Kiln).
+   * Defaults to "read" for GET and "write" otherwise (tokenNeedsWrite).
+   */
+  tokenScope?: "read" | "write";
   /**
    * Errors become one Server-Sent Event {"phase": "failed", "status_code": N, "message": …}, as
    * BinderHub's build API sends them: in a 200 when the request is refused (a bad spec, a ban),
@@ -86,6 +91,11 @@ function operation<A extends Access, Params extends z.ZodType = z.ZodUndefined, 
   spec: Operation<A, Params, Query, Body>,
 ): Operation<A, Params, Query, Body> {
   return spec;
+}
+
+/** Whether a Hub API token needs Kiln's write scope for this operation. */
+export function tokenNeedsWrite(op: Pick<Operation, "method" | "tokenScope">): boolean {
+  return (op.tokenScope ?? (op.method === "GET" ? "read" : "write")) === "write";
 }
 
 const json = (schema: z.ZodType, description: string): ResponseSpec => ({ schema, description });
@@ -393,6 +403,7 @@ export const operations = {
     tag: "Moderation",
     summary: "Which rules (and a draft rule) would refuse a repository; changes nothing",
     access: "moderator",
+    tokenScope: "read",
     body: banTestSchema,
     responses: { 200: json(banTestResultSchema, "The rules that match") },
   }),
@@ -501,6 +512,18 @@ export const operations = {
     access: "public",
     responses: { 200: { description: "OpenAPI 3.1", schema: z.record(z.string(), z.unknown()) } },
   }),
+  metrics: operation({
+    id: "metrics",
+    method: "GET",
+    path: "/metrics",
+    tag: "Service",
+    summary: "Prometheus metrics: builds, launches, log lines, viewers, engine and Hub errors, the library, the process",
+    description:
+      "Prometheus' text format. Guarded as JupyterHub's /hub/metrics: a Hub API token with the read:metrics scope (unless KILN_METRICS_AUTHENTICATE=false). Where BinderHub has the same metric, it has BinderHub's name and labels; the list is in the README.",
+    access: "metrics",
+    responses: { 200: { description: "The metrics, in Prometheus' text exposition format", contentType: "text/plain; version=0.0.4" } },
+    errors: { 401: "No Hub API token", 403: "The token lacks the read:metrics scope", 503: "The Hub did not answer whether the token may read metrics" },
+  }),
   hubAllowedImages: operation({
     id: "hubAllowedImages",
     method: "GET",
@@ -532,6 +555,8 @@ export const operations = {
       "For Thebe and other BinderHub clients, with a Hub API token only. `spec` is the rest of a launch link's spec (`org/repo/ref`). Events: {phase: waiting|fetching|building|pushing|built|launching|ready|failed, message, …}; `ready` carries url and token. Errors come as one failed event with status_code.",
     access: "user",
     tokenOnly: true,
+    // A GET that builds and starts a server.
+    tokenScope: "write",
     errorsAsEvents: true,
     params: buildApiParamsSchema,
     query: buildApiQuerySchema,

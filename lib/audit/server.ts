@@ -1,4 +1,5 @@
 import "server-only";
+import { log } from "@/lib/log";
 import { stringify } from "csv-stringify/sync";
 import { db } from "@/lib/db";
 import type { Prisma } from "@/lib/generated/prisma/client";
@@ -33,7 +34,7 @@ export async function audit(writer: Writer, event: AuditRecord): Promise<void> {
 
 /** Records a refusal on its own: the refused change rolled back, the record of it must not. */
 export async function auditRefusal(event: Omit<AuditRecord, "outcome">): Promise<void> {
-  await audit(db(), { ...event, outcome: "refused" }).catch((error: unknown) => console.error("[kiln] could not record a refusal in the audit log", error));
+  await audit(db(), { ...event, outcome: "refused" }).catch((error: unknown) => log.error({ err: error }, "could not record a refusal in the audit log"));
 }
 
 function whereFor(query: Omit<AuditQuery, "before">): Prisma.AuditEventWhereInput {

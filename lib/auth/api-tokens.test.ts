@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bearerToken, grantsServiceAccess } from "./api-tokens";
+import { bearerToken, grantsServiceAccess, grantsWrite } from "./api-tokens";
 
 describe("Hub API tokens in requests", () => {
   it("reads both schemes JupyterHub accepts, in any case, and nothing else", () => {
@@ -18,5 +18,14 @@ describe("Hub API tokens in requests", () => {
     expect(grantsServiceAccess(["access:services!service=kiln-other"], "kiln")).toBe(false);
     expect(grantsServiceAccess(["access:servers!server=alice/x", "read:users:name!user=alice"], "kiln")).toBe(false);
     expect(grantsServiceAccess([], "kiln")).toBe(false);
+  });
+
+  it("lets a token change things only with the write scope, for its own user", () => {
+    expect(grantsWrite(["access:services!service=kiln", "custom:kiln:write"], "custom:kiln:write", "alice")).toBe(true);
+    expect(grantsWrite(["custom:kiln:write!user=alice"], "custom:kiln:write", "alice")).toBe(true);
+    expect(grantsWrite(["custom:kiln:write!user=bob"], "custom:kiln:write", "alice")).toBe(false);
+    expect(grantsWrite(["custom:kiln:write!group=researchers"], "custom:kiln:write", "alice")).toBe(false);
+    expect(grantsWrite(["access:services!service=kiln", "custom:kiln:moderate"], "custom:kiln:write", "alice")).toBe(false);
+    expect(grantsWrite(["custom:kiln:writer"], "custom:kiln:write", "alice")).toBe(false);
   });
 });

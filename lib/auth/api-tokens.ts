@@ -17,8 +17,10 @@ import { hubUserSchema, kilnUserFromToken, type KilnUser } from "./identity";
 const CACHE_MS = 30_000;
 
 type Refusal = "revoked" | "no_access" | "not_a_user";
-type Checked = { user: KilnUser } | { refused: Refusal };
-const accepted = new LRUCache<string, { user: KilnUser }>({ max: 5000, ttl: CACHE_MS });
+/** A token's owner, and whether its scopes let it change things in Kiln. */
+export type TokenHolder = { user: KilnUser; mayWrite: boolean };
+type Checked = TokenHolder | { refused: Refusal };
+const accepted = new LRUCache<string, TokenHolder>({ max: 5000, ttl: CACHE_MS });
 // Refusals are kept apart, so a flood of made-up tokens cannot push good ones out.
 const refused = new LRUCache<string, { refused: Refusal }>({ max: 2000, ttl: CACHE_MS });
 // Anyone can send a made-up token: the Hub is asked a bounded number of times at once, one
@@ -43,6 +45,22 @@ export function grantsServiceAccess(scopes: readonly string[], service: string):
   return scopes.some((scope) => scope === "access:services" || scope === `access:services!service=${service}`);
 }
 
+/**
+ * Whether the token's scopes let it change things in Kiln: the write scope itself, or filtered
+ * to its own user (`…!user=<name>`); any other filter names someone else and does not count.
+ */
+export function grantsWrite(scopes: readonly string[], writeScope: string, userName: string): boolean {
+  return scopes.some((scope) => scope === writeScope || scope === `${writeScope}!user=${userName}`);
+}
+
+/** The refusal of a change asked with a token that may only read. */
+export const readOnlyToken = () =>
+  new AppError(
+    "token_read_only",
+    403,
+    `This API token may only read in Kiln: it lacks the scope ${serverEnv().KILN_WRITE_SCOPE}. Make a token without restricting its scopes, or include that one.`,
+  );
+
 const invalidToken = () =>
   new AppError("invalid_token", 401, "This API token is not valid: it was revoked, has expired, or was mistyped. Make a new one on the Hub's Token page.", {
     headers: { "www-authenticate": 'token realm="kiln"' },
@@ -64,11 +82,12 @@ async function askHub(token: string): Promise<Checked> {
   // A token without read:users:groups shows no groups; the ones the Hub gave at sign-in count
   // (a narrow token must not escape a stricter group quota).
   const showsGroups = Array.isArray((answer.profile as { groups?: unknown }).groups);
-  return { user: showsGroups ? user : { ...user, groups: stored.groups } };
+  const mayWrite = grantsWrite(profile.data.scopes, serverEnv().KILN_WRITE_SCOPE, user.name);
+  return { user: showsGroups ? user : { ...user, groups: stored.groups }, mayWrite };
 }
 
-/** The Kiln user a Hub API token belongs to, or an AppError saying why it is refused. */
-export async function userForToken(token: string): Promise<KilnUser> {
+/** The Kiln user a Hub API token belongs to and what it may do, or an AppError saying why it is refused. */
+export async function holderOfToken(token: string): Promise<TokenHolder> {
   const key = createHash("sha256").update(token).digest("hex");
   let result: Checked | undefined = accepted.get(key) ?? refused.get(key);
   if (!result) {
@@ -84,7 +103,7 @@ export async function userForToken(token: string): Promise<KilnUser> {
     if ("user" in result) accepted.set(key, result);
     else refused.set(key, result);
   }
-  if ("user" in result) return result.user;
+  if ("user" in result) return result;
   if (result.refused === "revoked") throw invalidToken();
   if (result.refused === "not_a_user") {
     throw new AppError("not_a_user_token", 403, "Kiln accepts API tokens of Hub users, not of services. Use a token made on the Hub's Token page.");

@@ -1,4 +1,5 @@
 import "server-only";
+import { log } from "@/lib/log";
 import { audit } from "@/lib/audit/server";
 import { db } from "@/lib/db";
 import type { Prisma } from "@/lib/generated/prisma/client";
@@ -26,7 +27,7 @@ async function rules(): Promise<Rule[]> {
       normalisePattern(rule);
       return true;
     } catch {
-      console.error(`[kiln] ban rule ${rule.id} has a pattern Kiln cannot use; it is ignored`);
+      log.error(`ban rule ${rule.id} has a pattern Kiln cannot use; it is ignored`);
       return false;
     }
   });

@@ -1,7 +1,9 @@
 import "server-only";
+import { log } from "@/lib/log";
 import type pg from "pg";
 import { dedicatedConnection, viewerDb } from "@/lib/db";
 import type { KilnUser } from "@/lib/auth/identity";
+import { openViewer } from "@/lib/metrics/registry";
 import { AppError } from "@/lib/http/errors";
 import type { BuildView, LogLine } from "./schema";
 import { isFinished } from "./status";
@@ -180,10 +182,12 @@ class BuildEventHub {
     const viewer: Viewer = { user, cursor: afterSeq, lastStatus: "", closed: false, wake: undefined, controller: undefined };
     feed.viewers.add(viewer);
     this.openByUser.set(user.name, (this.openByUser.get(user.name) ?? 0) + 1);
+    const uncount = openViewer("build_log");
 
     const release = () => {
       if (viewer.closed) return;
       viewer.closed = true;
+      uncount();
       viewer.wake?.();
       signal.removeEventListener("abort", onAbort);
       feed.viewers.delete(viewer);
@@ -217,7 +221,7 @@ class BuildEventHub {
           } catch (error) {
             // The viewers' database is away or overloaded: end this stream; the browser
             // reconnects and resumes after the last id it saw.
-            console.error(`[kiln] build events for ${feed.buildId}`, error);
+            log.error({ err: error }, `build events for ${feed.buildId}`);
             event = null;
           }
           if (!viewer.closed && event !== null) controller.enqueue(event);
@@ -277,7 +281,7 @@ class BuildEventHub {
     this.load(feed).then(
       () => this.afterRefresh(feed),
       (error: unknown) => {
-        console.error(`[kiln] build events for ${feed.buildId}`, error);
+        log.error({ err: error }, `build events for ${feed.buildId}`);
         feed.refreshing = false;
         setTimeout(() => this.feeds.get(feed.buildId) === feed && this.refresh(feed), 1000).unref();
       },

@@ -1,4 +1,5 @@
 import "server-only";
+import { log } from "@/lib/log";
 import { AppError, badRequest, unavailable } from "@/lib/http/errors";
 import type { KilnUser } from "@/lib/auth/identity";
 import { db } from "@/lib/db";
@@ -138,7 +139,7 @@ async function requestAllowedBuild(user: KilnUser, input: LaunchRequest): Promis
   try {
     return await requestAllowedBuildTimed(user, input, mark);
   } finally {
-    if (performance.now() - started >= 5000) console.warn(`[kiln] slow build request for ${input.repository.slice(0, 200)}: ${phases.join(", ")}; done ${Math.round(performance.now() - started)} ms`);
+    if (performance.now() - started >= 5000) log.warn(`slow build request for ${input.repository.slice(0, 200)}: ${phases.join(", ")}; done ${Math.round(performance.now() - started)} ms`);
   }
 }
 

@@ -1,4 +1,5 @@
 import "server-only";
+import { log } from "@/lib/log";
 import type { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { isTransientDatabaseError } from "@/lib/db";
@@ -142,7 +143,7 @@ export class BuildRunner {
         await this.flushing.catch(() => undefined);
         if (error instanceof DatabaseAwayError || isTransientDatabaseError(error)) {
           // The container goes on; when the database is back the scheduler re-attaches to it.
-          console.error(`[kiln] build ${build.id}: lost the database; the build will be picked up again`, error);
+          log.error({ err: error }, `build ${build.id}: lost the database; the build will be picked up again`);
           return "abandoned" as const;
         }
         // Stopped (cancelled, out of time, silent) before its builder could start: ends as asked.
@@ -156,12 +157,12 @@ export class BuildRunner {
                     : "Kiln could not run this build. Try again; if it persists, tell your Hub admin.",
               }),
             );
-        if (!this.stopReason) console.error(`[kiln] build ${build.id} failed inside Kiln`, error);
-        await ending.catch((finishError: unknown) => console.error(`[kiln] build ${build.id}: could not record the failure`, finishError));
+        if (!this.stopReason) log.error({ err: error }, `build ${build.id} failed inside Kiln`);
+        await ending.catch((finishError: unknown) => log.error({ err: finishError }, `build ${build.id}: could not record the failure`));
         // Never leave the builder behind (the scheduler's sweep catches it if the engine is away now).
         if (this.containerId) {
           await removeContainer(this.containerId).catch((removeError: unknown) =>
-            console.error(`[kiln] build ${build.id}: could not remove its builder container`, removeError),
+            log.error({ err: removeError }, `build ${build.id}: could not remove its builder container`),
           );
         }
         return "finished" as const;
@@ -184,7 +185,7 @@ export class BuildRunner {
   }
 
   private stopLater(reason: StopReason): void {
-    this.stop(reason).catch((error: unknown) => console.error(`[kiln] build ${this.build.id}: could not stop its container`, error));
+    this.stop(reason).catch((error: unknown) => log.error({ err: error }, `build ${this.build.id}: could not stop its container`));
   }
 
   /** Stops timers and reading, on every way out. */

@@ -1,4 +1,5 @@
 import "server-only";
+import { log } from "@/lib/log";
 import type pg from "pg";
 import { db, dedicatedConnection } from "@/lib/db";
 import type { Build } from "@/lib/generated/prisma/client";
@@ -66,7 +67,7 @@ class Scheduler {
   /** The database restarted or dropped us: stop scheduling and try to lead again. */
   private lostConnection(connection: pg.Client, error: Error): void {
     if (this.connection !== connection) return;
-    console.error("[kiln] scheduler lost its database connection; retrying", error.message);
+    log.error({ err: error.message }, "scheduler lost its database connection; retrying");
     clearInterval(this.timer);
     clearInterval(this.sweeper);
     this.connection = undefined;
@@ -200,7 +201,7 @@ class Scheduler {
 }
 
 function logError(error: unknown) {
-  console.error("[kiln] build scheduler", error);
+  log.error({ err: error }, "build scheduler");
 }
 
 const holder = globalThis as unknown as { kilnScheduler?: Scheduler };

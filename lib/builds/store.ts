@@ -7,6 +7,8 @@ import { buildIdParamsSchema, type BuildView, type LogLine } from "./schema";
 import { activeStatuses, type BuildStatus } from "./status";
 import type { FailureSummary } from "./failure";
 import { buildSettings } from "./settings";
+import { buildOutcome, metrics, repoLabels } from "@/lib/metrics/registry";
+import type { ProviderId } from "@/lib/repos/providers";
 
 // Builds and their log lines in PostgreSQL. Every change a viewer should see is followed by a
 // NOTIFY on BUILD_CHANNEL (payload: the build id), sent when its transaction commits.
@@ -182,6 +184,7 @@ export async function appendOutput(buildId: string, batch: OutputBatch): Promise
   if (batch.lines.length || batch.status || batch.truncated) steps.push(notify(BUILD_CHANNEL, buildId));
   const [updated] = (await db().$transaction(steps)) as [{ count: number }];
   if (!updated.count) throw new BuildNotRunningError(buildId);
+  metrics().logLines.inc(batch.lines.length);
   if (batch.lines.length && appendListeners.size) {
     const lines = storable(batch.lines).map((text, i) => ({ seq: batch.firstSeq + i, text, at }));
     for (const listener of appendListeners) listener(buildId, lines);
@@ -218,10 +221,10 @@ export async function finishBuild(
   closingLine: string,
   fields: { error?: string | null; exitCode?: number | null; imageSizeBytes?: number; summary?: FailureSummary } = {},
 ): Promise<boolean> {
-  return db().$transaction(async (tx) => {
-    const [row] = await tx.$queryRaw<{ status: BuildStatus; log_lines: number }[]>`
-      SELECT status, log_lines FROM builds WHERE id = ${buildId}::uuid FOR UPDATE`;
-    if (!row || !activeStatuses.includes(row.status)) return false;
+  const finished = await db().$transaction(async (tx) => {
+    const [row] = await tx.$queryRaw<{ status: BuildStatus; log_lines: number; provider: ProviderId; repo_url: string; started: Date }[]>`
+      SELECT status, log_lines, provider, repo_url, coalesce(started_at, created_at) AS started FROM builds WHERE id = ${buildId}::uuid FOR UPDATE`;
+    if (!row || !activeStatuses.includes(row.status)) return null;
     const summary = status === "failed" ? (fields.summary ?? null) : null;
     await tx.build.update({
       where: { id: buildId },
@@ -239,8 +242,15 @@ export async function finishBuild(
     });
     for (const step of insertLines(tx, buildId, row.log_lines + 1, [closingLine], new Date())) await step;
     await tx.$executeRaw`SELECT pg_notify(${BUILD_CHANNEL}, ${buildId})`;
-    return true;
+    return row;
   }, INTERACTIVE);
+  if (!finished) return false;
+  // Counted once the finish is committed, by the one call that made it.
+  const outcome = buildOutcome(status);
+  metrics().buildTime.observe({ status: outcome }, (Date.now() - finished.started.getTime()) / 1000);
+  metrics().buildCount.inc({ status: outcome, ...repoLabels(finished.provider, finished.repo_url) });
+  metrics().logLines.inc();
+  return true;
 }
 
 /** The text of a build's newest stored lines, oldest first, each cut to 1,000 characters. */

@@ -1,6 +1,7 @@
 import "server-only";
 import Docker from "dockerode";
 import { serverEnv } from "@/lib/env";
+import { metrics } from "@/lib/metrics/registry";
 import { withTimeout } from "@/lib/timeout";
 import { clusterVersion, kubernetesMode } from "./kubernetes";
 
@@ -17,8 +18,26 @@ export function dockerOptions(dockerHost: string): Docker.DockerOptions {
 let client: Docker | undefined;
 
 export function engine(): Docker {
-  client ??= new Docker(dockerOptions(serverEnv().DOCKER_HOST));
+  client ??= countingFaults(new Docker(dockerOptions(serverEnv().DOCKER_HOST)));
   return client;
+}
+
+type Dial = (options: unknown, callback: (error: unknown, data: unknown) => void) => void;
+
+/**
+ * Counts the engine's faults in kiln_engine_errors_total: every API call goes through the modem's
+ * dial, so this sees them all. A 4xx (no such image, a conflict) is an answer, not a fault.
+ */
+function countingFaults(docker: Docker): Docker {
+  const modem = docker.modem as unknown as { dial: Dial };
+  const dial = modem.dial.bind(modem);
+  modem.dial = (options, callback) =>
+    dial(options, (error, data) => {
+      const status = (error as { statusCode?: number } | null)?.statusCode;
+      if (error && (status === undefined || status >= 500)) metrics().engineErrors.inc({ kind: status === undefined ? "unreachable" : "server_error" });
+      callback(error, data);
+    });
+  return docker;
 }
 
 /**

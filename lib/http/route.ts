@@ -2,13 +2,17 @@ import "server-only";
 import { timingSafeEqual } from "node:crypto";
 import { NextResponse, type NextRequest } from "next/server";
 import { z } from "zod";
-import { bearerToken, userForToken } from "@/lib/auth/api-tokens";
+import { bearerToken, holderOfToken, readOnlyToken } from "@/lib/auth/api-tokens";
 import { XSRF_HEADER } from "@/lib/auth/cookies";
 import { currentSession, type KilnSession, type KilnUser } from "@/lib/auth/session";
 import { confirmModerator } from "@/lib/auth/sessions";
 import { xsrfTokenMatches } from "@/lib/auth/xsrf";
-import type { Access, Operation } from "@/lib/api/operations";
+import { tokenNeedsWrite, type Access, type Operation } from "@/lib/api/operations";
 import { ConfigError, serverEnv, trustedOrigins } from "@/lib/env";
+import { log, requestLog } from "@/lib/log";
+import { assertMetricsReader } from "@/lib/metrics/access";
+import { metrics } from "@/lib/metrics/registry";
+import type { Logger } from "pino";
 import { AppError, badRequest, forbidden, notSignedIn } from "./errors";
 import { fromDatabaseError } from "./prisma-errors";
 import { problem } from "./problem";
@@ -19,7 +23,7 @@ export { problem };
 /** What the handler gets: a non-null user exactly when the access level guarantees one. */
 type Context<A extends Access, Params extends z.ZodType, Query extends z.ZodType, Body extends z.ZodType> = {
   request: NextRequest;
-  user: A extends "public" | "hub" ? KilnUser | null : KilnUser;
+  user: A extends "public" | "hub" | "metrics" ? KilnUser | null : KilnUser;
   params: z.infer<Params>;
   query: z.infer<Query>;
   body: z.infer<Body>;
@@ -49,24 +53,29 @@ export function route<A extends Access, Params extends z.ZodType, Query extends 
 ): RouteHandler {
   const served = async (request: NextRequest, context: { params?: Promise<Record<string, string | string[]>> }) => {
     const started = performance.now();
+    const logger = requestLog(request.headers);
     const answered = (response: Response) => {
-      const ms = Math.round(performance.now() - started);
+      const ms = performance.now() - started;
+      metrics().requestDuration.observe({ code: String(response.status), method: request.method, handler: options.id }, ms / 1000);
       // Slow answers are logged with what was asked: the trail when someone reports a hang.
-      if (ms >= SLOW_REQUEST_MS) console.warn(`[kiln] slow request: ${request.method} ${request.nextUrl.pathname} answered ${response.status} after ${ms} ms`);
+      if (ms >= SLOW_REQUEST_MS) logger.warn({ operation: options.id, status: response.status, ms: Math.round(ms) }, "slow request");
       return response;
     };
     // Errors of the handler itself go out as BinderHub's failed event in a 200 (errorsAsEvents);
     // refusing the caller (authentication, access, rate limit) keeps its status, as BinderHub does.
     let handling = false;
     try {
-      const caller = options.access === "hub" ? assertHub(request) : await authenticate(request, options.access);
-      if (options.access !== "public" && options.access !== "hub" && !caller) throw notSignedIn();
+      const caller =
+        options.access === "hub" ? assertHub(request) : options.access === "metrics" ? await assertMetricsReader(request).then(() => null) : await authenticate(request, options.access);
+      if ((options.access === "user" || options.access === "moderator") && !caller) throw notSignedIn();
       if (options.access === "moderator" && !caller?.user.isModerator) throw forbidden("use Kiln's admin pages");
       // A token is sent on purpose by its holder; only the ambient cookie needs proof of origin.
       if (caller?.session && options.tokenOnly) {
         throw new AppError("token_required", 401, "Call this with a Hub API token (Authorization: token …), made on the Hub's Token page. In a browser, open the launch link (/v2/…) instead.");
       }
       if (caller?.session && !SAFE_METHODS.has(request.method)) assertSameOrigin(request, caller.session);
+      // A token narrowed to reading (no write scope) changes nothing, whoever holds it.
+      if (caller && !caller.session && !caller.mayWrite && tokenNeedsWrite(options)) throw readOnlyToken();
       // A moderation action is taken only by someone the Hub says is a moderator right now.
       if (caller && options.access === "moderator" && !SAFE_METHODS.has(request.method)) {
         caller.user = await confirmModerator(caller.hubToken ?? caller.session?.hubToken, Boolean(caller.session));
@@ -87,7 +96,7 @@ export function route<A extends Access, Params extends z.ZodType, Query extends 
       });
       return answered(result instanceof Response ? result : NextResponse.json(result));
     } catch (error) {
-      const response = errorResponse(error);
+      const response = errorResponse(error, logger);
       return answered(options.errorsAsEvents ? await failedEventResponse(response, handling ? 200 : response.status) : response);
     }
   };
@@ -119,15 +128,18 @@ function assertHub(request: NextRequest): null {
  * Other schemes (Basic from a proxy in front) are not Kiln's, and are ignored as JupyterHub does.
  * On a public route a token that does not check out leaves the caller anonymous.
  */
-async function authenticate(request: NextRequest, access: Access): Promise<{ user: KilnUser; session?: KilnSession; hubToken: string | null } | null> {
+type Caller = { user: KilnUser; session?: KilnSession; hubToken: string | null; mayWrite: boolean };
+
+async function authenticate(request: NextRequest, access: Access): Promise<Caller | null> {
   const token = bearerToken(request.headers.get("authorization"));
   if (token) {
-    if (access !== "public") return { user: await userForToken(token), hubToken: token };
-    const user = await userForToken(token).catch(() => null);
-    return user ? { user, hubToken: token } : null;
+    if (access !== "public") return { ...(await holderOfToken(token)), hubToken: token };
+    const holder = await holderOfToken(token).catch(() => null);
+    return holder ? { ...holder, hubToken: token } : null;
   }
   const session = access === "public" ? await currentSession().catch(() => null) : await currentSession();
-  return session ? { user: session.user, session, hubToken: null } : null;
+  // The signed-in browser acts for its user in full (the same-origin rules guard it instead).
+  return session ? { user: session.user, session, hubToken: null, mayWrite: true } : null;
 }
 
 const crossSite = () =>
@@ -196,16 +208,18 @@ async function readJson(request: NextRequest): Promise<unknown> {
   }
 }
 
-export function errorResponse(error: unknown): Response {
+export function errorResponse(error: unknown, logger: Logger = log): Response {
   const mapped = error instanceof AppError ? error : fromDatabaseError(error);
   if (mapped) {
-    if (mapped.status >= 500) console.error(`[kiln] ${mapped.code}: ${mapped.message}`, mapped.cause ?? "");
+    if (mapped.status >= 500) logger.error({ code: mapped.code, err: mapped.cause ?? mapped }, mapped.message);
     return problem(mapped.status, mapped.code, mapped.userMessage, mapped.details ? { errors: mapped.details } : {}, mapped.headers);
   }
   if (error instanceof ConfigError) {
-    console.error(`[kiln] ${error.message}`);
+    logger.error(error.message);
     return problem(500, "misconfigured", "Kiln is misconfigured; the server log says which setting to fix.");
   }
-  console.error("[kiln] unexpected error", error);
-  return problem(500, "internal_error", "Something went wrong on Kiln's side. Try again; if it persists, tell your Hub admin.");
+  logger.error({ err: error }, "unexpected error");
+  // The id ties what the person saw to the log line above.
+  const reqId = (logger.bindings() as { reqId?: string }).reqId;
+  return problem(500, "internal_error", `Something went wrong on Kiln's side. Try again; if it persists, tell your Hub admin${reqId ? ` (request ${reqId})` : ""}.`);
 }

@@ -1,6 +1,7 @@
 import "server-only";
 import { z } from "zod";
 import { serverEnv } from "@/lib/env";
+import { metrics } from "@/lib/metrics/registry";
 
 // The only caller of the JupyterHub REST API, with Kiln's service token.
 
@@ -23,8 +24,10 @@ async function hubFetch(path: string, init: RequestInit & { timeoutMs?: number; 
       cache: "no-store",
     });
   } catch (error) {
+    metrics().hubErrors.inc({ kind: "unreachable" });
     throw new HubError(`JupyterHub at ${env.JUPYTERHUB_API_URL} is unreachable: ${(error as Error).message}`);
   }
+  if (response.status >= 500) metrics().hubErrors.inc({ kind: "server_error" });
   if (!response.ok) {
     const text = await response.text().catch(() => "");
     throw new HubError(`JupyterHub answered ${response.status} to ${path}: ${text.slice(0, 300)}`, response.status);
@@ -68,13 +71,16 @@ export async function userServers(user: string): Promise<HubServer[]> {
 }
 
 /** Asks the Hub to start a named server; `userOptions` reach the spawner as user_options. */
-export async function startServer(user: string, server: string, userOptions: Record<string, string>): Promise<void> {
-  await hubFetch(serverPath(user, server), {
+export async function startServer(user: string, server: string, userOptions: Record<string, string>): Promise<{ ready: boolean }> {
+  // 201: the server is up; 202: still starting after the Hub's slow_spawn_timeout.
+  const response = await hubFetch(serverPath(user, server), {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify(userOptions),
     timeoutMs: 30_000,
   });
+  await response.body?.cancel();
+  return { ready: response.status === 201 };
 }
 
 export async function stopServer(user: string, server: string, remove = false): Promise<void> {
@@ -97,6 +103,7 @@ export async function serverProgress(user: string, server: string, signal: Abort
       cache: "no-store",
     });
   } catch (error) {
+    if (!signal.aborted) metrics().hubErrors.inc({ kind: "unreachable" });
     throw new HubError(`JupyterHub is unreachable: ${(error as Error).message}`);
   }
   if (!response.ok || !response.body) throw new HubError(`JupyterHub answered ${response.status} for progress`, response.status);
@@ -116,8 +123,10 @@ export async function userTokenProfile(userToken: string, timeoutMs = 3000): Pro
     });
     if (response.ok) return { status: "valid", profile: await response.json() };
     await response.body?.cancel();
+    if (response.status >= 500) metrics().hubErrors.inc({ kind: "server_error" });
     return { status: response.status === 401 || response.status === 403 ? "revoked" : "unknown" };
   } catch {
+    metrics().hubErrors.inc({ kind: "unreachable" });
     return { status: "unknown" };
   }
 }

@@ -1,4 +1,5 @@
 import "server-only";
+import { log } from "@/lib/log";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { KilnUser } from "@/lib/auth/identity";
 import { imageInfo } from "@/lib/engine/images";
@@ -13,6 +14,7 @@ import { assertMayStartServer, kilnServersRunning, lockUserQuotas } from "@/lib/
 import { AppError, unavailable } from "@/lib/http/errors";
 import { launchableEntry, recordLaunch } from "@/lib/library/server";
 import { serverPathFor } from "@/lib/links/links";
+import { trackLaunch } from "./metrics";
 import { repoFolder, uniqueServerName } from "./naming";
 import { launchTicket, ticketValid } from "./tickets";
 import type { LaunchResult, ServerView } from "./schema";
@@ -84,9 +86,10 @@ async function launchNow(viewer: KilnUser, entryId: number, pathOverride?: strin
       // passed. A refusal comes at once; a start still going after SPAWN_ANSWER_MS is left to the
       // progress stream, so the person sees the Hub's messages instead of a silent wait.
       const request = startServer(viewer.name, name, { image, kiln_repo_dir: folder, kiln_ticket: launchTicket(viewer.name, name, image) });
+      trackLaunch(request, viewer.name, name, entry.build);
       const answered = await Promise.race([request.then(() => true), sleep(SPAWN_ANSWER_MS).then(() => false)]);
       if (!answered) {
-        request.catch((error: unknown) => console.error(`[kiln] the Hub's start of ${viewer.name}/${name} failed after Kiln stopped waiting; its progress stream says so`, error));
+        request.catch((error: unknown) => log.error({ err: error }, `the Hub's start of ${viewer.name}/${name} failed after Kiln stopped waiting; its progress stream says so`));
         // The quota locks are held until the Hub lists the server as starting, so the next
         // launch counts it.
         await untilListed(viewer.name, name, request);

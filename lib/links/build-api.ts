@@ -1,6 +1,6 @@
 import "server-only";
+import { log } from "@/lib/log";
 import { createHash } from "node:crypto";
-import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { LRUCache } from "lru-cache";
 import type { KilnUser } from "@/lib/auth/identity";
 import { buildEvents } from "@/lib/builds/events";
@@ -11,8 +11,10 @@ import { providerHosts, streamSettings } from "@/lib/builds/settings";
 import { findBuild, type BuildWithRequester } from "@/lib/builds/store";
 import { publicBaseUrl, serverEnv } from "@/lib/env";
 import { createServerToken, HubError, serverProgress, userServers } from "@/lib/hub/client";
+import { sseEvents } from "@/lib/hub/progress";
 import { AppError } from "@/lib/http/errors";
 import { launchEntry, serverBaseUrl } from "@/lib/launches/server";
+import { openViewer } from "@/lib/metrics/registry";
 import { parseLinkSpec } from "@/lib/repos/parse";
 import { persistentSpec } from "./links";
 import type { ProviderHosts, RepoTarget } from "@/lib/repos/types";
@@ -62,10 +64,12 @@ export function buildApiResponse(request: BuildApiRequest): Response {
     throw new AppError("too_many_streams", 429, `You already have ${perUser} build API streams open, the most Kiln allows per person. Close some, then try again.`);
   }
   openByUser.set(request.user.name, open + 1);
+  const uncount = openViewer("binder_build");
   let released = false;
   const release = () => {
     if (released) return;
     released = true;
+    uncount();
     const left = (openByUser.get(request.user.name) ?? 1) - 1;
     if (left > 0) openByUser.set(request.user.name, left);
     else openByUser.delete(request.user.name);
@@ -200,7 +204,7 @@ async function serverToken(hubToken: string, user: string, server: string, displ
 
 function failedEvent(error: unknown): BinderEvent {
   if (error instanceof AppError) return { phase: "failed", status_code: error.status, message: `${error.userMessage}\n` };
-  console.error("[kiln] build API", error);
+  log.error({ err: error }, "build API");
   return { phase: "failed", status_code: 500, message: "Something went wrong on Kiln's side. Try again; if it persists, tell your Hub admin.\n" };
 }
 
@@ -245,24 +249,6 @@ async function* watchSpawn(user: string, server: string, signal: AbortSignal): A
     if (progress.message) yield { phase: "launching", message: `${progress.message}\n` };
   }
   return "JupyterHub stopped reporting the server's progress before it was ready. Open Servers in Kiln to see it.";
-}
-
-/** The events of a Server-Sent Events body, read only as fast as they are taken. */
-async function* sseEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<EventSourceMessage> {
-  const queue: EventSourceMessage[] = [];
-  const parser = createParser({ onEvent: (event) => queue.push(event) });
-  const decoder = new TextDecoder();
-  const reader = body.getReader();
-  try {
-    for (;;) {
-      while (queue.length) yield queue.shift()!;
-      const { value, done } = await reader.read();
-      if (done) return;
-      parser.feed(decoder.decode(value, { stream: true }));
-    }
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
 }
 
 /** Where people see the exact version that was built, as BinderHub's get_resolved_ref_url. */

@@ -1,4 +1,5 @@
 import "server-only";
+import { log } from "@/lib/log";
 import { audit } from "@/lib/audit/server";
 import { db } from "@/lib/db";
 import type { Prisma } from "@/lib/generated/prisma/client";
@@ -14,7 +15,7 @@ export async function currentPolicy(): Promise<Policy> {
   if (cached && Date.now() - cached.at < CACHE_MS) return cached.policy;
   const row = await db().setting.findUnique({ where: { key: POLICY_KEY } });
   const parsed = row ? policySchema.safeParse(row.value) : null;
-  if (parsed && !parsed.success) console.error("[kiln] the saved policy does not validate; using the defaults", parsed.error.issues);
+  if (parsed && !parsed.success) log.error({ issues: parsed.error.issues }, "the saved policy does not validate; using the defaults");
   const policy = parsed?.success ? parsed.data : defaultPolicy;
   cached = { policy, at: Date.now() };
   return policy;

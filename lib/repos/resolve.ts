@@ -1,4 +1,5 @@
 import "server-only";
+import { log } from "@/lib/log";
 import { execFile } from "node:child_process";
 import pLimit from "p-limit";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -270,7 +271,7 @@ function runGitNow(plan: FetchPlan, args: string[]) {
 /** Git's own words go to the server log for admins; researchers get a summary (it may describe other hosts and ports). */
 function logGitFailure(what: string, url: string, error: unknown): void {
   const stderr = String((error as { stderr?: string }).stderr ?? "").trim().split("\n").slice(-3).join(" | ");
-  console.warn(`[kiln] git ${what} failed for ${url}: ${stderr || (error as Error).message}`);
+  log.warn(`git ${what} failed for ${url}: ${stderr || (error as Error).message}`);
 }
 
 async function resolveZenodo(target: Extract<RepoTarget, { provider: "zenodo" }>, config: ProviderConfig): Promise<ProviderResult> {

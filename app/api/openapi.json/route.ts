@@ -1,6 +1,6 @@
 import { operations } from "@/lib/api/operations";
 import { openApiDocument } from "@/lib/api/openapi";
-import { publicBaseUrl } from "@/lib/env";
+import { publicBaseUrl, serverEnv } from "@/lib/env";
 import { route } from "@/lib/http/route";
 import packageJson from "@/package.json";
 
@@ -10,5 +10,5 @@ export const dynamic = "force-dynamic";
 let document: Record<string, unknown> | undefined;
 
 export const GET = route(operations.openapi, async () =>
-  Response.json((document ??= openApiDocument(publicBaseUrl(), packageJson.version)), { headers: { "cache-control": "public, max-age=300" } }),
+  Response.json((document ??= openApiDocument(publicBaseUrl(), packageJson.version, serverEnv().KILN_WRITE_SCOPE)), { headers: { "cache-control": "public, max-age=300" } }),
 );

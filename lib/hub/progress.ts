@@ -1,0 +1,37 @@
+import "server-only";
+import { createParser, type EventSourceMessage } from "eventsource-parser";
+import { serverProgress } from "./client";
+
+// Reading the Hub's spawn progress stream (GET /users/{name}/servers/{server}/progress).
+
+/** The events of a Server-Sent Events body, read only as fast as they are taken. */
+export async function* sseEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<EventSourceMessage> {
+  const queue: EventSourceMessage[] = [];
+  const parser = createParser({ onEvent: (event) => queue.push(event) });
+  const decoder = new TextDecoder();
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      while (queue.length) yield queue.shift()!;
+      const { value, done } = await reader.read();
+      if (done) return;
+      parser.feed(decoder.decode(value, { stream: true }));
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+}
+
+/** How a start the Hub is still working on ends: "ready", or "failed" (the Hub said so, stopped reporting, or `signal` gave up). */
+export async function spawnOutcome(user: string, server: string, signal: AbortSignal): Promise<"ready" | "failed"> {
+  try {
+    for await (const event of sseEvents(await serverProgress(user, server, signal))) {
+      const progress = JSON.parse(event.data) as { ready?: boolean; failed?: boolean };
+      if (progress.ready) return "ready";
+      if (progress.failed) return "failed";
+    }
+  } catch {
+    // unreachable Hub, or the wait ran out
+  }
+  return "failed";
+}

@@ -1,0 +1,39 @@
+import "server-only";
+import { createHash } from "node:crypto";
+import type { NextRequest } from "next/server";
+import { LRUCache } from "lru-cache";
+import { bearerToken } from "@/lib/auth/api-tokens";
+import { serverEnv } from "@/lib/env";
+import { userTokenProfile } from "@/lib/hub/client";
+import { AppError } from "@/lib/http/errors";
+
+// /metrics is guarded as JupyterHub guards its own /hub/metrics (authenticate_prometheus): a Hub
+// API token with the read:metrics scope, of a user or a service, so the token a Prometheus
+// already uses for the Hub reads Kiln too. KILN_METRICS_AUTHENTICATE=false opens it, as
+// authenticate_prometheus = False does.
+
+export const METRICS_SCOPE = "read:metrics";
+const CACHE_MS = 30_000;
+const answers = new LRUCache<string, boolean>({ max: 1000, ttl: CACHE_MS });
+
+const needToken = () =>
+  new AppError("metrics_token_required", 401, `Send a Hub API token with the ${METRICS_SCOPE} scope (Authorization: token …), as for JupyterHub's own /hub/metrics.`, {
+    headers: { "www-authenticate": 'token realm="kiln"' },
+  });
+
+/** Resolves when the request may read the metrics; otherwise throws the refusal. */
+export async function assertMetricsReader(request: NextRequest): Promise<void> {
+  if (!serverEnv().KILN_METRICS_AUTHENTICATE) return;
+  const token = bearerToken(request.headers.get("authorization"));
+  if (!token) throw needToken();
+  const key = createHash("sha256").update(token).digest("hex");
+  let allowed = answers.get(key);
+  if (allowed === undefined) {
+    const answer = await userTokenProfile(token);
+    if (answer.status === "unknown") throw new AppError("hub_unavailable", 503, "JupyterHub did not answer whether this API token may read metrics. Try again in a minute.");
+    const scopes = answer.status === "valid" ? (answer.profile as { scopes?: unknown }).scopes : [];
+    allowed = Array.isArray(scopes) && scopes.includes(METRICS_SCOPE);
+    answers.set(key, allowed);
+  }
+  if (!allowed) throw new AppError("metrics_forbidden", 403, `This token may not read Kiln's metrics: it lacks the scope ${METRICS_SCOPE} (a Hub admin grants it with a role).`);
+}
