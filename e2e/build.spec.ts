@@ -4,14 +4,14 @@ import { KilnShell } from "./pages/kiln-shell";
 import { LaunchPage } from "./pages/launch-page";
 import { dockerRepo, printLines } from "./support/repos";
 import { kilnRequest } from "./support/kiln-api";
-import { builderStates, podman, registryFetch, runsAlone, stackEnv, stackScript } from "./support/stack";
+import { builderStates, engineCli, registryFetch, runsAlone, stackEnv, stackScript } from "./support/stack";
 
 const { users } = stackEnv();
 const [alice, bob] = users as [string, string];
 
 test.describe.configure({ timeout: 180_000 });
 
-test("a pasted git repository is built while the user watches, and its image carries its labels", { tag: "@kubernetes" }, async ({ page }) => {
+test("a pasted git repository is built while the user watches, and its image carries its labels", { tag: ["@kubernetes", "@engine"] }, async ({ page }) => {
   const repo = dockerRepo("watch", printLines(30, 0.2));
   await new KilnShell(page).signInThroughHub(alice);
   const launch = new LaunchPage(page);
@@ -29,7 +29,7 @@ test("a pasted git repository is built while the user watches, and its image car
 
   const view = await (await page.request.get(`api/builds/${id}`)).json();
   expect(view).toMatchObject({ status: "built", resolvedRef: repo.sha, requestedRef: "HEAD", provider: "git" });
-  const labels = JSON.parse(await podman("image", "inspect", "--format", "{{json .Config.Labels}}", view.imageName));
+  const labels = JSON.parse(await engineCli("image", "inspect", "--format", "{{json .Config.Labels}}", view.imageName));
   expect(labels).toMatchObject({ "repo2docker.repo": repo.url, "repo2docker.ref": repo.sha, "repo2docker.version": expect.any(String) });
   expect(JSON.parse(labels["org.kiln.build"])).toEqual({
     spec: view.spec,
@@ -55,7 +55,7 @@ test("a pasted git repository is built while the user watches, and its image car
   await build.expectPhase("Built", 5_000);
 
   // Gone from the engine but still in the registry: still no build.
-  await podman("rmi", view.imageName);
+  await engineCli("rmi", view.imageName);
   await new LaunchPage(page).open();
   expect(await new LaunchPage(page).build(repo.url)).toBe(id);
 });
@@ -94,7 +94,7 @@ test("a repository whose Dockerfile fails ends failed with the error visible", a
   await expect(page).toHaveTitle(/✗ Failed/);
 });
 
-test("cancel stops a running build and its container", { tag: "@kubernetes" }, async ({ page }) => {
+test("cancel stops a running build and its container", { tag: ["@kubernetes", "@engine"] }, async ({ page }) => {
   const repo = dockerRepo("cancel", `${printLines(3, 0.1)}\nRUN sleep 300`);
   await new KilnShell(page).signInThroughHub(alice);
   const id = await new LaunchPage(page).build(repo.url);
@@ -106,7 +106,7 @@ test("cancel stops a running build and its container", { tag: "@kubernetes" }, a
   await expect.poll(() => builderStates(id), { timeout: 30_000 }).toBe("");
 });
 
-test("a build survives Kiln being killed mid-build, with its log whole", { ...runsAlone, tag: "@kubernetes" }, async ({ page }) => {
+test("a build survives Kiln being killed mid-build, with its log whole", { ...runsAlone, tag: ["@kubernetes", "@engine"] }, async ({ page }) => {
   const repo = dockerRepo("restart", printLines(40, 0.25));
   await new KilnShell(page).signInThroughHub(alice);
   const id = await new LaunchPage(page).build(repo.url);
@@ -123,7 +123,7 @@ test("a build survives Kiln being killed mid-build, with its log whole", { ...ru
   expect(log.match(/Built 127\.0\.0\.1/g)).toHaveLength(1);
 });
 
-test("a build that finishes while Kiln is down is finalised from its container when Kiln returns", { ...runsAlone, tag: "@kubernetes" }, async ({ page }) => {
+test("a build that finishes while Kiln is down is finalised from its container when Kiln returns", { ...runsAlone, tag: ["@kubernetes", "@engine"] }, async ({ page }) => {
   const repo = dockerRepo("while-down", printLines(12, 0.25));
   await new KilnShell(page).signInThroughHub(alice);
   const id = await new LaunchPage(page).build(repo.url);

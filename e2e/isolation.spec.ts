@@ -7,7 +7,7 @@ import { KilnShell } from "./pages/kiln-shell";
 import { LaunchPage } from "./pages/launch-page";
 import { commitFiles } from "@/test/git-server";
 import { dockerRepo } from "./support/repos";
-import { kubectl, kubectlAs, podman, stackEnv, stackMode, stackSecret } from "./support/stack";
+import { kubectl, kubectlAs, engineCli, stackEnv, stackMode, stackSecret } from "./support/stack";
 
 // Builds and servers share the host's network on the local stack, so every loopback service
 // they can reach must ask for a secret they do not have.
@@ -62,13 +62,13 @@ test("a build step reaches no loopback service without a secret, and the builder
     expect(builder!.resources.requests).toMatchObject({ cpu: expect.any(String), memory: expect.stringMatching(/^\d+(Mi|Gi)$/) });
   } else {
     // While it runs: the builder container holds none of the stack's secrets, and has limits.
-    const builder = await podman("ps", "-q", "--filter", `label=org.kiln.build-id=${id}`);
+    const builder = await engineCli("ps", "-q", "--filter", `label=org.kiln.build-id=${id}`);
     expect(builder, "the builder container is running").toBeTruthy();
-    const env = await podman("inspect", "--format", "{{json .Config.Env}}", builder);
+    const env = await engineCli("inspect", "--format", "{{json .Config.Env}}", builder);
     for (const name of ["KILN_DB_PASSWORD", "KILN_REGISTRY_PASSWORD", "NEXTAUTH_SECRET", "KILN_HUB_API_TOKEN", "KILN_TEST_HUB_TOKEN"]) {
       expect(env, name).not.toContain(await stackSecret(name));
     }
-    const limits = JSON.parse(await podman("inspect", "--format", "{{json .HostConfig}}", builder)) as { Memory: number; NanoCpus: number; PidsLimit: number };
+    const limits = JSON.parse(await engineCli("inspect", "--format", "{{json .HostConfig}}", builder)) as { Memory: number; NanoCpus: number; PidsLimit: number };
     expect(limits.Memory).toBeGreaterThan(0);
     expect(limits.NanoCpus).toBeGreaterThan(0);
     expect(limits.PidsLimit).toBeGreaterThan(0);

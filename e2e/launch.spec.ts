@@ -6,7 +6,7 @@ import { LaunchPage } from "./pages/launch-page";
 import { LibraryPage } from "./pages/library-page";
 import { repoWithFiles } from "./support/repos";
 import { kilnRequest } from "./support/kiln-api";
-import { hubApi, podman, registryFetch, removeAllServers, runsAlone, serverImage, stackEnv, stackMode, stackScript } from "./support/stack";
+import { hubApi, engineCli, engineHasImage, registryFetch, removeAllServers, runsAlone, serverImage, stackEnv, stackMode, stackScript } from "./support/stack";
 
 const { users } = stackEnv();
 const [alice, bob] = users as [string, string];
@@ -30,7 +30,7 @@ async function buildAs(page: import("@playwright/test").Page, url: string, launc
 }
 
 
-test("files in the home follow the user into every image and every launch", { tag: "@kubernetes" }, async ({ browser }) => {
+test("files in the home follow the user into every image and every launch", { tag: ["@kubernetes", "@engine"] }, async ({ browser }) => {
   const first = repoWithFiles("home-a", { "analysis.py": "print('original')\n" });
   const second = repoWithFiles("home-b", { "other.txt": "other\n" });
   const { context, page } = await signedIn(browser, alice);
@@ -66,7 +66,7 @@ test("files in the home follow the user into every image and every launch", { ta
   await context.close();
 });
 
-test("a private image stays private until shared, and the Hub itself refuses it to others", { tag: "@kubernetes" }, async ({ browser }) => {
+test("a private image stays private until shared, and the Hub itself refuses it to others", { tag: ["@kubernetes", "@engine"] }, async ({ browser }) => {
   const repo = repoWithFiles("private", { "data.csv": "a,b\n" });
   const owner = await signedIn(browser, alice);
   await buildAs(owner.page, repo.url);
@@ -108,7 +108,7 @@ test("a private image stays private until shared, and the Hub itself refuses it 
   await other.context.close();
 });
 
-test("a start through the Hub that names no image runs the default image, not the one before", { tag: "@kubernetes" }, async ({ browser }) => {
+test("a start through the Hub that names no image runs the default image, not the one before", { tag: ["@kubernetes", "@engine"] }, async ({ browser }) => {
   const repo = repoWithFiles("sticky", { "s.txt": "s\n" });
   const { context, page } = await signedIn(browser, alice);
   await buildAs(page, repo.url, true);
@@ -131,7 +131,7 @@ test("a start through the Hub that names no image runs the default image, not th
   await context.close();
 });
 
-test("deleting removes the engine image only when no library and no server uses it", { tag: "@kubernetes" }, async ({ browser }) => {
+test("deleting removes the engine image only when no library and no server uses it", { tag: ["@kubernetes", "@engine"] }, async ({ browser }) => {
   const repo = repoWithFiles("delete", { "x.txt": "x\n" });
   const display = `127.0.0.1:${stackEnv().gitPort}/${repo.name}`;
   const a = await signedIn(browser, alice);
@@ -158,7 +158,7 @@ test("deleting removes the engine image only when no library and no server uses 
 
   await libraryA.delete(display);
   await expect(libraryA.notice).toContainText("The image stays: 1 other library uses it.");
-  expect(await podman("image", "exists", image).then(() => true, () => false)).toBe(true);
+  expect(await engineHasImage(image)).toBe(true);
 
   await libraryB.open();
   await libraryB.delete(display);
@@ -167,7 +167,7 @@ test("deleting removes the engine image only when no library and no server uses 
     await expect(libraryB.notice).toContainText("the image was deleted from the registry");
   } else {
     await expect(libraryB.notice).toContainText("the image was deleted from the engine and the registry");
-    expect(await podman("image", "exists", image).then(() => true, () => false)).toBe(false);
+    expect(await engineHasImage(image)).toBe(false);
   }
   const [registry, ...rest] = image.split("/");
   const [name, tag] = rest.join("/").split(":");
@@ -314,7 +314,7 @@ test.describe("launch errors are shown in words", () => {
     }
 
     // Gone from the engine and from the registry.
-    await podman("rmi", entry.imageName);
+    await engineCli("rmi", entry.imageName);
     const [registry, ...rest] = entry.imageName.split("/");
     const [name, tag] = rest.join("/").split(":");
     const head = await registryFetch(`http://${registry}/v2/${name}/manifests/${tag}`, {

@@ -24,6 +24,14 @@ KILN_HUB_API_BIND_URL="${KILN_HUB_API_BIND_URL:-http://127.0.0.1:$HUB_API_PORT}"
 KILN_URL="${KILN_URL:-http://127.0.0.1:$KILN_PORT}"
 KILN_HUB_STATE="${KILN_HUB_STATE:-$KILN_STATE/hub}"
 KILN_CHP_COMMAND="${KILN_CHP_COMMAND:-$KILN_ROOT/node_modules/.bin/configurable-http-proxy}"
+# podman (Podman's Docker-compatible API, the default) or docker (Docker Engine from Debian, its
+# own daemon: scripts/docker-engine.sh): stack-up.sh records the choice, so later scripts follow.
+KILN_ENGINE="${KILN_ENGINE:-$(cat "$KILN_STATE/engine" 2>/dev/null || echo podman)}"
+KILN_DOCKER_SOCKET="${KILN_DOCKER_SOCKET:-/run/kiln-docker/docker.sock}"
+if [[ $KILN_ENGINE == docker ]]; then
+  DOCKER_HOST="unix://$KILN_DOCKER_SOCKET"
+  KILN_BUILDER_ENGINE_SOCKET="$KILN_DOCKER_SOCKET"
+fi
 DOCKER_HOST="${DOCKER_HOST:-unix://$PODMAN_SOCKET}"
 DATABASE_URL="${DATABASE_URL:-postgresql://kiln:$KILN_DB_PASSWORD@127.0.0.1:5432/kiln}"
 JUPYTERHUB_API_URL="${JUPYTERHUB_API_URL:-$KILN_HUB_API_BIND_URL/hub/api}"

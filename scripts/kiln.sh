@@ -14,7 +14,7 @@ needs_build() {
 
 # Which checkout and build the running Kiln serves; another one means restart.
 # (server.mjs is not built: its own hash says when it changed.)
-stamp() { echo "$KILN_ROOT $(cat "$KILN_ROOT/.next/BUILD_ID" 2>/dev/null) $KILN_MODE $(sha256sum <"$KILN_ROOT/server.mjs" | cut -c1-16)"; }
+stamp() { echo "$KILN_ROOT $(cat "$KILN_ROOT/.next/BUILD_ID" 2>/dev/null) $KILN_MODE $KILN_ENGINE $(sha256sum <"$KILN_ROOT/server.mjs" | cut -c1-16)"; }
 
 start() {
   if pid_alive "$KILN_STATE/kiln.pid" && kiln_up && ! needs_build && [[ $(cat "$KILN_STATE/kiln.stamp" 2>/dev/null) == "$(stamp)" ]]; then

@@ -12,6 +12,12 @@ esac
 [[ $KILN_MODE == docker || $KILN_MODE == kubernetes ]] || { log "KILN_MODE must be docker or kubernetes"; exit 2; }
 export KILN_MODE
 echo "$KILN_MODE" >"$KILN_STATE/mode"
+# The container engine in docker mode: podman (default) or docker (Docker Engine, KILN_ENGINE=docker).
+KILN_ENGINE="${KILN_ENGINE:-podman}"
+[[ $KILN_ENGINE == podman || $KILN_ENGINE == docker ]] || { log "KILN_ENGINE must be podman or docker"; exit 2; }
+[[ $KILN_MODE == docker || $KILN_ENGINE == podman ]] || { log "KILN_ENGINE=docker needs KILN_MODE=docker"; exit 2; }
+export KILN_ENGINE
+echo "$KILN_ENGINE" >"$KILN_STATE/engine"
 
 bash "$KILN_ROOT/scripts/install.sh"
 source "$KILN_ROOT/scripts/config.sh"
@@ -27,6 +33,13 @@ for try in 1 2; do
   bash "$KILN_ROOT/scripts/engine.sh" stop
   bash "$KILN_ROOT/scripts/engine.sh" start
 done
+if [[ $KILN_ENGINE == docker ]]; then
+  bash "$KILN_ROOT/scripts/docker-engine.sh" start
+  out=$(docker -H "$DOCKER_HOST" run --rm --network host "$KILN_SINGLEUSER_IMAGE" jupyterhub-singleuser --version 2>&1) \
+    || { log "Docker Engine could not start a container from $KILN_SINGLEUSER_IMAGE: $out"; exit 1; }
+else
+  bash "$KILN_ROOT/scripts/docker-engine.sh" stop
+fi
 bash "$KILN_ROOT/scripts/postgres.sh" start
 bash "$KILN_ROOT/scripts/registry.sh" start
 if [[ $KILN_MODE == kubernetes ]]; then
@@ -48,7 +61,7 @@ fi
 
 cat <<MSG
 
-  Kiln is running in $KILN_MODE mode (ready in $((SECONDS - started))s). Open:
+  Kiln is running in $KILN_MODE mode$([[ $KILN_ENGINE == docker ]] && echo " on Docker Engine") (ready in $((SECONDS - started))s). Open:
 
       $KILN_HUB_PUBLIC_URL/services/kiln/
 

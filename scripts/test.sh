@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Every test: unit tests (Vitest, against a real PostgreSQL), then end-to-end in Chromium
 # against the running stack in docker mode (Podman, DockerSpawner) and Schemathesis over the
-# whole API (scripts/api-fuzz.sh), then the specs tagged
+# whole API (scripts/api-fuzz.sh), then the specs tagged @engine (build and launch) against the
+# same stack on Docker Engine instead of Podman (docker-engine), then the specs tagged
 # @kubernetes against the stack in Kubernetes mode (build pods, KubeSpawner, a local cluster).
-# KILN_TEST_MODES=docker (or kubernetes) runs one mode only. The stack is left in the mode it
-# was in before.
+# KILN_TEST_MODES=docker (or docker-engine, or kubernetes, or several) runs those only. The stack
+# is left in the mode and on the engine it was before.
 source "$(dirname "$0")/lib.sh"
-modes="${KILN_TEST_MODES:-docker kubernetes}"
+modes="${KILN_TEST_MODES:-docker docker-engine kubernetes}"
 before=$(cat "$KILN_STATE/mode" 2>/dev/null || echo docker)
+engine_before=$(cat "$KILN_STATE/engine" 2>/dev/null || echo podman)
 status=0
-restore() { KILN_MODE=$before bash "$KILN_ROOT/scripts/stack-up.sh" >/dev/null; }
+restore() { KILN_MODE=$before KILN_ENGINE=$engine_before bash "$KILN_ROOT/scripts/stack-up.sh" >/dev/null; }
 trap restore EXIT
 cd "$KILN_ROOT"
 # After failing specs, what the stack saw: builds that ended failed (the specs' own failures say
@@ -31,7 +33,7 @@ if [[ " $modes " == *" kubernetes "* ]]; then
   k8s_build=$!
 fi
 if [[ " $modes " == *" docker "* ]]; then
-  KILN_MODE=docker bash "$KILN_ROOT/scripts/stack-up.sh" >/dev/null
+  KILN_MODE=docker KILN_ENGINE=podman bash "$KILN_ROOT/scripts/stack-up.sh" >/dev/null
   # (&&, not set -e: a subshell on the left of || runs with set -e switched off.)
   (
     source "$KILN_ROOT/scripts/config.sh"
@@ -39,10 +41,18 @@ if [[ " $modes " == *" docker "* ]]; then
       && bash "$KILN_ROOT/scripts/api-fuzz.sh"
   ) || { status=$?; diagnose; }
 fi
+if [[ " $modes " == *" docker-engine "* ]]; then
+  log "Docker Engine: the specs tagged @engine"
+  KILN_MODE=docker KILN_ENGINE=docker bash "$KILN_ROOT/scripts/stack-up.sh" >/dev/null
+  (
+    source "$KILN_ROOT/scripts/config.sh"
+    npx --no-install playwright test --grep @engine
+  ) || { status=$?; diagnose; }
+fi
 if [[ " $modes " == *" kubernetes "* ]]; then
   log "Kubernetes mode: the specs tagged @kubernetes"
   wait "$k8s_build" || { log "building Kubernetes failed:"; tail -20 "$KILN_LOGS/kubernetes-build.log" >&2; exit 1; }
-  KILN_MODE=kubernetes bash "$KILN_ROOT/scripts/stack-up.sh" >/dev/null
+  KILN_MODE=kubernetes KILN_ENGINE=podman bash "$KILN_ROOT/scripts/stack-up.sh" >/dev/null
   (
     source "$KILN_ROOT/scripts/config.sh"
     npx --no-install playwright test --grep @kubernetes

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { startGitDaemon } from "@/test/git-server";
 import type { FullConfig } from "@playwright/test";
-import { hubApi, hubUserToken, podman, removeAllServers, stackEnv, workerUsers } from "./stack";
+import { hubApi, hubUserToken, engineCli, removeAllServers, stackEnv, workerUsers } from "./stack";
 
 /**
  * Refuses to run against anything but the local stack (the specs sign in and stop services),
@@ -84,6 +84,6 @@ async function removeTestUsers(users: string[]): Promise<void> {
   }
   const run = users[0]?.split("-").slice(0, 2).join("-");
   if (!run) return;
-  const volumes = (await podman("volume", "ls", "-q", "--filter", `name=${run}`).catch(() => "")).split("\n").filter(Boolean);
-  if (volumes.length) await podman("volume", "rm", "-f", ...volumes).catch(() => undefined);
+  const volumes = (await engineCli("volume", "ls", "-q", "--filter", `name=${run}`).catch(() => "")).split("\n").filter(Boolean);
+  if (volumes.length) await engineCli("volume", "rm", "-f", ...volumes).catch(() => undefined);
 }

@@ -76,10 +76,25 @@ export async function stackScript(script: string, ...args: string[]): Promise<vo
   await run("bash", [path.join(root, "scripts", script), ...args], { timeout: 120_000 });
 }
 
-/** Runs podman against the stack's engine API and returns its standard output. */
-export async function podman(...args: string[]): Promise<string> {
-  const { stdout } = await run("podman", ["--url", `unix://${stackEnv().engineSocket}`, ...args], { timeout: 60_000 });
+/** The stack's container engine (scripts/stack-up.sh records it): Podman's API, or Docker Engine (KILN_ENGINE=docker). */
+export function stackEngine(): "podman" | "docker" {
+  return process.env.KILN_ENGINE === "docker" ? "docker" : "podman";
+}
+
+/** Runs the engine's own CLI (podman, or docker) against the stack's engine and returns its standard output. */
+export async function engineCli(...args: string[]): Promise<string> {
+  const [command, target] =
+    stackEngine() === "docker" ? ["docker", ["-H", process.env.DOCKER_HOST ?? "unix:///run/kiln-docker/docker.sock"]] : ["podman", ["--url", `unix://${stackEnv().engineSocket}`]];
+  const { stdout } = await run(command, [...target, ...args], { timeout: 60_000 });
   return stdout.trim();
+}
+
+/** Whether the engine holds `image`. */
+export async function engineHasImage(image: string): Promise<boolean> {
+  return engineCli("image", "inspect", "--format", "{{.Id}}", image).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** The stack's mode (scripts/stack-up.sh records it): "docker", or "kubernetes" with build pods and KubeSpawner. */
@@ -107,7 +122,7 @@ export async function kubectlAs(who: "admin" | "kiln", ...args: string[]): Promi
  */
 export async function builderStates(buildId: string): Promise<string> {
   if (stackMode() === "kubernetes") return kubectl("get", "pods", "-l", `org.kiln.build-id=${buildId}`, "-o", "jsonpath={.items[*].status.phase}");
-  return podman("ps", "-a", "--filter", `label=org.kiln.build-id=${buildId}`, "--format", "{{.State}}");
+  return engineCli("ps", "-a", "--filter", `label=org.kiln.build-id=${buildId}`, "--format", "{{.State}}");
 }
 
 /** The image a user's named server runs, as the engine (or the cluster) started it. */
@@ -120,7 +135,8 @@ export async function serverImage(user: string, server: string): Promise<string>
   const model = (await (await hubApi(`/users/${user}`)).json()) as { servers?: Record<string, { state?: { object_id?: string } }> };
   const id = model.servers?.[server]?.state?.object_id;
   if (!id) throw new Error(`the Hub reports no container for ${user}/${server}`);
-  return podman("inspect", "--format", "{{.ImageName}}", id);
+  // Podman names the image as it was asked for in ImageName; Docker in Config.Image.
+  return engineCli("inspect", "--format", stackEngine() === "docker" ? "{{.Config.Image}}" : "{{.ImageName}}", id);
 }
 
 /** The Hub's REST API with the test service's token, for setting up and cleaning after specs. */

@@ -2,6 +2,7 @@ import "server-only";
 import { createHash } from "node:crypto";
 import type { NextRequest } from "next/server";
 import { LRUCache } from "lru-cache";
+import pLimit from "p-limit";
 import { bearerToken } from "@/lib/auth/api-tokens";
 import { serverEnv } from "@/lib/env";
 import { userTokenProfile } from "@/lib/hub/client";
@@ -15,6 +16,10 @@ import { AppError } from "@/lib/http/errors";
 export const METRICS_SCOPE = "read:metrics";
 const CACHE_MS = 30_000;
 const answers = new LRUCache<string, boolean>({ max: 1000, ttl: CACHE_MS });
+// Anyone can send made-up tokens here: the Hub is asked a few at a time, and beyond a short queue
+// Kiln answers 503 rather than queueing without bound (as lib/auth/api-tokens.ts does).
+const hubChecks = pLimit(4);
+const HUB_CHECK_QUEUE = 50;
 
 const needToken = () =>
   new AppError("metrics_token_required", 401, `Send a Hub API token with the ${METRICS_SCOPE} scope (Authorization: token …), as for JupyterHub's own /hub/metrics.`, {
@@ -29,7 +34,10 @@ export async function assertMetricsReader(request: NextRequest): Promise<void> {
   const key = createHash("sha256").update(token).digest("hex");
   let allowed = answers.get(key);
   if (allowed === undefined) {
-    const answer = await userTokenProfile(token);
+    if (hubChecks.pendingCount >= HUB_CHECK_QUEUE) {
+      throw new AppError("busy", 503, "Kiln is checking many tokens with the Hub right now. Try again in a moment.", { headers: { "retry-after": "5" } });
+    }
+    const answer = await hubChecks(() => userTokenProfile(token));
     if (answer.status === "unknown") throw new AppError("hub_unavailable", 503, "JupyterHub did not answer whether this API token may read metrics. Try again in a minute.");
     const scopes = answer.status === "valid" ? (answer.profile as { scopes?: unknown }).scopes : [];
     allowed = Array.isArray(scopes) && scopes.includes(METRICS_SCOPE);
