@@ -1,17 +1,15 @@
 """Kiln's reference JupyterHub: DockerSpawner on the host network (or KubeSpawner in Kubernetes
-mode), Kiln as a Hub service.
+mode), Kiln as a Hub service, added by the kiln_jupyterhub package as any admin would add it.
 
-Everything comes from the environment that scripts/hub.sh sets (see .env.example).
+Everything comes from the environment that scripts/hub.sh sets (see .env.example); what follows
+configure_kiln is the local stack's own: demo accounts, loopback addresses, the host network.
 """
 
 import os
 import re
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-import kiln_spawner  # noqa: E402
+from kiln_jupyterhub import configure_kiln
 
 c = get_config()  # noqa: F821 (injected by JupyterHub)
 
@@ -32,7 +30,6 @@ service_prefix = "/services/kiln"
 # services), users are at <user>.<domain> and Kiln at kiln--service.<domain>.
 subdomain_host = os.environ.get("KILN_SUBDOMAIN_HOST", "").rstrip("/")
 kiln_public_url = env("KILN_PUBLIC_URL", f"{public_url}{service_prefix}").rstrip("/")
-moderate_scope = "custom:kiln:moderate"
 
 # --- the Hub and its proxy, on loopback only -------------------------------------------
 c.JupyterHub.bind_url = env("KILN_HUB_BIND_URL", public_url).rstrip("/") + "/"
@@ -63,18 +60,13 @@ c.JupyterHub.load_groups = {
 }
 
 # --- servers ----------------------------------------------------------------------------
-c.JupyterHub.allow_named_servers = True
 c.JupyterHub.named_server_limit_per_user = int(env("KILN_NAMED_SERVER_LIMIT", "3"))
 singleuser_image = env("KILN_SINGLEUSER_IMAGE", "localhost/kiln-singleuser:5.5.4")
-# Kiln's server quotas hold for starts asked of the Hub's API directly, too.
-c.Spawner.pre_spawn_hook = kiln_spawner.kiln_spawn_check
 kiln_mode = env("KILN_MODE", "docker")
 if kiln_mode not in ("docker", "kubernetes"):
     raise SystemExit(f"jupyterhub_config.py: KILN_MODE must be docker or kubernetes, not {kiln_mode!r}")
 if kiln_mode == "kubernetes":
-    # Servers are pods (KubeSpawner); homes are one volume claim per user, named as Zero to
-    # JupyterHub names the default server's, so a Hub's existing homes carry over.
-    c.JupyterHub.spawner_class = "kiln_kubespawner.KilnKubeSpawner"
+    # Servers are pods (KubeSpawner); configure_kiln gives each user one claim (claim-{username}).
     c.KubeSpawner.namespace = env("KILN_K8S_NAMESPACE")
     c.KubeSpawner.image = singleuser_image
     c.KubeSpawner.image_pull_policy = env("KILN_K8S_IMAGE_PULL_POLICY", "IfNotPresent")
@@ -83,34 +75,23 @@ if kiln_mode == "kubernetes":
         c.KubeSpawner.image_pull_secrets = [pull_secret]
     c.KubeSpawner.uid = 1000
     c.KubeSpawner.gid = 1000
-    c.KubeSpawner.storage_pvc_ensure = True
-    c.KubeSpawner.pvc_name_template = "claim-{username}"
     # Unset: the cluster's default StorageClass ("" would ask for none, turning off provisioning).
     c.KubeSpawner.storage_class = os.environ.get("KILN_K8S_STORAGE_CLASS") or None
     c.KubeSpawner.storage_capacity = env("KILN_K8S_STORAGE_CAPACITY", "1Gi")
-    c.KubeSpawner.volumes = [{"name": "home", "persistentVolumeClaim": {"claimName": "{pvc_name}"}}]
-    c.KubeSpawner.volume_mounts = [{"name": "home", "mountPath": "/home/jovyan"}]
-    c.KubeSpawner.notebook_dir = "/home/jovyan"
     c.KubeSpawner.node_selector = dict(
         pair.split("=", 1) for pair in os.environ.get("KILN_K8S_NODE_SELECTOR", "").split(",") if "=" in pair
     )
+    # The local cluster has no pod network and no volume provisioner.
     c.KilnKubeSpawner.kiln_host_network = os.environ.get("KILN_K8S_HOST_NETWORK", "") in ("true", "1")
     c.KilnKubeSpawner.kiln_local_home_root = os.environ.get("KILN_K8S_LOCAL_HOME_ROOT", "")
 else:
-    c.JupyterHub.spawner_class = "kiln_spawner.HostNetworkDockerSpawner"
     c.DockerSpawner.client_kwargs = {"base_url": env("DOCKER_HOST", "unix:///var/run/docker.sock")}
     c.DockerSpawner.image = singleuser_image
     # Kiln images may live only in the registry (the engine pulls them); the base image is local.
     c.DockerSpawner.pull_policy = "ifnotpresent"
     c.DockerSpawner.name_template = "kiln-{username}-{servername}"
-    c.DockerSpawner.notebook_dir = "/home/jovyan"
-    # One home per user, mounted in every image and every server.
-    c.DockerSpawner.volumes = {"kiln-home-{username}": "/home/jovyan"}
-    # Only the images Kiln allows this user (their own library and shared images): the spawner
-    # asks Kiln for each start; a non-empty list here only tells DockerSpawner images may be asked for.
-    c.DockerSpawner.allowed_images = "*"
-    c.DockerSpawner.options_form = ""
-    c.DockerSpawner.post_start_cmd = kiln_spawner.COPY_REPO
+    # This machine's containers have no network of their own: servers listen on the host's loopback.
+    c.KilnDockerSpawner.kiln_host_network = True
 c.Spawner.start_timeout = 120
 # A single-user server answering within a minute of its container starting: under the test suite's
 # load (three specs at once on two cores) Jupyter took over 30 s to start, and the Hub gave up.
@@ -126,47 +107,20 @@ elif cors_origins:
     c.Spawner.args = [f"--ServerApp.allow_origin_pat={pattern}"]
 
 # --- Kiln as a service ------------------------------------------------------------------
-c.JupyterHub.custom_scopes = {
-    moderate_scope: {"description": "Moderate images shared in Kiln, ban repositories, set quotas."},
-}
-c.JupyterHub.services = [
-    {
-        "name": "kiln",
-        "url": kiln_url,
-        "api_token": env("KILN_HUB_API_TOKEN"),
-        "oauth_client_id": "service-kiln",
-        "oauth_redirect_uri": f"{kiln_public_url}/api/auth/callback/jupyterhub",
-        "oauth_no_confirm": True,
-        # What a signed-in user's token may carry to Kiln: who they are, their groups,
-        # and the moderator scope when they hold it.
-        "oauth_client_allowed_scopes": ["read:users:groups!user", moderate_scope],
-        "display": True,
-    }
-]
+configure_kiln(
+    c,
+    url=kiln_url,
+    api_token=env("KILN_HUB_API_TOKEN"),
+    public_url=kiln_public_url,
+    spawner=kiln_mode,
+    moderator_users=c.Authenticator.admin_users,
+    moderator_groups=["kiln-moderators"],
+    # scripts/bench-hub.ts reads the same variable to know how long the Hub keeps an answer.
+    allowed_images_cache_seconds=float(env("KILN_ALLOWED_IMAGES_CACHE_SECONDS", "5")),
+)
 test_token = os.environ.get("KILN_TEST_HUB_TOKEN")
 if test_token:
     # The local stack only: the test suite makes its own users (an admin, a moderator, people)
     # with this service's token, so it never touches the demo accounts. Only an admin may make
     # an admin, hence the (deprecated, still supported) admin flag.
     c.JupyterHub.services.append({"name": "kiln-tests", "api_token": test_token, "admin": True})
-
-c.JupyterHub.load_roles = [
-    {
-        "name": "user",
-        "description": "Every user: their own things, and Kiln.",
-        "scopes": ["self", "access:services!service=kiln"],
-    },
-    {
-        "name": "kiln-service",
-        "description": "Kiln reads users and starts, stops and removes their servers.",
-        "scopes": ["list:users", "read:users", "read:groups", "servers", "delete:servers", "access:servers", "read:roles"],
-        "services": ["kiln"],
-    },
-    {
-        "name": "kiln-moderator",
-        "description": "Moderates Kiln's shared images.",
-        "scopes": [moderate_scope],
-        "users": sorted(c.Authenticator.admin_users),
-        "groups": ["kiln-moderators"],
-    },
-]

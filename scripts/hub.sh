@@ -4,11 +4,16 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/config.sh"
 
 hub_up() { curl -sf "$KILN_HUB_PUBLIC_URL/hub/health"; }
-# The configuration the running Hub was started with; a change means restart.
-stamp() { { cat "$KILN_ROOT"/hub/*.py "$KILN_ROOT"/hub/templates/*; echo "$KILN_MODE"; } | sha256sum | cut -c1-16; }
+# The configuration and Kiln's package the running Hub was started with; a change means restart.
+stamp() {
+  { cat "$KILN_ROOT"/hub/*.py "$KILN_ROOT"/hub/pyproject.toml "$KILN_ROOT"/hub/kiln_jupyterhub/*.py "$KILN_ROOT"/hub/templates/*; echo "$KILN_MODE $KILN_ENGINE"; } \
+    | sha256sum | cut -c1-16
+}
 
 case "${1:-start}" in
   start)
+    # A changed package is installed before the Hub (re)starts with it; a no-op when unchanged.
+    bash "$KILN_ROOT/scripts/install.sh" hub-package
     if pid_alive "$KILN_STATE/jupyterhub.pid" && hub_up && [[ $(cat "$KILN_STATE/jupyterhub.stamp" 2>/dev/null) == "$(stamp)" ]]; then
       exit 0
     fi

@@ -1,6 +1,20 @@
 #!/usr/bin/env bash
 # Installs what the stack needs, skipping whatever is already in place.
+# Usage: install.sh            everything
+#        install.sh hub-package  only Kiln's JupyterHub package (hub/), when its files changed
 source "$(dirname "$0")/lib.sh"
+
+# hub/ as pip installs it into the Hub's virtualenv; a change to any of these means reinstall.
+hub_package_stamp() { cat "$KILN_ROOT/hub/pyproject.toml" "$KILN_ROOT"/hub/kiln_jupyterhub/*.py | sha256sum | cut -c1-16; }
+install_hub_package() {
+  [[ "$(cat "$HUB_VENV/.kiln-hub-package" 2>/dev/null)" == "$(hub_package_stamp)" ]] && return 0
+  log "installing Kiln's JupyterHub package (hub/) into $HUB_VENV"
+  # Not editable: the Hub runs what an admin's Hub would, a built package. Same version, new files: reinstall.
+  "$HUB_VENV/bin/pip" install -q --no-deps --force-reinstall "$KILN_ROOT/hub" >"$KILN_LOGS/hub-package.log" 2>&1 \
+    || { tail -20 "$KILN_LOGS/hub-package.log" >&2; exit 1; }
+  hub_package_stamp >"$HUB_VENV/.kiln-hub-package"
+}
+if [[ ${1:-} == hub-package ]]; then install_hub_package; exit 0; fi
 
 export DEBIAN_FRONTEND=noninteractive
 APT_PACKAGES=(podman runc postgresql chromium debootstrap docker-registry git curl ca-certificates openssl python3-venv)
@@ -35,6 +49,7 @@ if [[ ! -x $HUB_VENV/bin/jupyterhub ]] || [[ "$(cat "$HUB_VENV/.kiln-spec" 2>/de
   "$HUB_VENV/bin/pip" install -q $JUPYTERHUB_SPEC
   echo "$JUPYTERHUB_SPEC" >"$HUB_VENV/.kiln-spec"
 fi
+install_hub_package
 
 cd "$KILN_ROOT"
 if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then

@@ -30,6 +30,7 @@ start() {
   fi
   if ! pid_alive "$KILN_STATE/jupyterhub-subdomains.pid" || ! hub_up; then
     stop_pid "$KILN_STATE/jupyterhub-subdomains.pid"
+    bash "$KILN_ROOT/scripts/install.sh" hub-package  # the config imports it (kiln_jupyterhub)
     [[ -f $SUB_STATE/proxy.pid ]] && kill "$(cat "$SUB_STATE/proxy.pid")" 2>/dev/null || true
     (cd "$SUB_STATE" && KILN_HUB_STATE="$SUB_STATE" KILN_HUB_PUBLIC_URL="$SUB_HUB" KILN_HUB_BIND_URL="http://127.0.0.1:$SUB_PORT" \
       KILN_SUBDOMAIN_HOST="$SUB_HUB" KILN_PUBLIC_URL="$SUB_KILN_PUBLIC" KILN_URL="http://127.0.0.1:$SUB_KILN_PORT" \

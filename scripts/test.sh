@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Every test: unit tests (Vitest, against a real PostgreSQL), then end-to-end in Chromium
-# against the running stack in docker mode (Podman, DockerSpawner) and Schemathesis over the
-# whole API (scripts/api-fuzz.sh), then the specs tagged @engine (build and launch) against the
-# same stack on Docker Engine instead of Podman (docker-engine), then the specs tagged
-# @kubernetes against the stack in Kubernetes mode (build pods, KubeSpawner, a local cluster).
+# against the running stack in docker mode (Podman, DockerSpawner), Schemathesis over the whole
+# API (scripts/api-fuzz.sh) and pytest over the Hub side's package (scripts/hub-tests.sh); then
+# the specs tagged @engine (build and launch) against the same stack on Docker Engine instead of
+# Podman (docker-engine); then the specs tagged @kubernetes against the stack in Kubernetes mode (build pods, KubeSpawner, a local cluster).
 # KILN_TEST_MODES=docker (or docker-engine, or kubernetes, or several) runs those only. The stack
 # is left in the mode and on the engine it was before.
 source "$(dirname "$0")/lib.sh"
@@ -38,7 +38,7 @@ if [[ " $modes " == *" docker "* ]]; then
   (
     source "$KILN_ROOT/scripts/config.sh"
     npx --no-install tsc --noEmit && npx --no-install vitest run && npx --no-install playwright test \
-      && bash "$KILN_ROOT/scripts/api-fuzz.sh"
+      && bash "$KILN_ROOT/scripts/api-fuzz.sh" && KILN_HUB_TESTS_AFTER_E2E=1 bash "$KILN_ROOT/scripts/hub-tests.sh"
   ) || { status=$?; diagnose; }
 fi
 if [[ " $modes " == *" docker-engine "* ]]; then

@@ -84,6 +84,8 @@ async function removeTestUsers(users: string[]): Promise<void> {
   }
   const run = users[0]?.split("-").slice(0, 2).join("-");
   if (!run) return;
-  const volumes = (await engineCli("volume", "ls", "-q", "--filter", `name=${run}`).catch(() => "")).split("\n").filter(Boolean);
+  // DockerSpawner escapes "-" in user names as "-2d" in volume names (jupyterhub-user-e2e-2dab12cd-2d…).
+  const listed = await Promise.all([run, run.replaceAll("-", "-2d")].map((name) => engineCli("volume", "ls", "-q", "--filter", `name=${name}`).catch(() => "")));
+  const volumes = [...new Set(listed.join("\n").split("\n").filter(Boolean))];
   if (volumes.length) await engineCli("volume", "rm", "-f", ...volumes).catch(() => undefined);
 }
