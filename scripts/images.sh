@@ -95,13 +95,16 @@ if have_image "$REPO2DOCKER_IMAGE"; then
   log "image $REPO2DOCKER_IMAGE present"
 else
   # podman inside is a remote client of the host engine (CONTAINER_HOST); repo2docker picks the
-  # podman CLI because DOCKER_HOST names a podman socket.
+  # podman CLI because DOCKER_HOST names a podman socket. On Docker Engine it picks docker: the
+  # CLI alone from Debian's docker.io (no daemon), behind a shim for buildx (images/docker-shim.sh).
   build_image "$REPO2DOCKER_IMAGE" "
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends python3 python3-venv ca-certificates git podman >/dev/null
     python3 -m venv /opt/venv
     /opt/venv/bin/pip install -q jupyter-repo2docker==$REPO2DOCKER_VERSION
     install -m 755 /kiln-images/podman-shim.sh /usr/local/bin/podman
+    cd /tmp && apt-get download -qq docker.io && dpkg-deb --fsys-tarfile docker.io_*.deb | tar -x -C / ./usr/bin/docker && rm docker.io_*.deb
+    install -m 755 /kiln-images/docker-shim.sh /usr/local/bin/docker
   " \
     'ENV PATH=/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     'ENV DOCKER_HOST=unix:///run/podman/podman.sock' 'ENV CONTAINER_HOST=unix:///run/podman/podman.sock' \

@@ -24,6 +24,14 @@ export const printLines = (count: number, delay = 0.1, prefix = "kiln-line") =>
   `RUN for i in $(seq 1 ${count}); do echo "${prefix}-$i"; sleep ${delay}; done`;
 
 /**
+ * The lines printLines' step printed, in the order the log has them. Podman's builder logs a
+ * step's output as it is; Docker Engine's BuildKit prefixes each line with its step and time
+ * ("#5 0.231 kiln-line-1"), which is what a researcher sees there too.
+ */
+export const printedLines = (log: string, prefix = "kiln-line"): string[] =>
+  [...log.matchAll(new RegExp(`^(?:#\\d+ \\d+\\.\\d+ )?(${prefix}-\\d+)$`, "gm"))].map((match) => match[1]!);
+
+/**
  * A fresh repository whose image carries its files in /srv/repo, as repo2docker's buildpacks
  * do (a Dockerfile build copies them itself).
  */
