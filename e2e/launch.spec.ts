@@ -5,8 +5,9 @@ import { signedIn } from "./pages/kiln-shell";
 import { LaunchPage } from "./pages/launch-page";
 import { LibraryPage } from "./pages/library-page";
 import { repoWithFiles } from "./support/repos";
+import { binderBuild } from "./support/binder-client";
 import { kilnRequest } from "./support/kiln-api";
-import { hubApi, engineCli, engineHasImage, registryFetch, removeAllServers, runsAlone, serverImage, stackEnv, stackMode, stackScript } from "./support/stack";
+import { hubApi, hubUserToken, engineCli, engineHasImage, registryFetch, removeAllServers, runsAlone, serverImage, stackEnv, stackMode, stackScript } from "./support/stack";
 
 const { users } = stackEnv();
 const [alice, bob] = users as [string, string];
@@ -129,6 +130,23 @@ test("a start through the Hub that names no image runs the default image, not th
     .toBe(true);
   expect(await serverImage(alice, name)).toBe(process.env.KILN_SINGLEUSER_IMAGE ?? "localhost/kiln-singleuser:5.5.4");
   await context.close();
+});
+
+test("an image only in the registry (gone from the engine) is pulled by the engine when launched", { tag: "@engine" }, async () => {
+  const repo = repoWithFiles("pull", { "pulled.txt": "from the registry\n" });
+  const spec = `git/${encodeURIComponent(repo.url)}/HEAD`;
+  const { token } = await hubUserToken(alice);
+  const built = await binderBuild(spec, token, "?build_only=true");
+  expect(built.at(-1)?.phase).toBe("ready");
+  const image = String(built.at(-1)?.imageName ?? "");
+  expect(image).toContain("/kiln-");
+  await engineCli("rmi", image);
+  expect(await engineHasImage(image)).toBe(false);
+
+  // The Hub's spawner asks the engine to pull it, with the engine's own credentials for the registry.
+  const launched = await binderBuild(spec, token);
+  expect(launched.at(-1)).toMatchObject({ phase: "ready" });
+  expect(await engineHasImage(image)).toBe(true);
 });
 
 test("deleting removes the engine image only when no library and no server uses it", { tag: ["@kubernetes", "@engine"] }, async ({ browser }) => {

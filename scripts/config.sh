@@ -31,6 +31,9 @@ KILN_DOCKER_SOCKET="${KILN_DOCKER_SOCKET:-/run/kiln-docker/docker.sock}"
 if [[ $KILN_ENGINE == docker ]]; then
   DOCKER_HOST="unix://$KILN_DOCKER_SOCKET"
   KILN_BUILDER_ENGINE_SOCKET="$KILN_DOCKER_SOCKET"
+  # Docker Engine pulls with credentials its client sends: the Hub's DockerSpawner (docker-py)
+  # reads them from here (scripts/docker-engine.sh writes the engine's pull-only credentials).
+  DOCKER_CONFIG="$KILN_STATE/docker-client"
 fi
 DOCKER_HOST="${DOCKER_HOST:-unix://$PODMAN_SOCKET}"
 DATABASE_URL="${DATABASE_URL:-postgresql://kiln:$KILN_DB_PASSWORD@127.0.0.1:5432/kiln}"
