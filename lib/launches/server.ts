@@ -182,7 +182,7 @@ async function startWithinQuotas(
 }
 
 /**
- * The Hub's pre-spawn check (hub/kiln_spawner.py), before every server it starts: a start Kiln
+ * The Hub's pre-spawn check (kiln_jupyterhub's spawn_check, hub/kiln_jupyterhub/hooks.py), before every server it starts: a start Kiln
  * made carries its ticket and passes; one asked of the Hub's API directly, with a Kiln image, is
  * held to the same server quotas now (and recorded), so the Hub's API is no way around them.
  */
