@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { connect } from "node:net";
 import { expect, test } from "@playwright/test";
 import { binderBuild } from "./support/binder-client";
 import { repoWithFiles } from "./support/repos";
@@ -8,7 +9,7 @@ import { hubUserToken, removeAllServers, stackEnv } from "./support/stack";
 // BinderHub's names, and a JSON log whose lines carry the id each response names.
 
 const { hubUrl, admin, users } = stackEnv();
-const [alice] = users as [string];
+const [alice, , carol] = users as [string, string, string];
 const kiln = `${hubUrl}/services/kiln`;
 const logFile = `${process.env.KILN_LOGS ?? "/var/lib/kiln/logs"}/kiln.log`;
 
@@ -78,9 +79,10 @@ test("a build and a launch through the build API show in BinderHub's metrics, wi
   expect(sample(after, "kiln_request_duration_seconds_count", { handler: "binderBuild", code: "200" })).toBeGreaterThan(0);
 });
 
-test("an open build log is counted as a viewer while it is open", async () => {
+test("an open build log is counted as a viewer while it is open, and a HEAD holds no stream open", async () => {
   const { token: reader } = await hubUserToken(admin, { scopes: ["read:metrics"] });
-  const { token } = await hubUserToken(alice);
+  // Carol, whom no other spec of this file uses: her stream allowance is this test's alone.
+  const { token } = await hubUserToken(carol);
   const repo = repoWithFiles("metrics-viewer", { "README.md": "# v\n" });
   const created = await fetch(`${kiln}/api/builds`, {
     method: "POST",
@@ -93,6 +95,18 @@ test("an open build log is counted as a viewer while it is open", async () => {
   expect(stream.status).toBe(200);
   await expect.poll(async () => sample(await scrape(reader), "kiln_sse_viewers", { stream: "build_log" })).toBeGreaterThanOrEqual(1);
   viewing.abort();
+
+  // HEAD answers with GET's headers and holds nothing open: more HEADs than a person's stream
+  // allowance (10) leave their allowance whole.
+  for (let i = 0; i < 12; i++) {
+    const head = await fetch(`${kiln}/api/builds/${build.id}/events`, { method: "HEAD", headers: { authorization: `token ${token}` } });
+    expect(head.status).toBe(200);
+    expect(head.headers.get("content-type")).toMatch(/^text\/event-stream/);
+  }
+  const after = new AbortController();
+  const still = await fetch(`${kiln}/api/builds/${build.id}/events`, { headers: { authorization: `token ${token}` }, signal: after.signal });
+  expect(still.status).toBe(200);
+  after.abort();
 });
 
 test("every response names its request id, and the log line with that id holds no token", async () => {
@@ -107,6 +121,18 @@ test("every response names its request id, and the log line with that id holds n
   expect((await fetch(`${kiln}/api/health`, { headers: { "x-request-id": given } })).headers.get("x-request-id")).toBe(given);
   const forged = (await fetch(`${kiln}/api/health`, { headers: { "x-request-id": 'bad"id<script>' } })).headers.get("x-request-id");
   expect(forged).toMatch(/^[0-9a-f-]{36}$/);
+
+  // A request target Node accepts but a URL parser refuses is answered too, with an id.
+  const raw = await new Promise<string>((resolve, reject) => {
+    const socket = connect(Number(process.env.KILN_PORT ?? 3030), "127.0.0.1", () => socket.end("GET //kiln:99999/?token=x HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"));
+    let answer = "";
+    socket.setTimeout(15_000, () => socket.destroy(new Error("no answer within 15 s")));
+    socket.on("data", (chunk) => (answer += chunk.toString()));
+    socket.on("end", () => resolve(answer));
+    socket.on("error", reject);
+  });
+  expect(raw).toMatch(/^HTTP\/1\.1 \d{3} /);
+  expect(raw.toLowerCase()).toMatch(/\r\nx-request-id: [0-9a-f-]{36}\r\n/);
 
   await expect.poll(async () => (await readFile(logFile, "utf8")).includes(id)).toBe(true);
   const lines = (await readFile(logFile, "utf8")).split("\n").filter((line) => line.includes(id));

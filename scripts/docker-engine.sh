@@ -13,8 +13,10 @@ engine_up() { curl -sf --unix-socket "$KILN_DOCKER_SOCKET" http://d/_ping >/dev/
 install() {
   command -v dockerd >/dev/null && command -v docker >/dev/null && return 0
   log "installing Docker Engine (docker.io)"
-  # Debian's package would start the system's daemon, with a bridge and iptables rules: it stays off.
-  if command -v systemctl >/dev/null; then systemctl mask docker.service docker.socket >/dev/null 2>&1 || true; fi
+  # Debian's packages would start the system's daemons (Docker's with a bridge and iptables rules,
+  # and containerd): they stay off, masked (`systemctl unmask docker.service docker.socket
+  # containerd.service` gives them back). Kiln's dockerd runs a containerd of its own.
+  if command -v systemctl >/dev/null; then systemctl mask docker.service docker.socket containerd.service >/dev/null 2>&1 || true; fi
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker.io >"$KILN_LOGS/apt-docker.log" 2>&1 \
     || { tail -20 "$KILN_LOGS/apt-docker.log" >&2; exit 1; }
 }
@@ -46,7 +48,9 @@ case "${1:-start}" in
       mkdir -p "$DOCKER_RUN" "$KILN_STATE/docker"
       rm -f "$KILN_DOCKER_SOCKET"
       # A clean environment: the stack's secrets are no business of the engine's.
+      # No bridge, no iptables rules, and no IP forwarding or masquerading turned on for the host.
       start_daemon dockerd env -i PATH="$PATH" HOME="${HOME:-/root}" dockerd --bridge=none --iptables=false --ip6tables=false \
+        --ip-forward=false --ip-masq=false \
         --host "unix://$KILN_DOCKER_SOCKET" --data-root "$KILN_STATE/docker" --exec-root "$DOCKER_RUN/exec" --pidfile "$DOCKER_RUN/dockerd.pid"
       wait_for_daemon "Docker Engine" 60 "$KILN_STATE/dockerd.pid" engine_up || { tail -20 "$KILN_LOGS/dockerd.log" >&2; exit 1; }
     fi

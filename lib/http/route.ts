@@ -94,7 +94,14 @@ export function route<A extends Access, Params extends z.ZodType, Query extends 
         query: query as z.infer<Query>,
         body: body as z.infer<Body>,
       });
-      return answered(result instanceof Response ? result : NextResponse.json(result));
+      const response = result instanceof Response ? result : NextResponse.json(result);
+      // Next answers HEAD with GET's response and never reads its body: an event stream would
+      // stay open, holding its viewer slot and its count, unless it is cancelled here.
+      if (request.method === "HEAD" && response.body) {
+        await response.body.cancel();
+        return answered(new Response(null, { status: response.status, headers: response.headers }));
+      }
+      return answered(response);
     } catch (error) {
       const response = errorResponse(error, logger);
       return answered(options.errorsAsEvents ? await failedEventResponse(response, handling ? 200 : response.status) : response);

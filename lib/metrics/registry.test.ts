@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildOutcome, metrics, openViewer, repoLabels } from "./registry";
+import { buildOutcome, countedStream, metrics, openViewer, repoLabels } from "./registry";
 
 const sample = async (name: string, labels: Record<string, string> = {}) => {
   const metric = (await metrics().registry.getMetricsAsJSON()).find((m) => m.name === name);
@@ -27,6 +27,32 @@ describe("Kiln's metrics", () => {
     release();
     release();
     expect(await sample("kiln_sse_viewers", { stream: "build_log" })).toBe(before);
+  });
+
+  it("counts a relayed stream until it ends, fails or its reader cancels it", async () => {
+    const count = () => sample("kiln_sse_viewers", { stream: "launch_progress" });
+    const before = await count();
+    const source = (chunks: string[], fail = false) =>
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (const chunk of chunks) controller.enqueue(new TextEncoder().encode(chunk));
+          if (fail) controller.error(new Error("the Hub went away"));
+          else controller.close();
+        },
+      });
+    const ended = countedStream(source(["data: 1\n\n", "data: 2\n\n"]), "launch_progress");
+    expect(await count()).toBe(before + 1);
+    expect(await new Response(ended).text()).toBe("data: 1\n\ndata: 2\n\n");
+    expect(await count()).toBe(before);
+
+    const cancelled = countedStream(new ReadableStream<Uint8Array>({ pull: () => new Promise(() => undefined) }), "launch_progress");
+    expect(await count()).toBe(before + 1);
+    await cancelled.cancel();
+    expect(await count()).toBe(before);
+
+    const failed = countedStream(source([], true), "launch_progress");
+    await expect(new Response(failed).text()).rejects.toThrow("the Hub went away");
+    expect(await count()).toBe(before);
   });
 
   it("keeps one registry per process, with every metric registered once", async () => {

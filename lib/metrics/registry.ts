@@ -86,3 +86,27 @@ export function openViewer(kind: "build_log" | "binder_build" | "launch_progress
     gauge.dec({ stream: kind });
   };
 }
+
+/** `body`, counted as an open stream of `kind` until it ends, fails or its reader cancels it. */
+export function countedStream(body: ReadableStream<Uint8Array>, kind: "launch_progress"): ReadableStream<Uint8Array> {
+  const done = openViewer(kind);
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { value, done: ended } = await reader.read();
+        if (ended) {
+          done();
+          controller.close();
+        } else controller.enqueue(value);
+      } catch (error) {
+        done();
+        controller.error(error);
+      }
+    },
+    async cancel(reason) {
+      done();
+      await reader.cancel(reason);
+    },
+  });
+}

@@ -4,12 +4,21 @@ import { db } from "@/lib/db";
 import { log } from "@/lib/log";
 import { metrics } from "./registry";
 
+/** Scrapes within this long of the last refresh reuse it: an open /metrics cannot be made into a flood of queries. */
+const REFRESH_MS = 5000;
+let refreshed: { at: number; done: Promise<void> } | undefined;
+
 /**
  * Sets the gauges of what the database holds (builds running and queued, library images) just
- * before a scrape: they are true after a restart, and cost two grouped counts per scrape. With the
- * database away the scrape still answers, with the last values and Kiln's own counters.
+ * before a scrape: they are true after a restart, and cost two grouped counts per refresh. With
+ * the database away the scrape still answers, with the last values and Kiln's own counters.
  */
-export async function refreshStoredGauges(): Promise<void> {
+export function refreshStoredGauges(): Promise<void> {
+  if (!refreshed || performance.now() - refreshed.at >= REFRESH_MS) refreshed = { at: performance.now(), done: refresh() };
+  return refreshed.done;
+}
+
+async function refresh(): Promise<void> {
   const { buildsInProgress, buildsQueued, libraryImages } = metrics();
   try {
     const [builds, entries] = await Promise.all([

@@ -2,7 +2,7 @@ import { HubError, serverProgress } from "@/lib/hub/client";
 import { AppError, unavailable } from "@/lib/http/errors";
 import { operations } from "@/lib/api/operations";
 import { route } from "@/lib/http/route";
-import { openViewer } from "@/lib/metrics/registry";
+import { countedStream } from "@/lib/metrics/registry";
 
 export const dynamic = "force-dynamic";
 
@@ -13,8 +13,5 @@ export const GET = route(operations.launchProgress, async ({ user, params, reque
     throw unavailable("hub", "JupyterHub did not send the server's progress. Open Servers to see whether it started.", error);
   });
   // Counted while it is open: until the Hub ends it or the viewer goes.
-  const uncount = openViewer("launch_progress");
-  request.signal.addEventListener("abort", uncount, { once: true });
-  const counted = body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({ flush: uncount }));
-  return new Response(counted, { headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache, no-transform" } });
+  return new Response(countedStream(body, "launch_progress"), { headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache, no-transform" } });
 });
