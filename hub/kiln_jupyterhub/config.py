@@ -1,19 +1,18 @@
 """configure_kiln: Kiln added to a JupyterHub's configuration in one call.
 
 It adds to what the admin configured rather than replacing it: their `user` role keeps its
-scopes, their pre_spawn_hook still runs, their spawner's other volumes stay. It refuses (with a
+scopes, their pre_spawn_hook still runs (Kiln's check is the spawner's own, see
+KilnSpawnerMixin.run_pre_spawn_hook), their spawner's other volumes stay. It refuses (with a
 ValueError) to redefine a service or a role of Kiln's that the config already has.
 """
 
 from __future__ import annotations
 
 import copy
-import inspect
-from typing import Any, Awaitable, Callable, Iterable, Literal, Optional, Sequence
+from typing import Any, Callable, Iterable, Literal, Optional, Sequence
 
 from traitlets.config import Config, LazyConfigValue
 
-from .hooks import KilnAPI
 
 SpawnerKind = Literal["docker", "kubernetes"]
 
@@ -57,7 +56,7 @@ def configure_kiln(
 
     Sets: the custom scopes; the service (OAuth client service-<name>); the roles `user`
     (merged into the admin's), `<name>-service` and `<name>-moderator`; the spawner class and
-    its Kiln settings; Kiln's start check as the pre_spawn_hook (after the admin's own); the home
+    its Kiln settings (the spawner runs Kiln's start check after any pre_spawn_hook); the home
     volume at home_mount_path, which is also the servers' notebook_dir; named servers.
     """
     if spawner not in SPAWNER_CLASSES:
@@ -105,14 +104,6 @@ def configure_kiln(
     c.KilnSpawnerMixin.kiln_api_token = api_token
     c.KilnSpawnerMixin.kiln_service_name = service_name
     c.KilnSpawnerMixin.kiln_allowed_images_cache_seconds = allowed_images_cache_seconds
-
-    # Kiln's server quotas hold for starts asked of the Hub's API directly, too.
-    kiln_check = KilnAPI(url=url, api_token=api_token, service_name=service_name).spawn_check
-    for section in [value for value in c.values() if isinstance(value, Config)]:
-        if section.get("pre_spawn_hook") is not None:
-            section["pre_spawn_hook"] = with_kiln_check(section["pre_spawn_hook"], kiln_check)
-    if c.Spawner.get("pre_spawn_hook") is None:
-        c.Spawner.pre_spawn_hook = kiln_check
 
     sections = SPAWNER_SECTIONS[spawner]
     home_volume = home_volume or DEFAULT_HOME_VOLUMES[spawner]
@@ -178,36 +169,6 @@ def kiln_roles(
         moderator["groups"] = sorted(moderator_groups)
     roles.append(moderator)
     return roles
-
-
-PreSpawnHook = Callable[[Any], Any]
-
-
-class ChainedPreSpawnHook:
-    """The admin's pre_spawn_hook, then Kiln's start check.
-
-    Kiln's comes last: a start ticket it accepts is not asked again if the admin's hook refuses,
-    and it sees the user_options the admin's hook may have changed.
-    """
-
-    def __init__(self, first: PreSpawnHook, kiln_check: Callable[[Any], Awaitable[None]]) -> None:
-        self.first = first
-        self.kiln_check = kiln_check
-
-    async def __call__(self, spawner: Any) -> None:
-        result = self.first(spawner)
-        if inspect.isawaitable(result):
-            await result
-        await self.kiln_check(spawner)
-
-
-def with_kiln_check(hook: Optional[PreSpawnHook], kiln_check: Callable[[Any], Awaitable[None]]) -> PreSpawnHook:
-    """`hook` followed by Kiln's check; a hook that already ends with one gets the new one instead."""
-    if hook is None or getattr(hook, "__func__", None) is KilnAPI.spawn_check:
-        return kiln_check
-    if isinstance(hook, ChainedPreSpawnHook):
-        return ChainedPreSpawnHook(hook.first, kiln_check)
-    return ChainedPreSpawnHook(hook, kiln_check)
 
 
 def _configured(section: Config, key: str, empty: Any) -> Any:

@@ -6,6 +6,7 @@ an admin sets them once: `configure_kiln` does, or `c.KilnSpawnerMixin.kiln_url 
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from traitlets import Float, Unicode
@@ -39,6 +40,18 @@ class KilnSpawnerMixin(Configurable):
             service_name=self.kiln_service_name,
             allowed_images_cache_seconds=self.kiln_allowed_images_cache_seconds,
         )
+
+    async def run_pre_spawn_hook(self) -> None:
+        """The admin's pre_spawn_hook, then Kiln's start check (its server quotas).
+
+        The check belongs to the spawner rather than to c.Spawner.pre_spawn_hook, so no hook set
+        later in the config (a Zero to JupyterHub extraConfig sorting after Kiln's) can drop it.
+        It comes last: it sees the user_options the admin's hook may have changed.
+        """
+        result = super().run_pre_spawn_hook()  # type: ignore[misc]
+        if inspect.isawaitable(result):
+            await result
+        await self.kiln_api.spawn_check(self)
 
     def get_env(self) -> dict[str, Any]:
         # Tells the start-up copy which folder of the home gets the repository's files.

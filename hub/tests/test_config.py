@@ -12,8 +12,7 @@ from jupyterhub import orm, scopes
 from tornado import web
 from traitlets.config import Config
 
-from kiln_jupyterhub import KilnAPI, configure_kiln
-from kiln_jupyterhub.config import ChainedPreSpawnHook
+from kiln_jupyterhub import configure_kiln
 
 KILN = {"url": "http://kiln.internal:3030", "api_token": "a-service-token", "public_url": PUBLIC_URL}
 
@@ -54,10 +53,8 @@ def test_a_fresh_config_gets_kilns_scopes_service_roles_and_spawner():
     assert c.JupyterHub.allow_named_servers is True
     assert c.KilnSpawnerMixin.kiln_url == "http://kiln.internal:3030"
     assert c.KilnSpawnerMixin.kiln_api_token == "a-service-token"
-    hook = c.Spawner.pre_spawn_hook
-    assert hook.__func__ is KilnAPI.spawn_check
-    assert hook.__self__.hub_api_url == "http://kiln.internal:3030/services/kiln/api/hub"
-    assert "a-service-token" not in repr(hook)
+    # Kiln's start check is the spawner's own (run_pre_spawn_hook): the admin's hook slot stays theirs.
+    assert c.Spawner.get("pre_spawn_hook") is None
 
 
 def test_names_are_the_admins_to_choose():
@@ -196,8 +193,7 @@ async def test_the_admins_pre_spawn_hooks_run_before_kilns_check(make_hub, kiln_
         c.KubeSpawner.pre_spawn_hook = kube_hook  # the one a KubeSpawner runs: more specific
 
     c = hub_config("kubernetes", site=site, url=kiln_url, api_token=kiln_token)
-    assert isinstance(c.Spawner.pre_spawn_hook, ChainedPreSpawnHook)
-    assert isinstance(c.KubeSpawner.pre_spawn_hook, ChainedPreSpawnHook)
+    assert c.KubeSpawner.pre_spawn_hook is kube_hook  # left as the admin set it
     hub = await make_hub(c)
     spawner = new_user(hub).spawners[""]
     await spawner.run_pre_spawn_hook()  # Kiln lets a start without an image pass
@@ -212,15 +208,27 @@ async def test_the_admins_pre_spawn_hooks_run_before_kilns_check(make_hub, kiln_
     assert calls == [f"KubeSpawner:{spawner.user.name}"]  # the admin's hook ran, then Kiln refused
 
 
-def test_configuring_twice_does_not_run_kilns_check_twice():
+async def test_a_hook_set_after_configure_kiln_does_not_drop_kilns_check(make_hub, kiln_token):
+    calls: list[str] = []
+    c = hub_config("kubernetes", url=f"http://127.0.0.1:{closed_port()}", api_token=kiln_token)
+    # As a Zero to JupyterHub extraConfig that sorts after Kiln's would.
+    c.KubeSpawner.pre_spawn_hook = lambda spawner: calls.append(spawner.user.name)
+    down = await make_hub(c)
+    spawner = new_user(down).spawners[""]
+    with pytest.raises(web.HTTPError) as refused:
+        await spawner.run_pre_spawn_hook()
+    assert refused.value.status_code == 503  # Kiln's check still ran (and failed closed)
+    assert calls == [spawner.user.name]
+
+
+def test_configuring_twice_asks_the_last_kiln():
     c = Config()
     configure_kiln(c, **KILN)
     c.JupyterHub.services = []
     c.JupyterHub.load_roles = []
     configure_kiln(c, **{**KILN, "url": "http://kiln-2.internal:3030"})
-    hook = c.Spawner.pre_spawn_hook
-    assert hook.__func__ is KilnAPI.spawn_check
-    assert hook.__self__.url == "http://kiln-2.internal:3030"
+    assert c.KilnSpawnerMixin.kiln_url == "http://kiln-2.internal:3030"
+    assert c.Spawner.get("pre_spawn_hook") is None
 
 
 async def test_jupyterhub_accepts_the_config_and_users_get_kilns_scopes(make_hub):
