@@ -1,12 +1,10 @@
 import "server-only";
-import { createHash } from "node:crypto";
-import { LRUCache } from "lru-cache";
-import pLimit from "p-limit";
 import { serverEnv } from "@/lib/env";
 import { userTokenProfile } from "@/lib/hub/client";
 import { AppError } from "@/lib/http/errors";
 import { recordTokenUse } from "@/lib/users/server";
 import { hubUserSchema, kilnUserFromToken, type KilnUser } from "./identity";
+import { TokenChecks } from "./token-checks";
 
 // Hub API tokens as every JupyterHub service accepts them: `Authorization: token …` or
 // `Bearer …`, checked with the Hub (GET /hub/api/user answers with the token's own scopes), and
@@ -14,20 +12,15 @@ import { hubUserSchema, kilnUserFromToken, type KilnUser } from "./identity";
 // streaming many requests does not ask the Hub each time; a revoked token stops working within
 // that time.
 
-const CACHE_MS = 30_000;
-
 type Refusal = "revoked" | "no_access" | "not_a_user";
 /** A token's owner, and whether its scopes let it change things in Kiln. */
 export type TokenHolder = { user: KilnUser; mayWrite: boolean };
 type Checked = TokenHolder | { refused: Refusal };
-const accepted = new LRUCache<string, TokenHolder>({ max: 5000, ttl: CACHE_MS });
-// Refusals are kept apart, so a flood of made-up tokens cannot push good ones out.
-const refused = new LRUCache<string, { refused: Refusal }>({ max: 2000, ttl: CACHE_MS });
-// Anyone can send a made-up token: the Hub is asked a bounded number of times at once, one
-// question per distinct token, and beyond a queue Kiln answers 503 instead of waiting.
-const hubChecks = pLimit(8);
-const HUB_CHECK_QUEUE = 200;
-const inFlight = new Map<string, Promise<Checked>>();
+const checks = new TokenChecks<TokenHolder, { refused: Refusal }>(
+  (token) => askHub(token),
+  (answer): answer is TokenHolder => "user" in answer,
+  { ttlMs: 30_000, maxAccepted: 5000, maxRefused: 2000, concurrency: 8, queue: 200 },
+);
 
 /** The token in an Authorization header, or null when the header names no token scheme Kiln knows. */
 export function bearerToken(header: string | null): string | null {
@@ -88,21 +81,7 @@ async function askHub(token: string): Promise<Checked> {
 
 /** The Kiln user a Hub API token belongs to and what it may do, or an AppError saying why it is refused. */
 export async function holderOfToken(token: string): Promise<TokenHolder> {
-  const key = createHash("sha256").update(token).digest("hex");
-  let result: Checked | undefined = accepted.get(key) ?? refused.get(key);
-  if (!result) {
-    let pending = inFlight.get(key);
-    if (!pending) {
-      if (hubChecks.pendingCount >= HUB_CHECK_QUEUE) {
-        throw new AppError("busy", 503, "Kiln is checking many API tokens with the Hub right now. Try again in a moment.", { headers: { "retry-after": "5" } });
-      }
-      pending = hubChecks(() => askHub(token)).finally(() => inFlight.delete(key));
-      inFlight.set(key, pending);
-    }
-    result = await pending;
-    if ("user" in result) accepted.set(key, result);
-    else refused.set(key, result);
-  }
+  const result = await checks.check(token);
   if ("user" in result) return result;
   if (result.refused === "revoked") throw invalidToken();
   if (result.refused === "not_a_user") {
