@@ -47,20 +47,22 @@ from kiln_jupyterhub import configure_kiln  # noqa: E402
 PUBLIC_URL = "https://hub.example.org/services/kiln"
 
 
+def stack_setting(name: str) -> str:
+    """A setting of the running stack (scripts/config.sh exports them); the tests need it."""
+    value = os.environ.get(name)
+    if not value:
+        pytest.fail(f"{name} is not set: run these through scripts/hub-tests.sh, with the stack up")
+    return value
+
+
 @pytest.fixture(scope="session")
 def kiln_url() -> str:
-    url = os.environ.get("KILN_URL")
-    if not url:
-        pytest.fail("KILN_URL is not set: run these through scripts/hub-tests.sh, with the stack up")
-    return url
+    return stack_setting("KILN_URL")
 
 
 @pytest.fixture(scope="session")
 def kiln_token() -> str:
-    token = os.environ.get("KILN_HUB_API_TOKEN")
-    if not token:
-        pytest.fail("KILN_HUB_API_TOKEN is not set: run these through scripts/hub-tests.sh, with the stack up")
-    return token
+    return stack_setting("KILN_HUB_API_TOKEN")
 
 
 def closed_port() -> int:
