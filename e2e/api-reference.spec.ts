@@ -35,9 +35,13 @@ test("the OpenAPI document is public and the API reference draws it offline, in 
     if (colorScheme === "dark") expect(r + g + b).toBeLessThan(200);
     else expect(r + g + b).toBeGreaterThan(600);
     expect(elsewhere).toEqual([]);
-    // Kiln's own page around it; Scalar's drawing itself has axe findings of its own (left open).
-    const axe = await new AxeBuilder({ page }).exclude('[data-testid="api-reference"]').withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
-    expect(axe.violations.flatMap((violation) => violation.nodes.map((node) => `${violation.id}: ${node.target.join(" ")}`))).toEqual([]);
+    // Kiln's page around it, then Scalar's drawing, whose colours and ARIA components/ApiReference.tsx
+    // repairs; left open: some of Scalar's icon-only disclosure buttons still have no name.
+    const wcag = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
+    const around = await new AxeBuilder({ page }).exclude('[data-testid="api-reference"]').withTags(wcag).analyze();
+    const drawing = await new AxeBuilder({ page }).include('[data-testid="api-reference"]').withTags(wcag).disableRules(["button-name"]).analyze();
+    const found = [...around.violations, ...drawing.violations].flatMap((violation) => violation.nodes.map((node) => `${violation.id}: ${node.target.join(" ")}`));
+    expect(found).toEqual([]);
     await context.close();
   }
 });
