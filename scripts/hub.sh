@@ -6,7 +6,7 @@ source "$(dirname "$0")/config.sh"
 hub_up() { curl -sf "$KILN_HUB_PUBLIC_URL/hub/health"; }
 # The configuration and Kiln's package the running Hub was started with; a change means restart.
 stamp() {
-  { cat "$KILN_ROOT"/hub/*.py "$KILN_ROOT"/hub/pyproject.toml "$KILN_ROOT"/hub/kiln_jupyterhub/*.py "$KILN_ROOT"/hub/templates/*; echo "$KILN_MODE $KILN_ENGINE"; } \
+  { cat "$KILN_ROOT"/hub/*.py "$KILN_ROOT"/hub/pyproject.toml "$KILN_ROOT"/hub/kiln_jupyterhub/*.py "$KILN_ROOT"/hub/templates/*; echo "$KILN_ROOT $KILN_MODE $KILN_ENGINE"; } \
     | sha256sum | cut -c1-16
 }
 
