@@ -31,18 +31,12 @@ copy_image() {
   podman save --format docker-archive "$image" | docker_cli load >/dev/null
 }
 
-# The registry's pull-only credentials (the same the Podman engine pulls with), for the Hub's
-# DockerSpawner to send when it asks Docker Engine to pull one of Kiln's images.
-write_client_config() {
-  local auth; auth=$(printf 'engine:%s' "$KILN_REGISTRY_PULL_PASSWORD" | base64 -w0)
-  mkdir -p "$DOCKER_CONFIG"
-  (umask 077 && printf '{"auths":{"%s":{"auth":"%s"}}}\n' "${KILN_REGISTRY_ADDR:-127.0.0.1:5000}" "$auth" >"$DOCKER_CONFIG/config.json")
-}
-
 case "${1:-start}" in
   start)
     install
-    write_client_config
+    # The registry's pull-only credentials (the ones Podman pulls with), for the Hub's DockerSpawner
+    # to send when it asks Docker Engine to pull one of Kiln's images.
+    write_engine_pull_auth "$DOCKER_CONFIG/config.json"
     if ! pid_alive "$KILN_STATE/dockerd.pid" || ! engine_up; then
       stop_pid "$KILN_STATE/dockerd.pid"
       mkdir -p "$DOCKER_RUN" "$KILN_STATE/docker"

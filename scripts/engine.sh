@@ -32,19 +32,13 @@ CONF
 # The engine pulls Kiln's images from the registry with credentials of its own, which may only
 # pull (DockerSpawner asks it to pull without any). Podman's API reads root's default auth file for that (it ignores
 # REGISTRY_AUTH_FILE); the file is the engine's, never mounted into a container.
-write_auth_file() {
-  # The engine's own credentials, which the registry's gate lets pull and nothing else.
-  local auth; auth=$(printf 'engine:%s' "$KILN_REGISTRY_PULL_PASSWORD" | base64 -w0)
-  mkdir -p "$(dirname "$ENGINE_AUTH_FILE")"
-  (umask 077 && printf '{"auths":{"%s":{"auth":"%s"}}}\n' "${KILN_REGISTRY_ADDR:-127.0.0.1:5000}" "$auth" >"$ENGINE_AUTH_FILE")
-}
 
 engine_up() { curl -sf --unix-socket "$PODMAN_SOCKET" http://d/_ping >/dev/null; }
 
 case "${1:-start}" in
   start)
     configure
-    write_auth_file
+    write_engine_pull_auth "$ENGINE_AUTH_FILE"
     if pid_alive "$KILN_STATE/podman.pid" && engine_up; then exit 0; fi
     mkdir -p "$(dirname "$PODMAN_SOCKET")"
     rm -f "$PODMAN_SOCKET"

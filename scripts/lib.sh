@@ -68,3 +68,11 @@ start_daemon() {
   setsid "$@" >>"$KILN_LOGS/$name.log" 2>&1 < /dev/null &
   echo $! >"$KILN_STATE/$name.pid"
 }
+
+# write_engine_pull_auth FILE: the engine's own registry credentials, which the registry's gate
+# lets pull and nothing else, as a Docker/Podman auth file only root can read. Needs config.sh.
+write_engine_pull_auth() {
+  local file=$1 auth; auth=$(printf 'engine:%s' "$KILN_REGISTRY_PULL_PASSWORD" | base64 -w0)
+  mkdir -p "$(dirname "$file")"
+  (umask 077 && printf '{"auths":{"%s":{"auth":"%s"}}}\n' "${KILN_REGISTRY_ADDR:-127.0.0.1:5000}" "$auth" >"$file")
+}

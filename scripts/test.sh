@@ -3,7 +3,8 @@
 # against the running stack in docker mode (Podman, DockerSpawner), Schemathesis over the whole
 # API (scripts/api-fuzz.sh) and pytest over the Hub side's package (scripts/hub-tests.sh); then
 # the specs tagged @engine (build and launch) against the same stack on Docker Engine instead of
-# Podman (docker-engine); then the specs tagged @kubernetes against the stack in Kubernetes mode (build pods, KubeSpawner, a local cluster).
+# Podman (docker-engine); then the specs tagged @kubernetes against the stack in Kubernetes mode
+# (build pods, KubeSpawner, a local cluster).
 # KILN_TEST_MODES=docker (or docker-engine, or kubernetes, or several) runs those only. The stack
 # is left in the mode and on the engine it was before.
 source "$(dirname "$0")/lib.sh"

@@ -107,7 +107,7 @@ class KilnAPI:
         return image
 
     async def spawn_check(self, spawner: Spawner) -> None:
-        """pre_spawn_hook: Kiln checks every start of one of its images against its server quotas.
+        """Kiln checks every start of one of its images against its server quotas (the spawner runs it after any pre_spawn_hook).
 
         A start Kiln made carries its ticket and passes at once; one asked of the Hub's API directly
         is counted now, so the API is no way around the quotas. Asynchronous, so the Hub's event loop

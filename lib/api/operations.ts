@@ -56,7 +56,7 @@ export interface Operation<
   method: Method;
   /** Below Kiln's base URL, OpenAPI style (`/api/library/{id}`). */
   path: string;
-  tag: "Builds" | "Library" | "Launches" | "Account" | "Moderation" | "BinderHub-compatible" | "JupyterHub" | "Service" | "Operations";
+  tag: "Builds" | "Library" | "Launches" | "Account" | "Moderation" | "BinderHub-compatible" | "JupyterHub" | "Service";
   summary: string;
   description?: string;
   access: A;

@@ -17,7 +17,7 @@ type Refusal = "revoked" | "no_access" | "not_a_user";
 export type TokenHolder = { user: KilnUser; mayWrite: boolean };
 type Checked = TokenHolder | { refused: Refusal };
 const checks = new TokenChecks<TokenHolder, { refused: Refusal }>(
-  (token) => askHub(token),
+  askHub,
   (answer): answer is TokenHolder => "user" in answer,
   { ttlMs: 30_000, maxAccepted: 5000, maxRefused: 2000, concurrency: 8, queue: 200 },
 );

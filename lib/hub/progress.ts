@@ -22,11 +22,18 @@ export async function* sseEvents(body: ReadableStream<Uint8Array>): AsyncGenerat
   }
 }
 
+/** One event of the Hub's spawn progress. */
+export type SpawnProgress = { message?: string; ready?: boolean; failed?: boolean };
+
+/** The Hub's progress events for a starting server, as they come. */
+export async function* spawnProgress(user: string, server: string, signal: AbortSignal): AsyncGenerator<SpawnProgress> {
+  for await (const event of sseEvents(await serverProgress(user, server, signal))) yield JSON.parse(event.data) as SpawnProgress;
+}
+
 /** How a start the Hub is still working on ends: "ready", or "failed" (the Hub said so, stopped reporting, or `signal` gave up). */
 export async function spawnOutcome(user: string, server: string, signal: AbortSignal): Promise<"ready" | "failed"> {
   try {
-    for await (const event of sseEvents(await serverProgress(user, server, signal))) {
-      const progress = JSON.parse(event.data) as { ready?: boolean; failed?: boolean };
+    for await (const progress of spawnProgress(user, server, signal)) {
       if (progress.ready) return "ready";
       if (progress.failed) return "failed";
     }

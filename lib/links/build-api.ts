@@ -11,7 +11,7 @@ import { providerHosts, streamSettings } from "@/lib/builds/settings";
 import { findBuild, type BuildWithRequester } from "@/lib/builds/store";
 import { publicBaseUrl, serverEnv } from "@/lib/env";
 import { createServerToken, HubError, serverProgress, userServers } from "@/lib/hub/client";
-import { sseEvents } from "@/lib/hub/progress";
+import { spawnProgress, sseEvents } from "@/lib/hub/progress";
 import { AppError } from "@/lib/http/errors";
 import { launchEntry, serverBaseUrl } from "@/lib/launches/server";
 import { openViewer } from "@/lib/metrics/registry";
@@ -242,8 +242,7 @@ function phaseMessage(status: BuildStatus): string {
 
 /** The Hub's spawn progress as `launching` events; returns null once ready, or why it failed. */
 async function* watchSpawn(user: string, server: string, signal: AbortSignal): AsyncGenerator<BinderEvent, string | null> {
-  for await (const event of sseEvents(await serverProgress(user, server, signal))) {
-    const progress = JSON.parse(event.data) as { message?: string; ready?: boolean; failed?: boolean };
+  for await (const progress of spawnProgress(user, server, signal)) {
     if (progress.ready) return null;
     if (progress.failed) return progress.message ?? "JupyterHub gave no reason.";
     if (progress.message) yield { phase: "launching", message: `${progress.message}\n` };

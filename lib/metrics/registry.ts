@@ -1,23 +1,11 @@
 import "server-only";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { ProviderId } from "@/lib/repos/providers";
+import { binderProviderNames, type ProviderId } from "@/lib/repos/providers";
 
 // Kiln's Prometheus metrics. Where BinderHub measures the same thing, the name, help and labels
 // are BinderHub's (binderhub/builder.py), so mybinder.org's dashboards read Kiln unchanged.
 // Gauges of stored state (builds, library) are read from the database at scrape time, in
 // lib/metrics/server.ts; everything else is counted here as it happens.
-
-/** BinderHub's names for Kiln's providers (its RepoProvider.name), the `provider` label. */
-const PROVIDER_NAMES: Record<ProviderId, string> = {
-  github: "GitHub",
-  gitlab: "GitLab",
-  gist: "Gist",
-  git: "Git",
-  zenodo: "Zenodo",
-  figshare: "Figshare",
-  dataverse: "Dataverse",
-  hydroshare: "Hydroshare",
-};
 
 // BinderHub's buckets, with shorter ones first: Kiln's cached rebuilds take seconds.
 const BUILD_BUCKETS = [5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200];
@@ -67,7 +55,7 @@ export function metrics(): Metrics {
 export function repoLabels(provider: ProviderId, repoUrl: string): { provider: string; repo: string } {
   const seen = metrics().repoLabels;
   if (!seen.has(repoUrl) && seen.size < MAX_REPO_LABELS) seen.add(repoUrl);
-  return { provider: PROVIDER_NAMES[provider], repo: seen.has(repoUrl) ? repoUrl : "other" };
+  return { provider: binderProviderNames[provider], repo: seen.has(repoUrl) ? repoUrl : "other" };
 }
 
 /** BinderHub's status label of a finished build. */

@@ -14,6 +14,9 @@ export const providerLabels: Record<ProviderId, string> = {
   hydroshare: "HydroShare",
 };
 
+/** BinderHub's names of the providers (its RepoProvider.name), as its metrics label them. */
+export const binderProviderNames: Record<ProviderId, string> = { ...providerLabels, git: "Git", hydroshare: "Hydroshare" };
+
 /** Binder's spec prefixes, as in `/v2/<prefix>/...` launch links. */
 export const binderPrefixes: Record<ProviderId, string> = {
   github: "gh",
